@@ -1,0 +1,120 @@
+//! Calendar dates as Unite US sends them: Unix epoch seconds at UTC midnight.
+//! Written here rather than pulled from a date crate because the engine needs
+//! only these two conversions, and every byte ships to phones.
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    // Howard Hinnant's algorithm: shift the year to start in March so the
+    // leap day is the last day of the year.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date and returns epoch seconds at UTC midnight, or
+/// `None` when the text is not a real calendar date between years 1 and 9999.
+pub fn iso_date_to_epoch_seconds(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        if !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let year = i64::from(digits(0..4)?);
+    let month = digits(5..7)?;
+    let day = digits(8..10)?;
+    if year < 1 || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400)
+}
+
+/// Formats epoch seconds as the `YYYY-MM-DD` date they fall on in UTC, or
+/// `None` outside years 1 to 9999.
+pub fn epoch_seconds_to_iso_date(seconds: i64) -> Option<String> {
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    Some(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates_convert_both_ways() {
+        for (iso, seconds) in [
+            ("1970-01-01", 0),
+            ("1970-01-11", 864_000),
+            ("2000-02-29", 951_782_400),
+            ("1969-12-31", -86_400),
+            ("2024-12-31", 1_735_603_200),
+        ] {
+            assert_eq!(iso_date_to_epoch_seconds(iso), Some(seconds), "{iso}");
+            assert_eq!(epoch_seconds_to_iso_date(seconds).as_deref(), Some(iso));
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        for text in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-04-31",
+            "24-01-01",
+            "2024/01/01",
+            "",
+            "0000-01-01",
+            "2024-1-01",
+            "２０２４-01-01",
+        ] {
+            assert_eq!(iso_date_to_epoch_seconds(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_day_for_a_millennium_round_trips() {
+        let start = iso_date_to_epoch_seconds("1600-01-01").unwrap() / 86_400;
+        let end = iso_date_to_epoch_seconds("2600-01-01").unwrap() / 86_400;
+        for day in start..end {
+            let iso = epoch_seconds_to_iso_date(day * 86_400).unwrap();
+            assert_eq!(iso_date_to_epoch_seconds(&iso), Some(day * 86_400));
+        }
+    }
+}

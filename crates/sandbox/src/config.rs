@@ -1,0 +1,136 @@
+//! Command-line flags and their defaults.
+
+use std::path::PathBuf;
+
+pub const DEFAULT_PORT: u16 = 8787;
+pub const DEFAULT_DATA_DIR: &str = ".sandbox-data";
+pub const DEFAULT_DIST_DIR: &str = "dist";
+pub const DEFAULT_FORMS_DIR: &str = "public/forms";
+pub const DEFAULT_CASPEN_RATE_LIMIT: u32 = 60;
+
+pub const USAGE: &str = "\
+usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--caspen-rate-limit N]
+
+  --port PORT               port on 127.0.0.1 (default 8787; 0 picks a free port)
+  --data DIR                directory for the SQLite database (default .sandbox-data)
+  --dist DIR                the built app, served with single-page fallback (default dist)
+  --forms DIR               demo form JSON files, served at /forms/ and as Unite US forms (default public/forms)
+  --caspen-rate-limit N     Caspen requests per minute per token before 429 (default 60; 0 = no limit)
+  -h, --help                print this help
+
+Relative directories are relative to the current directory.";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub dist_dir: PathBuf,
+    pub forms_dir: PathBuf,
+    pub caspen_rate_limit: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: DEFAULT_PORT,
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            dist_dir: PathBuf::from(DEFAULT_DIST_DIR),
+            forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
+            caspen_rate_limit: DEFAULT_CASPEN_RATE_LIMIT,
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invocation {
+    Run(Config),
+    Help,
+}
+
+impl Config {
+    /// Parses the flags after the program name. Both `--flag value` and `--flag=value` work.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Invocation, String> {
+        let mut config = Config::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            if arg == "-h" || arg == "--help" {
+                return Ok(Invocation::Help);
+            }
+            let (flag, inline_value) = match arg.split_once('=') {
+                Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
+                None => (arg.clone(), None),
+            };
+            let mut value = || {
+                inline_value
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
+            match flag.as_str() {
+                "--port" => {
+                    let text = value()?;
+                    config.port = text.parse().map_err(|_| {
+                        format!("--port wants a number from 0 to 65535, got {text:?}")
+                    })?;
+                }
+                "--data" => config.data_dir = PathBuf::from(value()?),
+                "--dist" => config.dist_dir = PathBuf::from(value()?),
+                "--forms" => config.forms_dir = PathBuf::from(value()?),
+                "--caspen-rate-limit" => {
+                    let text = value()?;
+                    config.caspen_rate_limit = text.parse().map_err(|_| {
+                        format!("--caspen-rate-limit wants a whole number, got {text:?}")
+                    })?;
+                }
+                _ => return Err(format!("unknown argument {arg:?}")),
+            }
+        }
+        Ok(Invocation::Run(config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Invocation, String> {
+        Config::from_args(args.iter().map(|arg| arg.to_string()))
+    }
+
+    #[test]
+    fn no_flags_give_the_documented_defaults() {
+        assert_eq!(parse(&[]), Ok(Invocation::Run(Config::default())));
+        assert_eq!(Config::default().port, 8787);
+        assert_eq!(Config::default().data_dir, PathBuf::from(".sandbox-data"));
+    }
+
+    #[test]
+    fn flags_take_separate_or_inline_values() {
+        let Ok(Invocation::Run(config)) = parse(&[
+            "--port",
+            "0",
+            "--data=/tmp/x",
+            "--dist",
+            "build",
+            "--forms",
+            "f",
+            "--caspen-rate-limit=3",
+        ]) else {
+            panic!("flags should parse");
+        };
+        assert_eq!(config.port, 0);
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.dist_dir, PathBuf::from("build"));
+        assert_eq!(config.forms_dir, PathBuf::from("f"));
+        assert_eq!(config.caspen_rate_limit, 3);
+    }
+
+    #[test]
+    fn bad_flags_are_explained() {
+        assert!(parse(&["--port", "http"]).is_err_and(|e| e.contains("--port")));
+        assert!(parse(&["--data"]).is_err_and(|e| e.contains("needs a value")));
+        assert!(parse(&["--verbose"]).is_err_and(|e| e.contains("unknown")));
+        assert_eq!(parse(&["--help"]), Ok(Invocation::Help));
+    }
+}

@@ -1,0 +1,11 @@
+//! The sandbox over real HTTP: every route of every target, the admin controls and the faults.
+
+mod support;
+
+mod casebook;
+mod caspen;
+mod charity_crm;
+mod faults_and_admin;
+mod persons_v1;
+mod serving;
+mod unite_us;

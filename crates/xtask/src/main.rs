@@ -1,0 +1,173 @@
+//! Developer commands for intake, run as `cargo xtask <command>`:
+//!
+//! - `setup`: installs whatever the project needs and the machine lacks; quiet
+//!   when everything is there.
+//! - `run [--port N]`: setup, a release build of the app, then the sandbox
+//!   serving the app, the demo forms and the stand-in APIs on one origin.
+//! - `test`: setup, formatting, lints (host and wasm32), host tests, browser
+//!   tests of the app, then end-to-end journeys on the release build.
+//! - `bench`: the engine's host benchmark.
+//!
+//! Standard library only, so it compiles in seconds on a fresh machine.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match arguments.first().map(String::as_str) {
+        Some("setup") => setup::ensure_tools(),
+        Some("run") => run(&arguments[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        _ => Err("usage: cargo xtask <setup | run [--port N] | test | bench>".into()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root: xtask lives in `crates/xtask`.
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// Runs a command from the repository root, failing loudly with the command
+/// line when it fails.
+pub(crate) fn step(
+    title: &str,
+    program: &str,
+    arguments: &[&str],
+    environment: &[(&str, &str)],
+) -> Result {
+    eprintln!("==> {title}");
+    let status = Command::new(program)
+        .args(arguments)
+        .envs(environment.iter().copied())
+        .current_dir(root())
+        .status()
+        .map_err(|error| format!("could not start `{program}`: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{title} failed: `{program} {}` exited with {status}",
+            arguments.join(" ")
+        ))
+    }
+}
+
+fn build_release_app() -> Result {
+    step(
+        "release build of the app (trunk)",
+        "trunk",
+        &["build", "--release"],
+        &[],
+    )
+}
+
+fn run(arguments: &[String]) -> Result {
+    setup::ensure_tools()?;
+    let port = match arguments {
+        [] => "8080".to_string(),
+        [flag, port] if flag == "--port" && port.parse::<u16>().is_ok() => port.clone(),
+        _ => return Err("usage: cargo xtask run [--port N]".into()),
+    };
+    build_release_app()?;
+    eprintln!("==> serving; stop with Ctrl-C");
+    step(
+        "sandbox server",
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "--bin",
+            "intake-sandbox",
+            "--",
+            "--port",
+            &port,
+            "--data",
+            ".sandbox-data",
+            "--dist",
+            "dist",
+            "--forms",
+            "public/forms",
+        ],
+        &[],
+    )
+}
+
+fn test() -> Result {
+    setup::ensure_tools()?;
+    step("formatting", "cargo", &["fmt", "--all", "--check"], &[])?;
+    step(
+        "lints (host crates)",
+        "cargo",
+        &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
+        &[],
+    )?;
+    step(
+        "lints (app, wasm32)",
+        "cargo",
+        &[
+            "clippy",
+            "--package",
+            "intake-app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    step("host tests", "cargo", &["test", "--quiet"], &[])?;
+    step(
+        "browser tests of the app (wasm-bindgen-test, headless Chromium)",
+        "cargo",
+        // No --quiet: cargo would pass it on to wasm-bindgen-test-runner, which refuses it.
+        &[
+            "test",
+            "--package",
+            "intake-app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "browser",
+        ],
+        &[
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        ],
+    )?;
+    build_release_app()?;
+    step(
+        "end-to-end journeys (Playwright, headless Chromium)",
+        "node",
+        &["--test", "--test-concurrency=1", "tests/e2e/"],
+        &[],
+    )
+}
+
+fn bench() -> Result {
+    step(
+        "engine benchmark (host)",
+        "cargo",
+        &["bench", "--quiet", "--package", "intake-engine"],
+        &[],
+    )
+}

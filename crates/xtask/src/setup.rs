@@ -1,0 +1,188 @@
+//! Installs what the project needs and the machine lacks. Each check runs
+//! before its install, so a second run on the same machine takes seconds and
+//! prints nothing; each install failure stops everything with its reason.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{root, step, Result};
+
+/// Trunk 0.22 needs a newer compiler than this project's machines have.
+const TRUNK_VERSION: &str = "0.21";
+
+pub fn ensure_tools() -> Result {
+    ensure_wasm_target()?;
+    ensure_debian_packages()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen_cli()?;
+    ensure_node_packages()
+}
+
+fn output(program: &str, arguments: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(arguments).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    step(
+        "install the wasm32 target",
+        "rustup",
+        &["target", "add", "wasm32-unknown-unknown"],
+        &[],
+    )
+}
+
+/// Chromium and ChromeDriver for browser tests, binaryen for wasm-opt, from
+/// Debian: browser builds cannot be downloaded on these machines.
+fn ensure_debian_packages() -> Result {
+    let wanted = [
+        ("chromium", "/usr/bin/chromium"),
+        ("chromium-driver", "/usr/bin/chromedriver"),
+    ];
+    let mut missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if !on_path("wasm-opt") {
+        missing.push("binaryen");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = output("id", &["-u"]).is_some_and(|uid| uid == "0");
+    let (program, prefix): (&str, Vec<&str>) = if is_root {
+        ("apt-get", vec![])
+    } else {
+        ("sudo", vec!["apt-get"])
+    };
+    let mut update = prefix.clone();
+    update.extend(["update", "-qq"]);
+    step("refresh Debian package lists", program, &update, &[])?;
+    let mut install = prefix;
+    install.extend(["install", "-y", "-qq", "--no-install-recommends"]);
+    install.extend(missing.iter().copied());
+    step(
+        &format!("install {}", missing.join(", ")),
+        program,
+        &install,
+        &[("DEBIAN_FRONTEND", "noninteractive")],
+    )
+}
+
+fn ensure_trunk() -> Result {
+    let version = output("trunk", &["--version"]).unwrap_or_default();
+    if version.starts_with(&format!("trunk {TRUNK_VERSION}.")) {
+        return Ok(());
+    }
+    let requirement = format!("~{TRUNK_VERSION}");
+    step(
+        "install Trunk (about 10 minutes on 2 cores)",
+        "cargo",
+        &["install", "trunk", "--version", &requirement, "--locked"],
+        &[],
+    )
+}
+
+/// The wasm-bindgen command line must equal the library version in
+/// Cargo.lock, or Trunk tries to download its own and fails.
+fn ensure_wasm_bindgen_cli() -> Result {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|error| format!("cannot read Cargo.lock: {error}"))?;
+    let version =
+        locked_version(&lock, "wasm-bindgen").ok_or("Cargo.lock has no wasm-bindgen entry")?;
+    let installed = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if installed == format!("wasm-bindgen {version}") && on_path("wasm-bindgen-test-runner") {
+        return Ok(());
+    }
+    let requirement = format!("={version}");
+    // Without --locked: the CLI's own lock file pins a yanked crate.
+    step(
+        &format!("install wasm-bindgen-cli {version}"),
+        "cargo",
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &requirement,
+            "--force",
+        ],
+        &[],
+    )
+}
+
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{package}\"") {
+            let version = lines
+                .next()?
+                .trim()
+                .strip_prefix("version = \"")?
+                .strip_suffix('"')?;
+            return Some(version.to_string());
+        }
+    }
+    None
+}
+
+/// playwright-core and axe-core for the end-to-end journeys, from the lock
+/// file; reinstalled only when the lock file changed since the last install.
+fn ensure_node_packages() -> Result {
+    let e2e = root().join("tests/e2e");
+    let lock = e2e.join("package-lock.json");
+    let marker = e2e.join("node_modules/.package-lock.json");
+    let modified = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|metadata| metadata.modified())
+            .ok()
+    };
+    if let (Some(lock_time), Some(marker_time)) = (modified(&lock), modified(&marker)) {
+        if marker_time >= lock_time {
+            return Ok(());
+        }
+    }
+    step(
+        "install end-to-end test packages (npm ci)",
+        "npm",
+        &[
+            "ci",
+            "--prefix",
+            "tests/e2e",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ],
+        &[],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_version;
+
+    #[test]
+    fn finds_the_locked_version_of_a_package() {
+        let lock = "[[package]]\nname = \"wasm-bindgen-macro\"\nversion = \"9\"\n\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(locked_version(lock, "leptos"), None);
+    }
+}

@@ -1,0 +1,416 @@
+//! Renders a form from the engine's state. Each question has its own
+//! visibility and error signals, so an answer re-renders only the questions
+//! whose visibility or messages it changes.
+
+use intake_engine::{
+    Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
+};
+use leptos::prelude::*;
+
+/// The reactive view of one question: what the engine says about it now.
+#[derive(Clone, Copy)]
+struct QuestionSignals {
+    visible: RwSignal<bool>,
+    errors: RwSignal<Vec<String>>,
+}
+
+/// Shared by every question component of one form.
+#[derive(Clone, Copy)]
+struct FormContext {
+    state: StoredValue<FormState>,
+    questions: StoredValue<Vec<QuestionSignals>>,
+    /// Errors show only after the first attempt to check or submit.
+    attempted: RwSignal<bool>,
+    summary: RwSignal<Vec<(QuestionIndex, String)>>,
+    response_json: RwSignal<String>,
+}
+
+impl FormContext {
+    fn signals(&self, question: QuestionIndex) -> QuestionSignals {
+        self.questions.with_value(|signals| signals[question])
+    }
+
+    fn answer(&self, question: QuestionIndex) -> Option<Answer> {
+        self.state
+            .with_value(|state| state.answer(question).cloned())
+    }
+
+    /// Gives the answer to the engine and updates only what changed.
+    fn set_answer(&self, question: QuestionIndex, answer: Option<Answer>) {
+        let changes = self
+            .state
+            .try_update_value(|state| state.set_answer(question, answer))
+            .unwrap_or_default();
+        for change in &changes {
+            self.signals(change.question).visible.set(change.visible);
+        }
+        if self.attempted.get_untracked() {
+            self.refresh_errors(
+                std::iter::once(question).chain(changes.iter().map(|change| change.question)),
+            );
+        }
+        self.refresh_response();
+    }
+
+    fn refresh_errors(&self, questions: impl Iterator<Item = QuestionIndex>) {
+        for question in questions {
+            let messages: Vec<String> = self
+                .state
+                .with_value(|state| state.issues(question))
+                .into_iter()
+                .map(|issue| issue.message)
+                .collect();
+            let signals = self.signals(question);
+            if signals
+                .errors
+                .with_untracked(|current| *current != messages)
+            {
+                signals.errors.set(messages);
+            }
+        }
+        let summary: Vec<(QuestionIndex, String)> = self.state.with_value(|state| {
+            state
+                .all_issues()
+                .into_iter()
+                .flat_map(|(question, issues)| {
+                    issues
+                        .into_iter()
+                        .map(move |issue| (question, issue.message))
+                })
+                .collect()
+        });
+        if self.summary.with_untracked(|current| *current != summary) {
+            self.summary.set(summary);
+        }
+    }
+
+    fn refresh_response(&self) {
+        let json = self
+            .state
+            .with_value(|state| serde_json::to_string_pretty(&state.form_response()))
+            .unwrap_or_default();
+        self.response_json.set(json);
+    }
+}
+
+fn input_id(question: QuestionIndex) -> String {
+    format!("q-{question}")
+}
+
+fn error_id(question: QuestionIndex) -> String {
+    format!("q-{question}-error")
+}
+
+fn help_id(question: QuestionIndex) -> String {
+    format!("q-{question}-help")
+}
+
+/// The whole form with an error summary, its sections and questions, and the
+/// live `form_response` an author would send.
+#[component]
+pub fn FormView(form: Form) -> impl IntoView {
+    let state = FormState::new(form);
+    let signals: Vec<QuestionSignals> = (0..state.form().questions.len())
+        .map(|question| QuestionSignals {
+            visible: RwSignal::new(state.is_visible(question)),
+            errors: RwSignal::new(Vec::new()),
+        })
+        .collect();
+    let form = state.form().clone();
+    let context = FormContext {
+        state: StoredValue::new(state),
+        questions: StoredValue::new(signals),
+        attempted: RwSignal::new(false),
+        summary: RwSignal::new(Vec::new()),
+        response_json: RwSignal::new(String::new()),
+    };
+    context.refresh_response();
+    provide_context(context);
+
+    let summary_ref = NodeRef::<leptos::html::Div>::new();
+    let check = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        context.attempted.set(true);
+        let count = context
+            .state
+            .with_value(|state| state.form().questions.len());
+        context.refresh_errors(0..count);
+        if context.summary.with_untracked(Vec::is_empty) {
+            return;
+        }
+        // The summary is rendered by then; focusing it makes screen readers read it.
+        request_animation_frame(move || {
+            if let Some(summary) = summary_ref.get() {
+                let _ = summary.focus();
+            }
+        });
+    };
+
+    let title = form.name.clone();
+    let sections = form
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(section_index, section)| {
+            let questions: Vec<QuestionIndex> = section.questions.clone();
+            let heading = (section.display_name && !section.name.trim().is_empty()).then(|| section.name.clone());
+            let any_visible = {
+                let questions = questions.clone();
+                move || questions.iter().any(|&question| context.signals(question).visible.get())
+            };
+            let rendered = questions
+                .iter()
+                .map(|&question| view! { <QuestionView question=form.questions[question].clone() index=question /> })
+                .collect_view();
+            view! {
+                <section class="form-section" data-section-index=section_index hidden=move || !any_visible()>
+                    {heading.map(|heading| view! { <h2>{heading}</h2> })}
+                    {rendered}
+                </section>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="form-layout">
+            <form class="intake-form" novalidate=true on:submit=check>
+                {(!title.trim().is_empty()).then(|| view! { <h2 class="form-title">{title}</h2> })}
+                <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=summary_ref
+                    aria-labelledby="error-summary-title" hidden=move || context.summary.with(Vec::is_empty)>
+                    <h2 id="error-summary-title">"There is a problem"</h2>
+                    <ul>
+                        {move || context.summary.get().into_iter().map(|(question, message)| {
+                            let href = format!("#{}", input_id(question));
+                            view! { <li><a href=href>{message}</a></li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+                {sections}
+                <button type="submit" class="button">"Check answers"</button>
+            </form>
+            <aside class="response-panel" aria-labelledby="response-title">
+                <h2 id="response-title">"What would be sent"</h2>
+                <p class="hint">"The Unite US form_response for the answers above, updated as you type."</p>
+                <pre data-testid="form-response">{move || context.response_json.get()}</pre>
+            </aside>
+        </div>
+    }
+}
+
+/// One question: label, help before or after the input, error, input. It is
+/// not in the DOM while hidden.
+#[component]
+fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
+    let context = expect_context::<FormContext>();
+    let signals = context.signals(index);
+    let question_id = question.id.clone();
+    move || {
+        signals.visible.get().then(|| {
+            let question = question.clone();
+            let has_error = move || signals.errors.with(|errors| !errors.is_empty());
+            let help = question.help_text.clone().map(|text| {
+                view! { <p class="help" id=help_id(index)>{text}</p> }
+            });
+            let has_help = question.help_text.is_some();
+            let described_by = move || {
+                let mut ids = Vec::new();
+                if has_help {
+                    ids.push(help_id(index));
+                }
+                if has_error() {
+                    ids.push(error_id(index));
+                }
+                (!ids.is_empty()).then(|| ids.join(" "))
+            };
+            let error = move || {
+                has_error().then(|| {
+                    view! {
+                        <p class="error-message" id=error_id(index)>
+                            {move || signals.errors.get().join(" ")}
+                        </p>
+                    }
+                })
+            };
+            let (help_before, help_after) = match question.help_text_position {
+                HelpTextPosition::BeforeInput => (help, None),
+                HelpTextPosition::AfterInput => (None, help),
+            };
+            let required = question.required();
+            let grouped = matches!(AnswerKind::of(&question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration)
+                && question.input_type != InputType::Select
+                || question.is_multi_select();
+            let label_text = question.label_text.clone();
+            let input = input_for(&question, index, context, described_by, has_error);
+            let class = move || if has_error() { "question has-error" } else { "question" };
+            if question.input_type == InputType::Block {
+                view! { <div class="question block" data-question-id=question_id.clone()><p>{label_text}</p></div> }.into_any()
+            } else if grouped {
+                view! {
+                    <div class=class data-question-id=question_id.clone()>
+                        <fieldset aria-describedby=described_by>
+                            <legend>{label_text}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</legend>
+                            {help_before}{error}{input}{help_after}
+                        </fieldset>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class=class data-question-id=question_id.clone()>
+                        <label for=input_id(index)>{label_text}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+                        {help_before}{error}{input}{help_after}
+                    </div>
+                }.into_any()
+            }
+        })
+    }
+}
+
+fn text_answer(value: String) -> Option<Answer> {
+    (!value.is_empty()).then_some(Answer::Text(value))
+}
+
+/// The bare input for a question, wired to the engine.
+fn input_for(
+    question: &Question,
+    index: QuestionIndex,
+    context: FormContext,
+    described_by: impl Fn() -> Option<String> + Clone + Send + Sync + 'static,
+    has_error: impl Fn() -> bool + Copy + Send + Sync + 'static,
+) -> AnyView {
+    let id = input_id(index);
+    let required = question.required();
+    let invalid = move || has_error().then_some("true");
+    let current_text = match context.answer(index) {
+        Some(Answer::Text(text)) => text,
+        _ => String::new(),
+    };
+    let placeholder = question.placeholder_text.clone();
+    match (&question.input_type, AnswerKind::of(question)) {
+        (_, AnswerKind::NoAnswer) => ().into_any(),
+        (InputType::Textarea, _) => view! {
+            <textarea id=id rows="4" placeholder=placeholder aria-required=required.then_some("true") aria-invalid=invalid
+                aria-describedby=described_by prop:value=current_text
+                on:input=move |event| context.set_answer(index, text_answer(event_target_value(&event)))></textarea>
+        }.into_any(),
+        (_, AnswerKind::Duration) => {
+            let (start, end) = match context.answer(index) {
+                Some(Answer::Duration { start, end }) => (start, end),
+                _ => (String::new(), String::new()),
+            };
+            let start = RwSignal::new(start);
+            let end = RwSignal::new(end);
+            let update = move || {
+                let (start, end) = (start.get_untracked(), end.get_untracked());
+                let answer = (!start.is_empty() || !end.is_empty()).then_some(Answer::Duration { start, end });
+                context.set_answer(index, answer);
+            };
+            view! {
+                <div class="duration">
+                    <label for=id.clone()>"Start date"</label>
+                    <input type="date" id=id prop:value=move || start.get() aria-invalid=invalid
+                        on:change=move |event| { start.set(event_target_value(&event)); update(); } />
+                    <label for=format!("q-{index}-end")>"End date"</label>
+                    <input type="date" id=format!("q-{index}-end") prop:value=move || end.get() aria-invalid=invalid
+                        on:change=move |event| { end.set(event_target_value(&event)); update(); } />
+                </div>
+            }.into_any()
+        }
+        (_, AnswerKind::SingleChoice) if question.input_type == InputType::Select => {
+            let chosen = match context.answer(index) {
+                Some(Answer::Choice(id)) => id,
+                _ => String::new(),
+            };
+            let options = question.input_options.iter().map(|option| {
+                let selected = option.id == chosen;
+                view! { <option value=option.id.clone() selected=selected>{option.option_label.clone()}</option> }
+            }).collect_view();
+            view! {
+                <select id=id aria-required=required.then_some("true") aria-invalid=invalid aria-describedby=described_by
+                    on:change=move |event| {
+                        let value = event_target_value(&event);
+                        context.set_answer(index, (!value.is_empty()).then_some(Answer::Choice(value)));
+                    }>
+                    <option value="">"Choose…"</option>
+                    {options}
+                </select>
+            }.into_any()
+        }
+        (_, AnswerKind::SingleChoice) => {
+            let chosen = match context.answer(index) {
+                Some(Answer::Choice(id)) => id,
+                _ => String::new(),
+            };
+            let name = format!("q-{index}-choice");
+            question.input_options.iter().enumerate().map(|(position, option)| {
+                let option_id = option.id.clone();
+                // The first radio carries the question's id so the error summary can link to it.
+                let element_id = if position == 0 { input_id(index) } else { format!("q-{index}-option-{position}") };
+                view! {
+                    <div class="choice">
+                        <input type="radio" id=element_id.clone() name=name.clone() value=option.id.clone() checked=option.id == chosen
+                            aria-invalid=invalid
+                            on:change=move |_| context.set_answer(index, Some(Answer::Choice(option_id.clone()))) />
+                        <label for=element_id>{option.option_label.clone()}</label>
+                    </div>
+                }
+            }).collect_view().into_any()
+        }
+        (_, AnswerKind::MultipleChoice) => {
+            // Multi-selects are shown as checkboxes: easier with a keyboard,
+            // touch or screen reader than a <select multiple>.
+            question.input_options.iter().enumerate().map(|(position, option)| {
+                let option_id = option.id.clone();
+                let checked = matches!(context.answer(index), Some(Answer::Choices(ids)) if ids.contains(&option.id));
+                let element_id = if position == 0 { input_id(index) } else { format!("q-{index}-option-{position}") };
+                view! {
+                    <div class="choice">
+                        <input type="checkbox" id=element_id.clone() value=option.id.clone() checked=checked aria-invalid=invalid
+                            on:change=move |event| {
+                                let mut ids = match context.answer(index) {
+                                    Some(Answer::Choices(ids)) => ids,
+                                    _ => Vec::new(),
+                                };
+                                ids.retain(|id| *id != option_id);
+                                if event_target_checked(&event) {
+                                    ids.push(option_id.clone());
+                                }
+                                context.set_answer(index, (!ids.is_empty()).then_some(Answer::Choices(ids)));
+                            } />
+                        <label for=element_id>{option.option_label.clone()}</label>
+                    </div>
+                }
+            }).collect_view().into_any()
+        }
+        (_, AnswerKind::Flag) => {
+            let checked = matches!(context.answer(index), Some(Answer::Flag(true)));
+            view! {
+                <input type="checkbox" id=id checked=checked aria-required=required.then_some("true") aria-invalid=invalid
+                    aria-describedby=described_by
+                    on:change=move |event| context.set_answer(index, event_target_checked(&event).then_some(Answer::Flag(true))) />
+            }.into_any()
+        }
+        (input_type, kind) => {
+            let html_type = match (input_type, kind) {
+                (_, AnswerKind::Date) => "date".to_string(),
+                (InputType::Number, _) => "text".to_string(),
+                (InputType::Email | InputType::Tel | InputType::Url | InputType::Time, _) => input_type.as_str().to_string(),
+                (InputType::OtherHtml(name), _) => name.clone(),
+                _ => "text".to_string(),
+            };
+            // Numbers use a text input with a numeric keyboard: type=number
+            // silently drops what it cannot parse, which would lose typing.
+            let input_mode = (*input_type == InputType::Number).then_some("decimal");
+            let autocomplete = match input_type {
+                InputType::Email => Some("email"),
+                InputType::Tel => Some("tel"),
+                _ => None,
+            };
+            view! {
+                <input type=html_type id=id placeholder=placeholder inputmode=input_mode autocomplete=autocomplete
+                    aria-required=required.then_some("true") aria-invalid=invalid aria-describedby=described_by
+                    prop:value=current_text
+                    on:input=move |event| context.set_answer(index, text_answer(event_target_value(&event))) />
+            }.into_any()
+        }
+    }
+}

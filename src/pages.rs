@@ -1,0 +1,140 @@
+//! The app's pages: home, the form authors' preview, and not found.
+
+use intake_engine::{load_form_str, LoadedForm, Severity};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::form_view::FormView;
+use crate::http::get_text;
+
+/// The demo forms shipped in `public/forms/`.
+pub const DEMO_FORMS: &[(&str, &str)] = &[
+    ("assistance-request.json", "Request assistance"),
+    ("housing-food-screener.json", "Housing and food screener"),
+    ("every-input-type.json", "Every input type and validator"),
+];
+
+#[component]
+pub fn Home() -> impl IntoView {
+    view! {
+        <main id="main" class="page">
+            <h1>"intake"</h1>
+            <p>"Intake forms from Unite US form definitions, rendered in the browser."</p>
+            <h2>"Preview a demo form"</h2>
+            <ul class="link-list">
+                {DEMO_FORMS
+                    .iter()
+                    .map(|(file, title)| {
+                        let href = format!("/preview?form=/forms/{file}");
+                        view! { <li><a href=href>{*title}</a></li> }
+                    })
+                    .collect_view()}
+            </ul>
+            <p><a href="/preview">"Preview your own form definition"</a></p>
+        </main>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <main id="main" class="page">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Go to the start page"</a></p>
+        </main>
+    }
+}
+
+/// What the preview page has to show.
+#[derive(Clone)]
+enum Loaded {
+    Nothing,
+    Loading(String),
+    Failed(String),
+    Ready(LoadedForm),
+}
+
+fn form_url_parameter() -> Option<String> {
+    let search = window().location().search().ok()?;
+    let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    parameters.get("form").filter(|url| !url.trim().is_empty())
+}
+
+fn load_text(text: &str) -> Loaded {
+    match load_form_str(text) {
+        Ok(loaded) => Loaded::Ready(loaded),
+        Err(error) => Loaded::Failed(error.to_string()),
+    }
+}
+
+/// Form authors' page: loads a definition from `?form=URL` or from pasted
+/// JSON, renders it live, lists the loader's problems and shows the
+/// `form_response` that would be sent. It never submits.
+#[component]
+pub fn Preview() -> impl IntoView {
+    let loaded = RwSignal::new(Loaded::Nothing);
+    if let Some(url) = form_url_parameter() {
+        loaded.set(Loaded::Loading(url.clone()));
+        spawn_local(async move {
+            let outcome = match get_text(&url).await {
+                Ok(text) => load_text(&text),
+                Err(error) => Loaded::Failed(error.to_string()),
+            };
+            loaded.set(outcome);
+        });
+    }
+    let pasted = RwSignal::new(String::new());
+    let render_pasted = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        loaded.set(load_text(&pasted.get_untracked()));
+    };
+    view! {
+        <main id="main" class="page preview">
+            <h1>"Form preview"</h1>
+            {move || match loaded.get() {
+                Loaded::Nothing => ().into_any(),
+                Loaded::Loading(url) => view! { <p role="status">"Loading " {url} "…"</p> }.into_any(),
+                Loaded::Failed(message) => view! {
+                    <div class="load-error" role="alert" data-testid="load-error">
+                        <h2>"This form definition cannot be used"</h2>
+                        <p>{message}</p>
+                    </div>
+                }.into_any(),
+                Loaded::Ready(loaded) => {
+                    let problems = loaded.problems.clone();
+                    view! {
+                        <ProblemsPanel problems=problems />
+                        <FormView form=loaded.form />
+                    }.into_any()
+                }
+            }}
+            <form class="paste" on:submit=render_pasted>
+                <label for="pasted-definition">"Paste a form definition (JSON)"</label>
+                <textarea id="pasted-definition" rows="6" prop:value=move || pasted.get()
+                    on:input=move |event| pasted.set(event_target_value(&event))></textarea>
+                <button type="submit" class="button secondary">"Render this definition"</button>
+            </form>
+        </main>
+    }
+}
+
+#[component]
+fn ProblemsPanel(problems: Vec<intake_engine::Problem>) -> impl IntoView {
+    let warnings = problems
+        .iter()
+        .filter(|problem| problem.severity == Severity::Warning)
+        .count();
+    let notices = problems.len() - warnings;
+    let summary = format!("Definition check: {warnings} warnings, {notices} notices");
+    view! {
+        <details class="problems" data-testid="lint-problems" open=warnings > 0>
+            <summary>{summary}</summary>
+            <ul>
+                {problems
+                    .into_iter()
+                    .map(|problem| view! { <li class=problem.severity.as_str()>{problem.to_string()}</li> })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+}

@@ -1,0 +1,242 @@
+//! Component tests in headless Chromium: mount a form, act as a person would
+//! (type, click), let the reactive system settle, then read the DOM.
+
+#![cfg(target_arch = "wasm32")]
+
+use intake_app::form_view::FormView;
+use intake_engine::load_form_str;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts `definition` in a fresh container and returns the container.
+fn mount(definition: &str) -> HtmlElement {
+    let form = load_form_str(definition)
+        .expect("the test definition loads")
+        .form;
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    leptos::mount::mount_to(
+        container.clone(),
+        move || view! { <FormView form=form.clone() /> },
+    )
+    .forget();
+    container
+}
+
+/// Lets effects run and the browser paint a frame.
+async fn settle() {
+    leptos::task::tick().await;
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window().request_animation_frame(&resolve).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    leptos::task::tick().await;
+}
+
+fn find(container: &HtmlElement, selector: &str) -> Option<HtmlElement> {
+    container
+        .query_selector(selector)
+        .unwrap()
+        .map(|element| element.unchecked_into())
+}
+
+fn question(container: &HtmlElement, id: &str) -> Option<HtmlElement> {
+    find(container, &format!("[data-question-id=\"{id}\"]"))
+}
+
+fn type_into(input: &HtmlElement, text: &str) {
+    let input: HtmlInputElement = input.clone().unchecked_into();
+    input.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+}
+
+fn submit(container: &HtmlElement) {
+    find(container, "button[type=submit]").unwrap().click();
+}
+
+const EVERY_INPUT: &str = include_str!("../public/forms/every-input-type.json");
+
+#[wasm_bindgen_test]
+async fn every_input_kind_renders_with_a_label_tied_to_its_input() {
+    let container = mount(EVERY_INPUT);
+    settle().await;
+    let form = load_form_str(EVERY_INPUT).unwrap().form;
+    for question_definition in &form.questions {
+        let wrapper = question(&container, &question_definition.id)
+            .unwrap_or_else(|| panic!("{} is not rendered", question_definition.id));
+        if question_definition.input_type == intake_engine::InputType::Block {
+            assert!(wrapper
+                .text_content()
+                .unwrap()
+                .contains(&question_definition.label_text));
+            continue;
+        }
+        let named = wrapper
+            .query_selector("legend")
+            .unwrap()
+            .or(wrapper.query_selector("label").unwrap())
+            .unwrap();
+        assert!(
+            named
+                .text_content()
+                .unwrap()
+                .contains(&question_definition.label_text),
+            "{}",
+            question_definition.id
+        );
+        let inputs = wrapper
+            .query_selector_all("input, select, textarea")
+            .unwrap();
+        assert!(
+            inputs.length() > 0,
+            "{} has no input",
+            question_definition.id
+        );
+        for position in 0..inputs.length() {
+            let input: HtmlElement = inputs.item(position).unwrap().unchecked_into();
+            let label = wrapper
+                .query_selector(&format!("label[for=\"{}\"]", input.id()))
+                .unwrap();
+            assert!(
+                label.is_some(),
+                "{}: input #{} has no label",
+                question_definition.id,
+                input.id()
+            );
+        }
+    }
+    // Radios and checkbox lists are grouped with a legend.
+    assert!(find(&container, "[data-question-id=\"radio\"] fieldset legend").is_some());
+    assert!(find(
+        &container,
+        "[data-question-id=\"multi-select\"] fieldset legend"
+    )
+    .is_some());
+    container.remove();
+}
+
+const SCREENER: &str = include_str!("../public/forms/housing-food-screener.json");
+
+#[wasm_bindgen_test]
+async fn a_conditional_question_enters_and_leaves_the_dom_with_its_condition() {
+    let container = mount(SCREENER);
+    settle().await;
+    assert!(question(&container, "where-sleeping").is_none());
+    let no_home = find(
+        &container,
+        "[data-question-id=\"housing-situation\"] input[value=\"none\"]",
+    )
+    .unwrap();
+    no_home.click();
+    settle().await;
+    assert!(question(&container, "where-sleeping").is_some());
+    // The "hide" condition removes the housing problems question.
+    assert!(question(&container, "housing-problems").is_none());
+    find(
+        &container,
+        "[data-question-id=\"housing-situation\"] input[value=\"stable\"]",
+    )
+    .unwrap()
+    .click();
+    settle().await;
+    assert!(question(&container, "where-sleeping").is_none());
+    assert!(question(&container, "housing-problems").is_some());
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_error_summary_takes_focus_links_to_fields_and_clears_as_they_are_fixed() {
+    let container = mount(EVERY_INPUT);
+    settle().await;
+    let summary = find(&container, "[data-testid=\"error-summary\"]").unwrap();
+    assert!(
+        summary.hidden(),
+        "no error is shown before the first attempt"
+    );
+    assert!(find(&container, "[aria-invalid=\"true\"]").is_none());
+
+    submit(&container);
+    settle().await;
+    assert!(!summary.hidden());
+    assert_eq!(
+        document()
+            .active_element()
+            .map(|element| element.get_attribute("data-testid")),
+        Some(Some("error-summary".into()))
+    );
+    let text_input = find(&container, "[data-question-id=\"text\"] input").unwrap();
+    assert_eq!(
+        text_input.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    let described_by = text_input.get_attribute("aria-describedby").unwrap();
+    let message = document()
+        .get_element_by_id(&described_by)
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(message, "Text is required");
+    let link = find(&summary, &format!("a[href=\"#{}\"]", text_input.id())).unwrap();
+    assert_eq!(link.text_content().unwrap(), "Text is required");
+
+    type_into(&text_input, "fixed");
+    settle().await;
+    assert_eq!(text_input.get_attribute("aria-invalid"), None);
+    assert!(find(&summary, &format!("a[href=\"#{}\"]", text_input.id())).is_none());
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_form_response_panel_follows_the_answers() {
+    let container = mount(EVERY_INPUT);
+    settle().await;
+    type_into(
+        &find(&container, "[data-question-id=\"text\"] input").unwrap(),
+        "hello",
+    );
+    settle().await;
+    let panel = find(&container, "[data-testid=\"form-response\"]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    let response: serde_json::Value = serde_json::from_str(&panel).unwrap();
+    assert_eq!(
+        response,
+        serde_json::json!([{"question_id": "text", "response_value": "hello"}])
+    );
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn hostile_text_in_a_definition_is_shown_literally_and_runs_nothing() {
+    let hostile = r#"{"name": "<script>window.__pwned = 1</script>", "sections": [{"id": "s", "name": "<b>bold</b>", "display_name": true, "questions": [
+        {"id": "q", "input_type": "radio", "label_text": "<img src=x onerror=\"window.__pwned=1\">",
+         "help_text": "<a href=\"javascript:window.__pwned=1\">help</a>",
+         "input_options": [{"id": "o", "option_label": "<svg onload=\"window.__pwned=1\"></svg>"}]},
+        {"id": "q2", "input_type": "text", "label_text": "Plain", "placeholder_text": "\"><img src=x onerror=window.__pwned=1>"}]}]}"#;
+    let container = mount(hostile);
+    settle().await;
+    assert!(container
+        .query_selector("img, svg, script, b, [onerror], [onload]")
+        .unwrap()
+        .is_none());
+    assert!(container
+        .text_content()
+        .unwrap()
+        .contains("<img src=x onerror=\"window.__pwned=1\">"));
+    assert!(container
+        .text_content()
+        .unwrap()
+        .contains("<svg onload=\"window.__pwned=1\"></svg>"));
+    let pwned = js_sys::Reflect::get(&window(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined(), "a script from the definition ran");
+    container.remove();
+}
