@@ -2,6 +2,7 @@
 //! visibility and error signals, so an answer re-renders only the questions
 //! whose visibility or messages it changes.
 
+use intake_engine::Step;
 use intake_engine::{
     Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
 };
@@ -22,6 +23,9 @@ struct FormContext {
     /// Errors show only after the first attempt to check or submit.
     attempted: RwSignal<bool>,
     summary: RwSignal<Vec<(QuestionIndex, String)>>,
+    /// The questions the error summary covers: the current step's, or all of
+    /// them on the review page.
+    scope: StoredValue<Vec<QuestionIndex>>,
     response_json: RwSignal<String>,
 }
 
@@ -68,9 +72,10 @@ impl FormContext {
                 signals.errors.set(messages);
             }
         }
+        let scope = self.scope.get_value();
         let summary: Vec<(QuestionIndex, String)> = self.state.with_value(|state| {
             state
-                .all_issues()
+                .issues_among(scope)
                 .into_iter()
                 .flat_map(|(question, issues)| {
                     issues
@@ -122,28 +127,165 @@ pub fn FormView(form: Form) -> impl IntoView {
         questions: StoredValue::new(signals),
         attempted: RwSignal::new(false),
         summary: RwSignal::new(Vec::new()),
+        scope: StoredValue::new(Vec::new()),
         response_json: RwSignal::new(String::new()),
     };
     context.refresh_response();
     provide_context(context);
 
-    let summary_ref = NodeRef::<leptos::html::Div>::new();
-    let check = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        context.attempted.set(true);
-        let count = context
-            .state
-            .with_value(|state| state.form().questions.len());
-        context.refresh_errors(0..count);
-        if context.summary.with_untracked(Vec::is_empty) {
-            return;
+    let steps: Vec<Step> = form.steps();
+    let step_count = steps.len();
+    let has_review = step_count > 1;
+    let step_of_section: Vec<usize> = {
+        let mut owner = vec![0; form.sections.len()];
+        for (step_index, step) in steps.iter().enumerate() {
+            for &section in &step.sections {
+                owner[section] = step_index;
+            }
         }
-        // The summary is rendered by then; focusing it makes screen readers read it.
-        request_animation_frame(move || {
-            if let Some(summary) = summary_ref.get() {
-                let _ = summary.focus();
+        owner
+    };
+    // Stored values are Copy, so the closures below that read them are too.
+    let step_questions: StoredValue<Vec<Vec<QuestionIndex>>> = StoredValue::new(
+        steps
+            .iter()
+            .map(|step| step.question_indices(&form).collect())
+            .collect(),
+    );
+    let all_questions: StoredValue<Vec<QuestionIndex>> =
+        StoredValue::new((0..form.questions.len()).collect());
+    // Pages are the steps, then the review page when there is more than one step.
+    let page = RwSignal::new(0usize);
+    let finished = RwSignal::new(false);
+    let step_visible = move |step: usize| {
+        step_questions.with_value(|steps| {
+            steps[step]
+                .iter()
+                .any(|&question| context.signals(question).visible.get_untracked())
+        })
+    };
+    let scope_of = move |page: usize| {
+        if page < step_count {
+            step_questions.with_value(|steps| steps[page].clone())
+        } else {
+            all_questions.get_value()
+        }
+    };
+    context.scope.set_value(scope_of(0));
+
+    let summary_ref = NodeRef::<leptos::html::Div>::new();
+    let progress_ref = NodeRef::<leptos::html::P>::new();
+    let focus_later = move |target: FocusTarget| {
+        request_animation_frame(move || match target {
+            FocusTarget::Summary => {
+                if let Some(summary) = summary_ref.get() {
+                    let _ = summary.focus();
+                }
+            }
+            FocusTarget::Progress => {
+                if let Some(progress) = progress_ref.get() {
+                    let _ = progress.focus();
+                }
+            }
+            FocusTarget::Question(question) => {
+                if let Some(element) = document().get_element_by_id(&input_id(question)) {
+                    if let Ok(element) =
+                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                    {
+                        let _ = element.focus();
+                    }
+                }
             }
         });
+    };
+    let go_to = {
+        move |target: usize| {
+            page.set(target);
+            context.scope.set_value(scope_of(target));
+            if context.attempted.get_untracked() {
+                context.refresh_errors(std::iter::empty());
+            }
+        }
+    };
+    let advance = {
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            context.attempted.set(true);
+            let scope = context.scope.get_value();
+            context.refresh_errors(scope.into_iter());
+            if !context.summary.with_untracked(Vec::is_empty) {
+                focus_later(FocusTarget::Summary);
+                return;
+            }
+            let current = page.get_untracked();
+            let last_page = if has_review {
+                step_count
+            } else {
+                step_count - 1
+            };
+            if current >= last_page {
+                finished.set(true);
+                focus_later(FocusTarget::Progress);
+                return;
+            }
+            let next = (current + 1..step_count)
+                .find(|&step| step_visible(step))
+                .unwrap_or(step_count);
+            go_to(next.min(last_page));
+            focus_later(FocusTarget::Progress);
+        }
+    };
+    let back = {
+        move |_| {
+            let current = page.get_untracked();
+            if let Some(previous) = (0..current).rev().find(|&step| step_visible(step)) {
+                finished.set(false);
+                go_to(previous);
+                focus_later(FocusTarget::Progress);
+            }
+        }
+    };
+    let step_of_question: Vec<usize> = form
+        .questions
+        .iter()
+        .map(|question| step_of_section[question.section])
+        .collect();
+    let step_of_question = StoredValue::new(step_of_question);
+    let show_question = {
+        move |question: QuestionIndex| {
+            let step = step_of_question.with_value(|steps| steps[question]);
+            finished.set(false);
+            if page.get_untracked() != step {
+                go_to(step);
+            }
+            focus_later(FocusTarget::Question(question));
+        }
+    };
+
+    let progress_text = {
+        move || {
+            let current = page.get();
+            // Reading visibility of every step keeps the count right as answers hide steps.
+            let shown: Vec<usize> = (0..step_count)
+                .filter(|&step| {
+                    step_questions.with_value(|steps| {
+                        steps[step]
+                            .iter()
+                            .any(|&question| context.signals(question).visible.get())
+                    })
+                })
+                .collect();
+            let total = shown.len() + usize::from(has_review);
+            let position = if current >= step_count {
+                total
+            } else {
+                shown
+                    .iter()
+                    .position(|&step| step == current)
+                    .map_or(1, |at| at + 1)
+            };
+            (position, total.max(1))
+        }
     };
 
     let title = form.name.clone();
@@ -154,6 +296,7 @@ pub fn FormView(form: Form) -> impl IntoView {
         .map(|(section_index, section)| {
             let questions: Vec<QuestionIndex> = section.questions.clone();
             let heading = (section.display_name && !section.name.trim().is_empty()).then(|| section.name.clone());
+            let section_step = step_of_section[section_index];
             let any_visible = {
                 let questions = questions.clone();
                 move || questions.iter().any(|&question| context.signals(question).visible.get())
@@ -163,7 +306,8 @@ pub fn FormView(form: Form) -> impl IntoView {
                 .map(|&question| view! { <QuestionView question=form.questions[question].clone() index=question /> })
                 .collect_view();
             view! {
-                <section class="form-section" data-section-index=section_index hidden=move || !any_visible()>
+                <section class="form-section" data-section-index=section_index
+                    hidden=move || page.get() != section_step || !any_visible()>
                     {heading.map(|heading| view! { <h2>{heading}</h2> })}
                     {rendered}
                 </section>
@@ -171,22 +315,83 @@ pub fn FormView(form: Form) -> impl IntoView {
         })
         .collect_view();
 
+    let review = {
+        let form = form.clone();
+        move || {
+            (has_review && page.get() == step_count).then(|| {
+                let rows = form
+                    .questions
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, question)| {
+                        question.input_type != InputType::Block && context.signals(*index).visible.get_untracked()
+                    })
+                    .map(|(index, question)| {
+                        let answer = context.state.with_value(|state| state.answer_text(index)).unwrap_or_else(|| "Not answered".into());
+                        let label = question.label_text.clone();
+                        view! {
+                            <div class="review-row" data-review-question=question.id.clone()>
+                                <dt>{label.clone()}</dt>
+                                <dd>{answer}</dd>
+                                <dd>
+                                    <button type="button" class="link-button" on:click=move |_| show_question(index)>
+                                        "Change"<span class="visually-hidden">" " {label.clone()}</span>
+                                    </button>
+                                </dd>
+                            </div>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <section class="review" data-testid="review">
+                        <h2>"Check your answers"</h2>
+                        <dl>{rows}</dl>
+                    </section>
+                }
+            })
+        }
+    };
+
+    let primary_label = move || {
+        let current = page.get();
+        if (has_review && current == step_count) || (!has_review && current + 1 >= step_count) {
+            "Check answers"
+        } else {
+            "Continue"
+        }
+    };
+
     view! {
         <div class="form-layout">
-            <form class="intake-form" novalidate=true on:submit=check>
+            <form class="intake-form" novalidate=true on:submit=advance>
                 {(!title.trim().is_empty()).then(|| view! { <h2 class="form-title">{title}</h2> })}
+                <p class="progress" tabindex="-1" node_ref=progress_ref data-testid="progress" hidden=step_count < 2>
+                    {move || { let (position, total) = progress_text(); format!("Step {position} of {total}") }}
+                </p>
+                {(step_count > 1).then(|| view! {
+                    <progress class="progress-bar" aria-hidden="true" max=move || progress_text().1 value=move || progress_text().0></progress>
+                })}
                 <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=summary_ref
                     aria-labelledby="error-summary-title" hidden=move || context.summary.with(Vec::is_empty)>
                     <h2 id="error-summary-title">"There is a problem"</h2>
                     <ul>
                         {move || context.summary.get().into_iter().map(|(question, message)| {
                             let href = format!("#{}", input_id(question));
-                            view! { <li><a href=href>{message}</a></li> }
+                            view! { <li><a href=href on:click=move |event| { event.prevent_default(); show_question(question); }>{message}</a></li> }
                         }).collect_view()}
                     </ul>
                 </div>
                 {sections}
-                <button type="submit" class="button">"Check answers"</button>
+                {review}
+                <p class="status" role="status" data-testid="form-status">
+                    {move || finished.get().then_some("Every answer is valid. This is a preview: nothing was sent.")}
+                </p>
+                <div class="form-actions">
+                    {move || (page.get() > 0).then(|| {
+                        view! { <button type="button" class="button secondary" on:click=back>"Back"</button> }
+                    })}
+                    <button type="submit" class="button">{primary_label}</button>
+                </div>
             </form>
             <aside class="response-panel" aria-labelledby="response-title">
                 <h2 id="response-title">"What would be sent"</h2>
@@ -195,6 +400,14 @@ pub fn FormView(form: Form) -> impl IntoView {
             </aside>
         </div>
     }
+}
+
+/// Where focus goes after the screen changes.
+#[derive(Clone, Copy)]
+enum FocusTarget {
+    Summary,
+    Progress,
+    Question(QuestionIndex),
 }
 
 /// One question: label, help before or after the input, error, input. It is

@@ -240,3 +240,116 @@ async fn hostile_text_in_a_definition_is_shown_literally_and_runs_nothing() {
     assert!(pwned.is_undefined(), "a script from the definition ran");
     container.remove();
 }
+
+fn checked(container: &HtmlElement, selector: &str) -> bool {
+    find(container, selector)
+        .map(|input| input.unchecked_into::<HtmlInputElement>().checked())
+        .unwrap_or(false)
+}
+
+fn section_hidden(container: &HtmlElement, question_id: &str) -> bool {
+    question(container, question_id)
+        .and_then(|wrapper| wrapper.closest("section").unwrap())
+        .map(|section| section.has_attribute("hidden"))
+        .unwrap_or(true)
+}
+
+#[wasm_bindgen_test]
+async fn break_sections_make_steps_that_validate_alone_keep_answers_and_end_in_a_review() {
+    let container = mount(SCREENER);
+    settle().await;
+    let progress = || {
+        find(&container, "[data-testid=\"progress\"]")
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    assert_eq!(progress(), "Step 1 of 3");
+    assert!(!section_hidden(&container, "housing-situation"));
+    assert!(
+        section_hidden(&container, "food-worry"),
+        "the food step is not shown yet"
+    );
+
+    // Continue validates only this step.
+    submit(&container);
+    settle().await;
+    let summary = find(&container, "[data-testid=\"error-summary\"]").unwrap();
+    let summary_text = summary.text_content().unwrap();
+    assert!(
+        summary_text.contains("What is your living situation today?"),
+        "{summary_text}"
+    );
+    assert!(
+        !summary_text.contains("household"),
+        "the next step's questions are not validated yet: {summary_text}"
+    );
+    assert_eq!(progress(), "Step 1 of 3");
+
+    find(
+        &container,
+        "[data-question-id=\"housing-situation\"] input[value=\"stable\"]",
+    )
+    .unwrap()
+    .click();
+    settle().await;
+    assert!(
+        summary.hidden(),
+        "the summary clears when the step's errors are fixed"
+    );
+    submit(&container);
+    settle().await;
+    assert_eq!(progress(), "Step 2 of 3");
+    assert!(section_hidden(&container, "housing-situation"));
+    assert!(!section_hidden(&container, "food-worry"));
+
+    // Back keeps the answer.
+    find(&container, ".form-actions button[type=button]")
+        .unwrap()
+        .click();
+    settle().await;
+    assert_eq!(progress(), "Step 1 of 3");
+    assert!(checked(
+        &container,
+        "[data-question-id=\"housing-situation\"] input[value=\"stable\"]"
+    ));
+    submit(&container);
+    settle().await;
+
+    find(
+        &container,
+        "[data-question-id=\"food-worry\"] input[value=\"never\"]",
+    )
+    .unwrap()
+    .click();
+    type_into(
+        &find(&container, "[data-question-id=\"household-size\"] input").unwrap(),
+        "3",
+    );
+    settle().await;
+    submit(&container);
+    settle().await;
+    assert_eq!(progress(), "Step 3 of 3");
+    let review = find(&container, "[data-testid=\"review\"]").unwrap();
+    let row = find(&review, "[data-review-question=\"housing-situation\"]").unwrap();
+    assert!(row
+        .text_content()
+        .unwrap()
+        .contains("I have a steady place to live"));
+    assert!(find(&review, "[data-review-question=\"household-size\"]")
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains('3'));
+    assert!(
+        find(&review, "[data-review-question=\"eviction-date\"]").is_none(),
+        "hidden questions are not reviewed"
+    );
+
+    // Change goes back to the question's step.
+    find(&row, "button").unwrap().click();
+    settle().await;
+    assert_eq!(progress(), "Step 1 of 3");
+    assert!(find(&container, "[data-testid=\"review\"]").is_none());
+    container.remove();
+}

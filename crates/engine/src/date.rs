@@ -3,7 +3,7 @@
 //! only these two conversions, and every byte ships to phones.
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     // Howard Hinnant's algorithm: shift the year to start in March so the
     // leap day is the last day of the year.
     let y = if month <= 2 { year - 1 } else { year };
@@ -15,7 +15,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// The civil date (year, month, day) that falls `days` after 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let day_of_era = z - era * 146_097;

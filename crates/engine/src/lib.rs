@@ -32,7 +32,9 @@ mod validate;
 
 pub use answer::{Answer, AnswerError, AnswerKind};
 pub use condition::ConditionValue;
-pub use date::{epoch_seconds_to_iso_date, iso_date_to_epoch_seconds};
+pub use date::{
+    civil_from_days, days_from_civil, epoch_seconds_to_iso_date, iso_date_to_epoch_seconds,
+};
 pub use load::{load_form, load_form_str, LoadedForm, MAX_NESTING_DEPTH};
 pub use model::{
     Condition, ConditionalDisplay, Form, HelpTextPosition, InputOption, InputType, Operator,

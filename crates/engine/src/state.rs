@@ -221,6 +221,26 @@ impl FormState {
             .collect()
     }
 
+    /// The answer as a person reads it, for a review page: option labels
+    /// rather than ids, "Yes" for a ticked box, a date range for a duration.
+    /// `None` when the question is unanswered.
+    pub fn answer_text(&self, question: QuestionIndex) -> Option<String> {
+        let definition = self.form.questions.get(question)?;
+        let answer = self.answer(question).filter(|answer| !answer.is_blank())?;
+        let label = |id: &String| {
+            definition
+                .option(id)
+                .map_or_else(|| id.clone(), |option| option.option_label.clone())
+        };
+        Some(match answer {
+            Answer::Text(text) => text.clone(),
+            Answer::Duration { start, end } => format!("{start} to {end}"),
+            Answer::Choice(id) => label(id),
+            Answer::Choices(ids) => ids.iter().map(label).collect::<Vec<_>>().join(", "),
+            Answer::Flag(_) => "Yes".to_string(),
+        })
+    }
+
     /// The Unite US `form_response` list: answered, shown questions only.
     pub fn form_response(&self) -> Vec<FormResponseEntry> {
         self.form

@@ -106,3 +106,32 @@ fn twenty_thousand_questions_in_a_chain_of_conditions_load_and_evaluate() {
     assert_eq!(changes.len(), 19_999);
     assert!(!state.is_visible(19_999));
 }
+
+#[test]
+fn answers_read_back_as_a_person_would_say_them() {
+    let text = r#"{"sections": [{"id": "s", "questions": [
+        {"id": "pick", "input_type": "checkbox", "input_options": [{"id": "a", "option_label": "Apples"}, {"id": "b", "option_label": "Bananas"}]},
+        {"id": "ok", "input_type": "checkbox"},
+        {"id": "span", "input_type": "duration"},
+        {"id": "empty", "input_type": "text"}]}]}"#;
+    let mut state = FormState::new(load_form_str(text).unwrap().form);
+    state.set_answer_by_id(
+        "pick",
+        Some(intake_engine::Answer::Choices(vec!["b".into(), "a".into()])),
+    );
+    state.set_answer_by_id("ok", Some(intake_engine::Answer::Flag(true)));
+    state.set_answer_by_id(
+        "span",
+        Some(intake_engine::Answer::Duration {
+            start: "2024-01-01".into(),
+            end: "2024-02-01".into(),
+        }),
+    );
+    assert_eq!(state.answer_text(0).as_deref(), Some("Bananas, Apples"));
+    assert_eq!(state.answer_text(1).as_deref(), Some("Yes"));
+    assert_eq!(
+        state.answer_text(2).as_deref(),
+        Some("2024-01-01 to 2024-02-01")
+    );
+    assert_eq!(state.answer_text(3), None);
+}

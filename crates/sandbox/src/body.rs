@@ -38,14 +38,21 @@ pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, BodyError> {
 }
 
 /// Reads a Unite US body: nested JSON, JSON with Rails bracket keys
-/// (`{"contact[first_name]": "Ann"}`), or a form-urlencoded body with bracket keys.
+/// (`{"contact[first_name]": "Ann"}`), or a form-urlencoded body with bracket keys
+/// (`Content-Type: application/x-www-form-urlencoded`).
 /// All three come out as the same nested object.
 pub fn rails_object(headers: &HeaderMap, bytes: &[u8]) -> Result<Map<String, Value>, BodyError> {
     let is_form = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
+    // curl and some HTTP clients label any `-d` body as a form; a body that opens like a
+    // JSON object is read as JSON whatever its label says.
+    let looks_like_json = bytes
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|byte| *byte == b'{');
+    if is_form && !looks_like_json {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
             .map_err(|error| BodyError::Malformed(error.to_string()))?;
         let entries = pairs
@@ -171,13 +178,19 @@ pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a 
         .map(|(_, value)| value.as_str())
 }
 
-/// An absolute URL on this server for a path and query, from the request's Host header.
-/// Without a Host header the path alone is returned, which still resolves against the origin.
+/// `http://HOST` from the request's Host header, or nothing without one, so that
+/// `origin + path` is absolute when it can be and still resolves against the origin when not.
+pub fn origin(headers: &HeaderMap) -> String {
+    headers
+        .get(HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_default()
+}
+
+/// An absolute URL on this server for a path and query (see [`origin`]).
 pub fn absolute_url(headers: &HeaderMap, path: &str, query: &[(String, String)]) -> String {
-    let mut url = match headers.get(HOST).and_then(|value| value.to_str().ok()) {
-        Some(host) => format!("http://{host}{path}"),
-        None => path.to_string(),
-    };
+    let mut url = format!("{}{path}", origin(headers));
     if !query.is_empty() {
         if let Ok(encoded) = serde_urlencoded::to_string(query) {
             url.push('?');
@@ -250,6 +263,19 @@ mod tests {
             parsed["contact"]["phone_numbers"][0]["phone_number"],
             "5125550100"
         );
+    }
+
+    #[test]
+    fn json_labelled_as_a_form_is_still_read_as_json() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let parsed = rails_object(&headers, br#" {"q": {"first_name": "Ann"}}"#).expect("json");
+        assert_eq!(parsed["q"]["first_name"], "Ann");
+        let form = rails_object(&headers, b"q%5Bfirst_name%5D=Ann+Lee").expect("form");
+        assert_eq!(form["q"]["first_name"], "Ann Lee");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::body::{absolute_url, json_object, query_pairs, BodyError};
+use crate::body::{absolute_url, json_object, origin, query_pairs, BodyError};
 use crate::dates::CivilDate;
 use crate::error::{ApiError, FieldError, JSON_API_CONTENT_TYPE};
 use crate::store::{Record, SeedRecord};
@@ -129,7 +129,8 @@ fn document(status: StatusCode, body: Value) -> Response {
     response
 }
 
-fn resource(record: &Record, fields: Option<&[String]>) -> Value {
+/// One person as a JSON:API resource; `origin` makes its self link absolute.
+fn resource(record: &Record, fields: Option<&[String]>, origin: &str) -> Value {
     let mut attributes = match &record.body {
         Value::Object(map) => map.clone(),
         _ => Map::new(),
@@ -143,7 +144,7 @@ fn resource(record: &Record, fields: Option<&[String]>) -> Value {
         "type": RESOURCE_TYPE,
         "id": record.id,
         "attributes": attributes,
-        "links": {"self": format!("{COLLECTION_PATH}/{}", record.id)},
+        "links": {"self": format!("{origin}{COLLECTION_PATH}/{}", record.id)},
     })
 }
 
@@ -214,7 +215,7 @@ async fn list_people(
         .iter()
         .skip(page_number.saturating_sub(1).saturating_mul(page_size))
         .take(page_size)
-        .map(|person| resource(person, fields.as_deref()))
+        .map(|person| resource(person, fields.as_deref(), &origin(&headers)))
         .collect();
     let link_to = |number: usize| {
         let mut query: Vec<(String, String)> = pairs
@@ -286,6 +287,7 @@ fn attribute_matches(person: &Record, attribute: &str, wanted: &str) -> bool {
 
 async fn get_person(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -298,11 +300,15 @@ async fn get_person(
     let fields = sparse_fields(&pairs);
     Ok(document(
         StatusCode::OK,
-        json!({ "data": resource(&person, fields.as_deref()) }),
+        json!({ "data": resource(&person, fields.as_deref(), &origin(&headers)) }),
     ))
 }
 
-async fn create_person(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+async fn create_person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let attributes = read_document(&body, None)?;
     let problems = validate_attributes(&attributes, true);
     if !problems.is_empty() {
@@ -321,7 +327,7 @@ async fn create_person(State(state): State<AppState>, body: Bytes) -> Result<Res
         .map_err(|error| ApiError::internal(TARGET, error))?;
     let mut response = document(
         StatusCode::CREATED,
-        json!({ "data": resource(&person, None) }),
+        json!({ "data": resource(&person, None, &origin(&headers)) }),
     );
     if let Ok(location) = HeaderValue::from_str(&format!("{COLLECTION_PATH}/{}", person.id)) {
         response.headers_mut().insert(LOCATION, location);
@@ -331,6 +337,7 @@ async fn create_person(State(state): State<AppState>, body: Bytes) -> Result<Res
 
 async fn update_person(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -362,7 +369,7 @@ async fn update_person(
     match updated {
         Ok(Some(person)) => Ok(document(
             StatusCode::OK,
-            json!({ "data": resource(&person, None) }),
+            json!({ "data": resource(&person, None, &origin(&headers)) }),
         )),
         Ok(None) => Err(not_found(&id)),
         Err(error) => Err(ApiError::internal(TARGET, error)),

@@ -48,36 +48,14 @@ impl CivilDate {
         }
     }
 
+    /// The engine's calendar arithmetic, so the sandbox and the app agree on
+    /// every date they exchange.
     pub fn days_since_epoch(self) -> i64 {
-        let year = if self.month <= 2 {
-            self.year - 1
-        } else {
-            self.year
-        };
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month = self.month as i64;
-        let day_of_year =
-            (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + self.day as i64 - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
+        intake_engine::days_from_civil(self.year, self.month, self.day)
     }
 
     pub fn from_days_since_epoch(days: i64) -> CivilDate {
-        let shifted = days + 719_468;
-        let era = shifted.div_euclid(146_097);
-        let day_of_era = shifted - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month_index = (5 * day_of_year + 2) / 153;
-        let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-        let month = if month_index < 10 {
-            month_index + 3
-        } else {
-            month_index - 9
-        } as u32;
-        let year = year_of_era + era * 400 + if month <= 2 { 1 } else { 0 };
+        let (year, month, day) = intake_engine::civil_from_days(days);
         CivilDate { year, month, day }
     }
 

@@ -24,6 +24,7 @@ pub mod store;
 pub mod target;
 pub mod unite_us;
 pub mod unite_us_forms;
+pub mod unite_us_people;
 pub mod validate;
 
 use std::net::{Ipv4Addr, SocketAddr};

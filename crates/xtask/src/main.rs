@@ -85,14 +85,14 @@ fn run(arguments: &[String]) -> Result {
         _ => return Err("usage: cargo xtask run [--port N]".into()),
     };
     build_release_app()?;
-    eprintln!("==> serving; stop with Ctrl-C");
+    // The sandbox serves the app, the demo forms and the stand-in APIs on one
+    // origin and prints the address to open; it runs until Ctrl-C.
     step(
-        "sandbox server",
+        "sandbox server (stop with Ctrl-C)",
         "cargo",
         &[
             "run",
             "--quiet",
-            "--release",
             "--bin",
             "intake-sandbox",
             "--",

@@ -10,11 +10,19 @@ use crate::{root, step, Result};
 /// Trunk 0.22 needs a newer compiler than this project's machines have.
 const TRUNK_VERSION: &str = "0.21";
 
+/// The binaryen release whose wasm-opt Trunk uses (pinned in Trunk.toml).
+/// Debian's binaryen 108 breaks modules that use reference types, which
+/// rustc emits by default: the optimised app then fails at start-up with
+/// "WebAssembly.Table.set(): Argument 1 is invalid".
+const WASM_OPT_VERSION: &str = "116";
+const WASM_OPT_CRATE_VERSION: &str = "0.116.1";
+
 pub fn ensure_tools() -> Result {
     ensure_wasm_target()?;
     ensure_debian_packages()?;
     ensure_trunk()?;
     ensure_wasm_bindgen_cli()?;
+    ensure_wasm_opt()?;
     ensure_node_packages()
 }
 
@@ -47,21 +55,18 @@ fn ensure_wasm_target() -> Result {
     )
 }
 
-/// Chromium and ChromeDriver for browser tests, binaryen for wasm-opt, from
-/// Debian: browser builds cannot be downloaded on these machines.
+/// Chromium and ChromeDriver for browser tests, from Debian: browser builds
+/// cannot be downloaded on these machines.
 fn ensure_debian_packages() -> Result {
     let wanted = [
         ("chromium", "/usr/bin/chromium"),
         ("chromium-driver", "/usr/bin/chromedriver"),
     ];
-    let mut missing: Vec<&str> = wanted
+    let missing: Vec<&str> = wanted
         .iter()
         .filter(|(_, path)| !Path::new(path).exists())
         .map(|(package, _)| *package)
         .collect();
-    if !on_path("wasm-opt") {
-        missing.push("binaryen");
-    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -139,6 +144,28 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// wasm-opt from the `wasm-opt` crate, which builds binaryen from source
+/// (several minutes, once). It goes to ~/.cargo/bin, ahead of any older
+/// Debian copy on PATH.
+fn ensure_wasm_opt() -> Result {
+    let installed = output("wasm-opt", &["--version"]).unwrap_or_default();
+    if installed.starts_with(&format!("wasm-opt version {WASM_OPT_VERSION}")) {
+        return Ok(());
+    }
+    step(
+        &format!("install wasm-opt (binaryen {WASM_OPT_VERSION}; about 8 minutes on 2 cores)"),
+        "cargo",
+        &[
+            "install",
+            "wasm-opt",
+            "--version",
+            &format!("={WASM_OPT_CRATE_VERSION}"),
+            "--locked",
+        ],
+        &[],
+    )
 }
 
 /// playwright-core and axe-core for the end-to-end journeys, from the lock

@@ -23,17 +23,27 @@ fn casebook_create_answers_a_json_api_document_that_can_be_fetched() {
     }}});
     let reply = sandbox.send("POST", PEOPLE, Some(STAFF), &body);
     assert_eq!(reply.status, 201, "{}", reply.text);
-    assert_eq!(reply.header("content-type").as_deref(), Some("application/vnd.api+json"));
+    assert_eq!(
+        reply.header("content-type").as_deref(),
+        Some("application/vnd.api+json")
+    );
     let created = reply.json();
     let id = created["data"]["id"].as_str().expect("id");
     assert_eq!(created["data"]["type"], "people");
     assert_eq!(created["data"]["attributes"]["last_name"], "Lee");
     assert_eq!(created["data"]["attributes"]["favourite_colour"], "green");
     assert_eq!(reply.header("location"), Some(format!("{PEOPLE}/{id}")));
+    assert_eq!(
+        created["data"]["links"]["self"],
+        sandbox.url(&format!("{PEOPLE}/{id}"))
+    );
 
     let fetched = sandbox.get(&format!("{PEOPLE}/{id}"), Some(STAFF));
     assert_eq!(fetched.status, 200);
-    assert_eq!(fetched.json()["data"]["attributes"]["date_of_birth"], "1990-05-06");
+    assert_eq!(
+        fetched.json()["data"]["attributes"]["date_of_birth"],
+        "1990-05-06"
+    );
 }
 
 #[test]
@@ -109,7 +119,13 @@ fn casebook_refuses_documents_of_the_wrong_shape() {
     assert_eq!(bad_attributes.status, 400);
     assert_eq!(pointers(&bad_attributes.json()), ["/data/attributes"]);
 
-    let malformed = sandbox.send_raw("POST", PEOPLE, Some(STAFF), "application/vnd.api+json", "{\"data\":");
+    let malformed = sandbox.send_raw(
+        "POST",
+        PEOPLE,
+        Some(STAFF),
+        "application/vnd.api+json",
+        "{\"data\":",
+    );
     assert_eq!(malformed.status, 400);
     assert!(malformed.json()["errors"][0]["detail"]
         .as_str()
@@ -131,8 +147,14 @@ fn casebook_list_filters_by_attribute_without_regard_to_case() {
         Some(STAFF),
     );
     assert_eq!(both.json()["data"], json!([]));
-    let by_birth = sandbox.get(&format!("{PEOPLE}?filter[date_of_birth]=1970-01-30"), Some(STAFF));
-    assert_eq!(by_birth.json()["data"][0]["attributes"]["last_name"], "Smith");
+    let by_birth = sandbox.get(
+        &format!("{PEOPLE}?filter[date_of_birth]=1970-01-30"),
+        Some(STAFF),
+    );
+    assert_eq!(
+        by_birth.json()["data"][0]["attributes"]["last_name"],
+        "Smith"
+    );
 }
 
 #[test]
@@ -158,7 +180,10 @@ fn casebook_list_pages_ten_at_a_time_by_default() {
     assert!(second["links"]["prev"].is_string());
 
     let small = sandbox
-        .get(&format!("{PEOPLE}?page[size]=5&page[number]=3"), Some(STAFF))
+        .get(
+            &format!("{PEOPLE}?page[size]=5&page[number]=3"),
+            Some(STAFF),
+        )
         .json();
     assert_eq!(small["data"].as_array().map(Vec::len), Some(3));
     assert_eq!(small["data"][0]["attributes"]["first_name"], "Extra5");
@@ -233,8 +258,13 @@ fn casebook_soft_delete_hides_the_person_but_keeps_the_record() {
     assert_eq!(deleted.status, 204);
     assert_eq!(deleted.text, "");
 
-    assert_eq!(sandbox.get(&format!("{PEOPLE}/{id}"), Some(STAFF)).status, 404);
-    let listed = sandbox.get(&format!("{PEOPLE}?filter[last_name]=Soon"), Some(STAFF)).json();
+    assert_eq!(
+        sandbox.get(&format!("{PEOPLE}/{id}"), Some(STAFF)).status,
+        404
+    );
+    let listed = sandbox
+        .get(&format!("{PEOPLE}?filter[last_name]=Soon"), Some(STAFF))
+        .json();
     assert_eq!(listed["data"], json!([]));
     assert_eq!(listed["meta"]["record_count"], 0);
     let patched = sandbox.send(
@@ -244,10 +274,18 @@ fn casebook_soft_delete_hides_the_person_but_keeps_the_record() {
         &json!({"data": {"type": "people", "attributes": {"first_name": "Back"}}}),
     );
     assert_eq!(patched.status, 404);
-    assert_eq!(sandbox.delete(&format!("{PEOPLE}/{id}"), Some(STAFF)).status, 404);
+    assert_eq!(
+        sandbox
+            .delete(&format!("{PEOPLE}/{id}"), Some(STAFF))
+            .status,
+        404
+    );
 
     let stored = sandbox.records("casebook");
-    let record = stored.iter().find(|record| record["id"] == id).expect("kept");
+    let record = stored
+        .iter()
+        .find(|record| record["id"] == id)
+        .expect("kept");
     assert_eq!(record["deleted"], true);
     assert_eq!(record["body"]["first_name"], "Gone");
     // A new person never reuses a deleted person's id.
@@ -258,9 +296,15 @@ fn casebook_soft_delete_hides_the_person_but_keeps_the_record() {
 #[test]
 fn casebook_sparse_fieldsets_limit_the_attributes() {
     let sandbox = Sandbox::start();
-    let reply = sandbox.get(&format!("{PEOPLE}/3?fields[people]=first_name,last_name"), Some(STAFF));
+    let reply = sandbox.get(
+        &format!("{PEOPLE}/3?fields[people]=first_name,last_name"),
+        Some(STAFF),
+    );
     let attributes = reply.json()["data"]["attributes"].clone();
-    assert_eq!(attributes, json!({"first_name": "Aisha", "last_name": "Khan"}));
+    assert_eq!(
+        attributes,
+        json!({"first_name": "Aisha", "last_name": "Khan"})
+    );
 }
 
 #[test]

@@ -5,7 +5,12 @@ use crate::support::{client, error_keys, request, Sandbox, STAFF, WIDGET};
 const CLIENTS: &str = "/caspen/v1/clients";
 
 fn create(sandbox: &Sandbox, first: &str, last: &str) -> Value {
-    let reply = sandbox.send("POST", CLIENTS, Some(STAFF), &json!({"first_name": first, "last_name": last}));
+    let reply = sandbox.send(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        &json!({"first_name": first, "last_name": last}),
+    );
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json()
 }
@@ -33,10 +38,18 @@ fn caspen_create_answers_the_client_resource() {
     assert_eq!(client["tag_ids"], json!(["3", "4"]));
     assert_eq!(client["address"]["line2"], Value::Null);
     assert_eq!(client["medications"][0]["dosage"], "100mg");
-    assert!(client["phone_numbers"][0]["id"].as_str().is_some_and(|id| id.starts_with("pho_")));
+    assert!(client["phone_numbers"][0]["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("pho_")));
     assert_eq!(client["notes"], Value::Null);
-    assert!(client.get("shoe_size").is_none(), "unknown keys are dropped");
-    assert_eq!(sandbox.get(&format!("{CLIENTS}/{id}"), Some(STAFF)).json(), client);
+    assert!(
+        client.get("shoe_size").is_none(),
+        "unknown keys are dropped"
+    );
+    assert_eq!(
+        sandbox.get(&format!("{CLIENTS}/{id}"), Some(STAFF)).json(),
+        client
+    );
 }
 
 #[test]
@@ -69,13 +82,22 @@ fn caspen_invalid_bodies_get_a_laravel_422() {
             "tag_ids.1",
         ]
     );
-    assert_eq!(errors["message"], "The first name field is required. (and 12 more errors)");
-    assert_eq!(errors["errors"]["email"][0], "The email field must be a valid email address.");
+    assert_eq!(
+        errors["message"],
+        "The first name field is required. (and 12 more errors)"
+    );
+    assert_eq!(
+        errors["errors"]["email"][0],
+        "The email field must be a valid email address."
+    );
     assert_eq!(
         errors["errors"]["alert"][0],
         "The alert field must not be greater than 500 characters."
     );
-    assert_eq!(errors["errors"]["privacy_policy_consent"][0], "The selected privacy policy consent is invalid.");
+    assert_eq!(
+        errors["errors"]["privacy_policy_consent"][0],
+        "The selected privacy policy consent is invalid."
+    );
     assert_eq!(sandbox.records("caspen").len(), 5);
 }
 
@@ -106,15 +128,35 @@ fn caspen_update_by_post_changes_only_the_fields_sent() {
     assert_eq!(client["first_name"], "Maria");
     assert_eq!(client["date_of_birth"], "1985-04-12");
 
-    let blank = sandbox.send("POST", &format!("{CLIENTS}/{maria}"), Some(STAFF), &json!({"first_name": ""}));
+    let blank = sandbox.send(
+        "POST",
+        &format!("{CLIENTS}/{maria}"),
+        Some(STAFF),
+        &json!({"first_name": ""}),
+    );
     assert_eq!(blank.status, 422);
     assert_eq!(error_keys(&blank.json()), ["first_name"]);
-    assert_eq!(sandbox.get(&format!("{CLIENTS}/{maria}"), Some(STAFF)).json()["first_name"], "Maria");
+    assert_eq!(
+        sandbox
+            .get(&format!("{CLIENTS}/{maria}"), Some(STAFF))
+            .json()["first_name"],
+        "Maria"
+    );
 
-    let missing = sandbox.send("POST", &format!("{CLIENTS}/cli_nope"), Some(STAFF), &json!({"notes": "x"}));
+    let missing = sandbox.send(
+        "POST",
+        &format!("{CLIENTS}/cli_nope"),
+        Some(STAFF),
+        &json!({"notes": "x"}),
+    );
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json(), json!({"message": "Client not found."}));
-    assert_eq!(sandbox.get(&format!("{CLIENTS}/cli_nope"), Some(STAFF)).status, 404);
+    assert_eq!(
+        sandbox
+            .get(&format!("{CLIENTS}/cli_nope"), Some(STAFF))
+            .status,
+        404
+    );
 }
 
 #[test]
@@ -124,7 +166,9 @@ fn caspen_list_pages_with_opaque_cursors_both_ways() {
         create(&sandbox, "Extra", last);
     }
     let agent = client();
-    let first = sandbox.get(&format!("{CLIENTS}?limit=3"), Some(STAFF)).json();
+    let first = sandbox
+        .get(&format!("{CLIENTS}?limit=3"), Some(STAFF))
+        .json();
     let names = |page: &Value| -> Vec<String> {
         page["data"]
             .as_array()
@@ -138,16 +182,22 @@ fn caspen_list_pages_with_opaque_cursors_both_ways() {
     assert_eq!(first["meta"]["per_page"], 3);
 
     let next = first["links"]["next"].as_str().expect("next");
-    let second = request(&agent, next, "GET", Some(STAFF), None).expect("page").json();
+    let second = request(&agent, next, "GET", Some(STAFF), None)
+        .expect("page")
+        .json();
     assert_eq!(names(&second), ["Chen", "Adeyemi", "Six"]);
     let third_url = second["links"]["next"].as_str().expect("next").to_string();
-    let third = request(&agent, &third_url, "GET", Some(STAFF), None).expect("page").json();
+    let third = request(&agent, &third_url, "GET", Some(STAFF), None)
+        .expect("page")
+        .json();
     assert_eq!(names(&third), ["Seven", "Eight"]);
     assert_eq!(third["links"]["next"], Value::Null);
     assert_eq!(third["meta"]["next_cursor"], Value::Null);
 
     let back = third["links"]["prev"].as_str().expect("prev");
-    let back_page = request(&agent, back, "GET", Some(STAFF), None).expect("page").json();
+    let back_page = request(&agent, back, "GET", Some(STAFF), None)
+        .expect("page")
+        .json();
     assert_eq!(names(&back_page), ["Chen", "Adeyemi", "Six"]);
 
     let default_limit = sandbox.get(CLIENTS, Some(STAFF)).json();
@@ -159,7 +209,10 @@ fn caspen_list_refuses_bad_limits_and_cursors() {
     let sandbox = Sandbox::start();
     let limit = sandbox.get(&format!("{CLIENTS}?limit=0"), Some(STAFF));
     assert_eq!(limit.status, 422);
-    assert_eq!(limit.json()["errors"]["limit"][0], "The limit field must be between 1 and 100.");
+    assert_eq!(
+        limit.json()["errors"]["limit"][0],
+        "The limit field must be between 1 and 100."
+    );
     let cursor = sandbox.get(&format!("{CLIENTS}?cursor=not-a-cursor"), Some(STAFF));
     assert_eq!(cursor.status, 422);
     assert_eq!(error_keys(&cursor.json()), ["cursor"]);
@@ -172,9 +225,17 @@ fn caspen_answers_429_with_retry_after_over_its_rate_limit() {
         let reply = sandbox.get(CLIENTS, Some(STAFF));
         assert_eq!(reply.status, 200);
         assert_eq!(reply.header("x-ratelimit-limit").as_deref(), Some("3"));
-        assert_eq!(reply.header("x-ratelimit-remaining").as_deref(), Some(remaining));
+        assert_eq!(
+            reply.header("x-ratelimit-remaining").as_deref(),
+            Some(remaining)
+        );
     }
-    let limited = sandbox.send("POST", CLIENTS, Some(STAFF), &json!({"first_name": "A", "last_name": "B"}));
+    let limited = sandbox.send(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        &json!({"first_name": "A", "last_name": "B"}),
+    );
     assert_eq!(limited.status, 429);
     let retry_after: u64 = limited
         .header("retry-after")
@@ -182,9 +243,18 @@ fn caspen_answers_429_with_retry_after_over_its_rate_limit() {
         .expect("Retry-After seconds");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     assert_eq!(limited.json(), json!({"message": "Too Many Attempts."}));
-    assert_eq!(sandbox.records("caspen").len(), 5, "a refused create stores nothing");
+    assert_eq!(
+        sandbox.records("caspen").len(),
+        5,
+        "a refused create stores nothing"
+    );
     // Other targets have no such limit.
-    assert_eq!(sandbox.get("/persons_v1/api/v1/persons", Some(STAFF)).status, 200);
+    assert_eq!(
+        sandbox
+            .get("/persons_v1/api/v1/persons", Some(STAFF))
+            .status,
+        200
+    );
 
     let reset = sandbox.send("POST", "/__admin/reset", None, &json!({}));
     assert_eq!(reset.status, 200);
@@ -195,7 +265,12 @@ fn caspen_answers_429_with_retry_after_over_its_rate_limit() {
 fn caspen_wants_the_staff_token() {
     let sandbox = Sandbox::start();
     for token in [None, Some("nope"), Some(WIDGET)] {
-        let reply = sandbox.send("POST", CLIENTS, token, &json!({"first_name": "A", "last_name": "B"}));
+        let reply = sandbox.send(
+            "POST",
+            CLIENTS,
+            token,
+            &json!({"first_name": "A", "last_name": "B"}),
+        );
         assert_eq!(reply.status, 401);
         assert_eq!(reply.json(), json!({"message": "Unauthenticated."}));
         assert_eq!(sandbox.get(CLIENTS, token).status, 401);

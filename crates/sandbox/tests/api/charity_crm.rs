@@ -60,7 +60,12 @@ fn charity_crm_create_with_a_client_uuid_stores_once_and_a_repeat_is_409() {
 #[test]
 fn charity_crm_create_without_a_uuid_gets_a_generated_one() {
     let sandbox = Sandbox::start();
-    let created = sandbox.send("POST", PERSONS, Some(STAFF), &json!({"name": {"lastName": "Jansen"}}));
+    let created = sandbox.send(
+        "POST",
+        PERSONS,
+        Some(STAFF),
+        &json!({"name": {"lastName": "Jansen"}}),
+    );
     assert_eq!(created.status, 201);
     let uuid = created.json()["uuid"].as_str().expect("uuid").to_string();
     assert_eq!(uuid.len(), 36);
@@ -101,21 +106,32 @@ fn charity_crm_validation_errors_name_each_field() {
             "uuid",
         ]
     );
-    assert_eq!(errors["errors"]["name.lastName"][0], "This value should not be blank.");
+    assert_eq!(
+        errors["errors"]["name.lastName"][0],
+        "This value should not be blank."
+    );
     assert_eq!(sandbox.records("charity_crm").len(), 5);
 }
 
 #[test]
 fn charity_crm_update_sets_sent_fields_clears_nulls_and_keeps_the_rest() {
     let sandbox = Sandbox::start();
-    assert_eq!(sandbox.send("POST", PERSONS, Some(STAFF), &peter()).status, 201);
+    assert_eq!(
+        sandbox.send("POST", PERSONS, Some(STAFF), &peter()).status,
+        201
+    );
     let update = json!({
         "name": {"firstName": "Petra", "initials": null},
         "email": null,
         "address": {"city": "Breda", "houseNumberExtension": null},
         "optIns": {"sms": true}
     });
-    let reply = sandbox.send("PUT", &format!("{PERSONS}/{PETER}/actions/update"), Some(STAFF), &update);
+    let reply = sandbox.send(
+        "PUT",
+        &format!("{PERSONS}/{PETER}/actions/update"),
+        Some(STAFF),
+        &update,
+    );
     assert_eq!(reply.status, 200, "{}", reply.text);
     let person = reply.json();
     assert_eq!(person["firstName"], "Petra");
@@ -129,7 +145,9 @@ fn charity_crm_update_sets_sent_fields_clears_nulls_and_keeps_the_rest() {
     assert_eq!(person["optInSms"], true);
     assert_eq!(person["optInEmail"], true);
 
-    let listed = sandbox.get(&format!("{PERSONS}?first=1"), Some(STAFF)).json();
+    let listed = sandbox
+        .get(&format!("{PERSONS}?first=1"), Some(STAFF))
+        .json();
     assert_eq!(listed["edges"][0]["node"], person);
 }
 
@@ -143,7 +161,10 @@ fn charity_crm_update_refuses_unknown_uuids_cleared_last_names_and_create_only_f
         &json!({"email": "a@example.org"}),
     );
     assert_eq!(unknown.status, 404);
-    assert_eq!(unknown.json(), json!({"message": "Person with this Uuid not found"}));
+    assert_eq!(
+        unknown.json(),
+        json!({"message": "Person with this Uuid not found"})
+    );
 
     let maria = "0b9a4c64-8d53-4f0e-9d0a-3f6f6b1c2a01";
     let cleared = sandbox.send(
@@ -153,8 +174,13 @@ fn charity_crm_update_refuses_unknown_uuids_cleared_last_names_and_create_only_f
         &json!({"name": {"lastName": null}, "uuid": PETER, "iban": "NL91ABNA0417164301"}),
     );
     assert_eq!(cleared.status, 400);
-    assert_eq!(error_keys(&cleared.json()), ["iban", "name.lastName", "uuid"]);
-    let kept = sandbox.get(&format!("{PERSONS}?iban=NL91ABNA0417164300"), Some(STAFF)).json();
+    assert_eq!(
+        error_keys(&cleared.json()),
+        ["iban", "name.lastName", "uuid"]
+    );
+    let kept = sandbox
+        .get(&format!("{PERSONS}?iban=NL91ABNA0417164300"), Some(STAFF))
+        .json();
     assert_eq!(kept["edges"][0]["node"]["lastName"], "Garcia");
 }
 
@@ -162,10 +188,17 @@ fn charity_crm_update_refuses_unknown_uuids_cleared_last_names_and_create_only_f
 fn charity_crm_list_is_newest_first_and_pages_by_cursor() {
     let sandbox = Sandbox::start();
     for last_name in ["First", "Second", "Third"] {
-        let reply = sandbox.send("POST", PERSONS, Some(STAFF), &json!({"name": {"lastName": last_name}}));
+        let reply = sandbox.send(
+            "POST",
+            PERSONS,
+            Some(STAFF),
+            &json!({"name": {"lastName": last_name}}),
+        );
         assert_eq!(reply.status, 201);
     }
-    let page = sandbox.get(&format!("{PERSONS}?first=3"), Some(STAFF)).json();
+    let page = sandbox
+        .get(&format!("{PERSONS}?first=3"), Some(STAFF))
+        .json();
     let names: Vec<&str> = page["edges"]
         .as_array()
         .expect("edges")
@@ -186,7 +219,12 @@ fn charity_crm_list_is_newest_first_and_pages_by_cursor() {
         };
         let page = sandbox.get(&query, Some(STAFF)).json();
         for edge in page["edges"].as_array().expect("edges") {
-            seen.push(edge["node"]["lastName"].as_str().unwrap_or_default().to_string());
+            seen.push(
+                edge["node"]["lastName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
         }
         assert_eq!(page["pageInfo"]["hasPreviousPage"], after.is_some());
         if page["pageInfo"]["hasNextPage"] == false {
@@ -201,7 +239,10 @@ fn charity_crm_list_is_newest_first_and_pages_by_cursor() {
 
     let khan_cursor = "a4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e03";
     let before = sandbox
-        .get(&format!("{PERSONS}?last=2&before={khan_cursor}"), Some(STAFF))
+        .get(
+            &format!("{PERSONS}?last=2&before={khan_cursor}"),
+            Some(STAFF),
+        )
         .json();
     let names: Vec<&str> = before["edges"]
         .as_array()
@@ -226,7 +267,12 @@ fn charity_crm_list_refuses_bad_counts_and_unknown_cursors_and_filters_by_iban()
     let unknown = sandbox.get(&format!("{PERSONS}?after={PETER}"), Some(STAFF));
     assert_eq!(unknown.status, 400);
     assert_eq!(error_keys(&unknown.json()), ["after"]);
-    let by_iban = sandbox.get(&format!("{PERSONS}?iban=de89370400440532013000"), Some(STAFF)).json();
+    let by_iban = sandbox
+        .get(
+            &format!("{PERSONS}?iban=de89370400440532013000"),
+            Some(STAFF),
+        )
+        .json();
     assert_eq!(by_iban["edges"].as_array().map(Vec::len), Some(1));
     assert_eq!(by_iban["edges"][0]["node"]["firstName"], "Aisha");
     let none = sandbox.get(
@@ -242,7 +288,10 @@ fn charity_crm_wants_the_staff_token() {
     for token in [None, Some("nope"), Some(WIDGET)] {
         let reply = sandbox.send("POST", PERSONS, token, &peter());
         assert_eq!(reply.status, 401);
-        assert_eq!(reply.json(), json!({"message": "Service account not properly authenticated"}));
+        assert_eq!(
+            reply.json(),
+            json!({"message": "Service account not properly authenticated"})
+        );
         assert_eq!(sandbox.get(PERSONS, token).status, 401);
     }
     assert_eq!(sandbox.records("charity_crm").len(), 5);

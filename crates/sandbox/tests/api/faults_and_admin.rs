@@ -10,13 +10,22 @@ const PEOPLE: &str = "/casebook/people/people";
 #[test]
 fn a_503_fault_answers_the_next_count_matching_requests_with_retry_after() {
     let sandbox = Sandbox::start();
-    sandbox.add_fault(json!({"route": "GET /casebook/people", "fault": "503", "count": 2, "retry_after": 7}));
+    sandbox.add_fault(
+        json!({"route": "GET /casebook/people", "fault": "503", "count": 2, "retry_after": 7}),
+    );
     for _ in 0..2 {
         let reply = sandbox.get(PEOPLE, Some(STAFF));
         assert_eq!(reply.status, 503);
         assert_eq!(reply.header("retry-after").as_deref(), Some("7"));
-        assert_eq!(reply.json()["errors"][0]["status"], "503", "in Casebook's own error style");
-        assert_eq!(reply.header("access-control-allow-origin").as_deref(), Some("*"));
+        assert_eq!(
+            reply.json()["errors"][0]["status"],
+            "503",
+            "in Casebook's own error style"
+        );
+        assert_eq!(
+            reply.header("access-control-allow-origin").as_deref(),
+            Some("*")
+        );
     }
     assert_eq!(sandbox.get(PEOPLE, Some(STAFF)).status, 200);
 }
@@ -25,12 +34,33 @@ fn a_503_fault_answers_the_next_count_matching_requests_with_retry_after() {
 fn a_500_fault_answers_in_the_targets_style_and_only_for_its_method() {
     let sandbox = Sandbox::start();
     sandbox.add_fault(json!({"route": "POST /caspen/v1/clients", "fault": "500"}));
-    assert_eq!(sandbox.get(CLIENTS, Some(STAFF)).status, 200, "a GET does not match a POST fault");
-    let reply = sandbox.send("POST", CLIENTS, Some(STAFF), &json!({"first_name": "A", "last_name": "B"}));
+    assert_eq!(
+        sandbox.get(CLIENTS, Some(STAFF)).status,
+        200,
+        "a GET does not match a POST fault"
+    );
+    let reply = sandbox.send(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        &json!({"first_name": "A", "last_name": "B"}),
+    );
     assert_eq!(reply.status, 500);
-    assert_eq!(reply.json(), json!({"message": "Injected fault: internal server error"}));
-    assert_eq!(sandbox.records("caspen").len(), 5, "a 500 fault stores nothing");
-    let retried = sandbox.send("POST", CLIENTS, Some(STAFF), &json!({"first_name": "A", "last_name": "B"}));
+    assert_eq!(
+        reply.json(),
+        json!({"message": "Injected fault: internal server error"})
+    );
+    assert_eq!(
+        sandbox.records("caspen").len(),
+        5,
+        "a 500 fault stores nothing"
+    );
+    let retried = sandbox.send(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        &json!({"first_name": "A", "last_name": "B"}),
+    );
     assert_eq!(retried.status, 201);
 }
 
@@ -42,13 +72,26 @@ fn a_429_fault_carries_retry_after_and_a_401_fault_refuses_a_good_token() {
     let limited = sandbox.get("/unite_us/v3/service_types", Some(STAFF));
     assert_eq!(limited.status, 429);
     assert_eq!(limited.header("retry-after").as_deref(), Some("3"));
-    assert_eq!(limited.json(), json!({"errors": ["Injected fault: too many requests"]}));
+    assert_eq!(
+        limited.json(),
+        json!({"errors": ["Injected fault: too many requests"]})
+    );
 
     let expired = sandbox.get("/persons_v1/api/v1/persons", Some(STAFF));
     assert_eq!(expired.status, 401);
     assert_eq!(expired.json(), json!({"message": "Unauthorized"}));
-    assert_eq!(sandbox.get("/persons_v1/api/v1/persons", Some(STAFF)).status, 200);
-    assert_eq!(sandbox.get("/unite_us/v3/service_types", Some(STAFF)).status, 200);
+    assert_eq!(
+        sandbox
+            .get("/persons_v1/api/v1/persons", Some(STAFF))
+            .status,
+        200
+    );
+    assert_eq!(
+        sandbox
+            .get("/unite_us/v3/service_types", Some(STAFF))
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -58,9 +101,18 @@ fn a_latency_fault_delays_the_answer_and_then_answers_normally() {
     let started = Instant::now();
     let reply = sandbox.get("/charity_crm/api/v1/persons", Some(STAFF));
     assert_eq!(reply.status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
     let started = Instant::now();
-    assert_eq!(sandbox.get("/charity_crm/api/v1/persons", Some(STAFF)).status, 200);
+    assert_eq!(
+        sandbox
+            .get("/charity_crm/api/v1/persons", Some(STAFF))
+            .status,
+        200
+    );
     assert!(started.elapsed() < Duration::from_millis(300));
 }
 
@@ -69,22 +121,40 @@ fn a_drop_fault_stores_the_write_then_closes_the_connection_without_an_answer() 
     let sandbox = Sandbox::start();
     sandbox.add_fault(json!({"route": "POST /caspen/v1/clients", "fault": "drop"}));
     let body = json!({"first_name": "Dropped", "last_name": "Answer"}).to_string();
-    let outcome = sandbox.try_request("POST", CLIENTS, Some(STAFF), Some(("application/json", &body)));
+    let outcome = sandbox.try_request(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        Some(("application/json", &body)),
+    );
     assert!(outcome.is_err(), "the connection closes without an answer");
     let stored = sandbox.records("caspen");
     assert!(
-        stored.iter().any(|record| record["body"]["first_name"] == "Dropped"),
+        stored
+            .iter()
+            .any(|record| record["body"]["first_name"] == "Dropped"),
         "the write happened before the drop"
     );
-    assert_eq!(sandbox.get(CLIENTS, Some(STAFF)).status, 200, "the server carries on");
+    assert_eq!(
+        sandbox.get(CLIENTS, Some(STAFF)).status,
+        200,
+        "the server carries on"
+    );
 }
 
 #[test]
 fn a_drop_fault_on_a_read_closes_the_connection_too() {
     let sandbox = Sandbox::start();
     sandbox.add_fault(json!({"route": "GET /persons_v1", "fault": "drop"}));
-    assert!(sandbox.try_request("GET", "/persons_v1/api/v1/persons", Some(STAFF), None).is_err());
-    assert_eq!(sandbox.get("/persons_v1/api/v1/persons", Some(STAFF)).status, 200);
+    assert!(sandbox
+        .try_request("GET", "/persons_v1/api/v1/persons", Some(STAFF), None)
+        .is_err());
+    assert_eq!(
+        sandbox
+            .get("/persons_v1/api/v1/persons", Some(STAFF))
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -98,13 +168,23 @@ fn a_malformed_json_fault_stores_the_write_and_cuts_the_answer() {
         &json!({"data": {"type": "people", "attributes": {"first_name": "Cut", "last_name": "Short"}}}),
     );
     assert_eq!(reply.status, 201);
-    assert!(serde_json::from_str::<Value>(&reply.text).is_err(), "{}", reply.text);
+    assert!(
+        serde_json::from_str::<Value>(&reply.text).is_err(),
+        "{}",
+        reply.text
+    );
     assert!(reply.text.starts_with("{\"data\""), "{}", reply.text);
-    assert!(sandbox.records("casebook").iter().any(|record| record["body"]["last_name"] == "Short"));
+    assert!(sandbox
+        .records("casebook")
+        .iter()
+        .any(|record| record["body"]["last_name"] == "Short"));
 
     sandbox.add_fault(json!({"route": "DELETE /casebook", "fault": "malformed_json"}));
     let deleted = sandbox.delete(&format!("{PEOPLE}/5"), Some(STAFF));
-    assert!(serde_json::from_str::<Value>(&deleted.text).is_err(), "an empty answer gets a broken body too");
+    assert!(
+        serde_json::from_str::<Value>(&deleted.text).is_err(),
+        "an empty answer gets a broken body too"
+    );
 }
 
 #[test]
@@ -118,7 +198,10 @@ fn faults_can_be_listed_and_cleared_and_bad_ones_are_refused() {
     assert_eq!(listed["faults"][1]["latency_ms"], 1000);
 
     assert_eq!(sandbox.delete("/__admin/faults", None).status, 204);
-    assert_eq!(sandbox.get("/__admin/faults", None).json()["faults"], json!([]));
+    assert_eq!(
+        sandbox.get("/__admin/faults", None).json()["faults"],
+        json!([])
+    );
     assert_eq!(sandbox.get(PEOPLE, Some(STAFF)).status, 200);
 
     for bad in [
@@ -129,7 +212,9 @@ fn faults_can_be_listed_and_cleared_and_bad_ones_are_refused() {
     ] {
         let reply = sandbox.send("POST", "/__admin/faults", None, &bad);
         assert_eq!(reply.status, 400, "{bad}");
-        assert!(reply.json()["message"].as_str().is_some_and(|message| message.starts_with("Invalid fault")));
+        assert!(reply.json()["message"]
+            .as_str()
+            .is_some_and(|message| message.starts_with("Invalid fault")));
     }
 }
 
@@ -140,8 +225,17 @@ fn faults_never_touch_the_admin_routes() {
     assert_eq!(sandbox.get("/__admin/records/casebook", None).status, 200);
     assert_eq!(sandbox.get("/__admin/faults", None).status, 200);
     assert_eq!(sandbox.get(PEOPLE, Some(STAFF)).status, 500);
-    assert_eq!(sandbox.send("POST", "/__admin/reset", None, &json!({})).status, 200);
-    assert_eq!(sandbox.get(PEOPLE, Some(STAFF)).status, 200, "reset clears faults");
+    assert_eq!(
+        sandbox
+            .send("POST", "/__admin/reset", None, &json!({}))
+            .status,
+        200
+    );
+    assert_eq!(
+        sandbox.get(PEOPLE, Some(STAFF)).status,
+        200,
+        "reset clears faults"
+    );
 }
 
 #[test]
@@ -154,11 +248,15 @@ fn admin_records_list_every_record_of_a_target_with_its_bookkeeping() {
     assert_eq!(first["deleted"], false);
     assert!(first["created_at"].is_string() && first["updated_at"].is_string());
     assert_eq!(first["body"]["first_name"], "Maria");
-    let filtered = sandbox.get("/__admin/records/unite_us?kind=assistance_request", None).json();
+    let filtered = sandbox
+        .get("/__admin/records/unite_us?kind=assistance_request", None)
+        .json();
     assert_eq!(filtered["records"], json!([]));
     let unknown = sandbox.get("/__admin/records/salesforce", None);
     assert_eq!(unknown.status, 404);
-    assert!(unknown.json()["message"].as_str().is_some_and(|message| message.contains("casebook")));
+    assert!(unknown.json()["message"]
+        .as_str()
+        .is_some_and(|message| message.contains("casebook")));
     assert_eq!(sandbox.get("/__admin/nothing-here", None).status, 404);
 }
 
@@ -172,7 +270,10 @@ fn admin_reset_restores_the_seed() {
         &json!({"data": {"type": "people", "attributes": {"first_name": "Temp", "last_name": "Person"}}}),
     );
     assert_eq!(created.status, 201);
-    assert_eq!(sandbox.delete(&format!("{PEOPLE}/1"), Some(STAFF)).status, 204);
+    assert_eq!(
+        sandbox.delete(&format!("{PEOPLE}/1"), Some(STAFF)).status,
+        204
+    );
     assert_eq!(sandbox.records("casebook").len(), 6);
 
     let reset = sandbox.send("POST", "/__admin/reset", None, &json!({}));
@@ -186,20 +287,39 @@ fn admin_reset_restores_the_seed() {
 #[test]
 fn cors_headers_come_with_every_answer_and_preflights_need_no_token() {
     let sandbox = Sandbox::start();
-    for path in [PEOPLE, "/unite_us/v3/widgets/assistance_requests", "/anything"] {
-        let preflight = sandbox.try_request("OPTIONS", path, None, None).expect("preflight");
+    for path in [
+        PEOPLE,
+        "/unite_us/v3/widgets/assistance_requests",
+        "/anything",
+    ] {
+        let preflight = sandbox
+            .try_request("OPTIONS", path, None, None)
+            .expect("preflight");
         assert_eq!(preflight.status, 204, "{path}");
-        assert_eq!(preflight.header("access-control-allow-origin").as_deref(), Some("*"));
-        let methods = preflight.header("access-control-allow-methods").unwrap_or_default();
+        assert_eq!(
+            preflight.header("access-control-allow-origin").as_deref(),
+            Some("*")
+        );
+        let methods = preflight
+            .header("access-control-allow-methods")
+            .unwrap_or_default();
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
             assert!(methods.contains(method), "{methods}");
         }
-        let headers = preflight.header("access-control-allow-headers").unwrap_or_default();
-        assert!(headers.contains("Authorization") && headers.contains("Content-Type"), "{headers}");
+        let headers = preflight
+            .header("access-control-allow-headers")
+            .unwrap_or_default();
+        assert!(
+            headers.contains("Authorization") && headers.contains("Content-Type"),
+            "{headers}"
+        );
     }
     let refused = sandbox.get(PEOPLE, None);
     assert_eq!(refused.status, 401);
-    assert_eq!(refused.header("access-control-allow-origin").as_deref(), Some("*"));
+    assert_eq!(
+        refused.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
     assert!(refused
         .header("access-control-expose-headers")
         .is_some_and(|exposed| exposed.contains("Retry-After")));

@@ -10,7 +10,10 @@ fn persons_v1_put_creates_then_answers_unchanged_then_updated() {
     let body = json!({"data": {"firstName": "John", "lastName": "Doe", "userName": "john.doe", "active": true}});
     let created = sandbox.send("PUT", &format!("{PERSONS}/100"), Some(STAFF), &body);
     assert_eq!(created.status, 200, "{}", created.text);
-    assert_eq!(created.json(), json!({"status": "created", "data": {"personId": 100}}));
+    assert_eq!(
+        created.json(),
+        json!({"status": "created", "data": {"personId": 100}})
+    );
 
     let repeated = sandbox.send("PUT", &format!("{PERSONS}/100"), Some(STAFF), &body);
     assert_eq!(repeated.json()["status"], "unchanged");
@@ -68,22 +71,39 @@ fn persons_v1_an_invalid_list_stores_nobody() {
     let errors = reply.json();
     assert_eq!(error_keys(&errors), ["data.1.firstName"]);
     assert!(errors["message"].is_string());
-    assert_eq!(sandbox.get(&format!("{PERSONS}/1"), Some(STAFF)).json()["data"]["firstName"], "Maria");
+    assert_eq!(
+        sandbox.get(&format!("{PERSONS}/1"), Some(STAFF)).json()["data"]["firstName"],
+        "Maria"
+    );
 
     let missing_name = json!({"data": [{"personId": 1, "firstName": "Changed"}, {"personId": 51, "lastName": "NoFirstName"}]});
     let reply = sandbox.send("PUT", PERSONS, Some(STAFF), &missing_name);
     assert_eq!(reply.status, 400);
     assert_eq!(error_keys(&reply.json()), ["data.1.firstName"]);
-    assert_eq!(sandbox.get(&format!("{PERSONS}/1"), Some(STAFF)).json()["data"]["firstName"], "Maria");
-    assert_eq!(sandbox.get(&format!("{PERSONS}/51"), Some(STAFF)).status, 404);
+    assert_eq!(
+        sandbox.get(&format!("{PERSONS}/1"), Some(STAFF)).json()["data"]["firstName"],
+        "Maria"
+    );
+    assert_eq!(
+        sandbox.get(&format!("{PERSONS}/51"), Some(STAFF)).status,
+        404
+    );
 }
 
 #[test]
 fn persons_v1_a_new_person_needs_both_names() {
     let sandbox = Sandbox::start();
-    let reply = sandbox.send("PUT", &format!("{PERSONS}/77"), Some(STAFF), &json!({"data": {"userName": "x"}}));
+    let reply = sandbox.send(
+        "PUT",
+        &format!("{PERSONS}/77"),
+        Some(STAFF),
+        &json!({"data": {"userName": "x"}}),
+    );
     assert_eq!(reply.status, 400);
-    assert_eq!(error_keys(&reply.json()), ["data.firstName", "data.lastName"]);
+    assert_eq!(
+        error_keys(&reply.json()),
+        ["data.firstName", "data.lastName"]
+    );
 }
 
 #[test]
@@ -95,10 +115,26 @@ fn persons_v1_refuses_unknown_fields_bad_types_and_bad_ids() {
             json!({"data": {"nickname": "Mari", "active": "yes"}}),
             &["data.active", "data.nickname"],
         ),
-        ("/persons_v1/api/v1/persons/abc", json!({"data": {"firstName": "A"}}), &["id"]),
-        ("/persons_v1/api/v1/persons/1", json!({"data": {"personId": 2}}), &["data.personId"]),
-        ("/persons_v1/api/v1/persons/1", json!({"person": {}}), &["data"]),
-        ("/persons_v1/api/v1/persons", json!({"data": {"personId": 1}}), &["data"]),
+        (
+            "/persons_v1/api/v1/persons/abc",
+            json!({"data": {"firstName": "A"}}),
+            &["id"],
+        ),
+        (
+            "/persons_v1/api/v1/persons/1",
+            json!({"data": {"personId": 2}}),
+            &["data.personId"],
+        ),
+        (
+            "/persons_v1/api/v1/persons/1",
+            json!({"person": {}}),
+            &["data"],
+        ),
+        (
+            "/persons_v1/api/v1/persons",
+            json!({"data": {"personId": 1}}),
+            &["data"],
+        ),
     ];
     for (path, body, keys) in cases {
         let reply = sandbox.send("PUT", path, Some(STAFF), &body);
@@ -114,7 +150,9 @@ fn persons_v1_refuses_unknown_fields_bad_types_and_bad_ids() {
     assert_eq!(error_keys(&duplicate.json()), ["data.1.personId"]);
     let malformed = sandbox.send_raw("PUT", PERSONS, Some(STAFF), "application/json", "[");
     assert_eq!(malformed.status, 400);
-    assert!(malformed.json()["message"].as_str().is_some_and(|message| message.contains("not valid JSON")));
+    assert!(malformed.json()["message"]
+        .as_str()
+        .is_some_and(|message| message.contains("not valid JSON")));
 }
 
 #[test]
@@ -138,9 +176,18 @@ fn persons_v1_gets_the_list_and_one_person() {
 #[test]
 fn persons_v1_delete_is_permanent_for_the_api_and_kept_for_the_admin_view() {
     let sandbox = Sandbox::start();
-    assert_eq!(sandbox.delete(&format!("{PERSONS}/4"), Some(STAFF)).status, 204);
-    assert_eq!(sandbox.get(&format!("{PERSONS}/4"), Some(STAFF)).status, 404);
-    assert_eq!(sandbox.delete(&format!("{PERSONS}/4"), Some(STAFF)).status, 404);
+    assert_eq!(
+        sandbox.delete(&format!("{PERSONS}/4"), Some(STAFF)).status,
+        204
+    );
+    assert_eq!(
+        sandbox.get(&format!("{PERSONS}/4"), Some(STAFF)).status,
+        404
+    );
+    assert_eq!(
+        sandbox.delete(&format!("{PERSONS}/4"), Some(STAFF)).status,
+        404
+    );
     let listed = sandbox.get(PERSONS, Some(STAFF)).json();
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(4));
     let tombstone = sandbox
@@ -157,17 +204,28 @@ fn persons_v1_delete_is_permanent_for_the_api_and_kept_for_the_admin_view() {
         &json!({"data": {"firstName": "Wei", "lastName": "Chen"}}),
     );
     assert_eq!(again.json()["status"], "created");
-    assert_eq!(sandbox.get(&format!("{PERSONS}/4"), Some(STAFF)).json()["data"]["information"], "");
+    assert_eq!(
+        sandbox.get(&format!("{PERSONS}/4"), Some(STAFF)).json()["data"]["information"],
+        ""
+    );
 }
 
 #[test]
 fn persons_v1_wants_the_staff_token() {
     let sandbox = Sandbox::start();
     for token in [None, Some("demo-staff-token-x"), Some(WIDGET)] {
-        let reply = sandbox.send("PUT", &format!("{PERSONS}/1"), token, &json!({"data": {"active": false}}));
+        let reply = sandbox.send(
+            "PUT",
+            &format!("{PERSONS}/1"),
+            token,
+            &json!({"data": {"active": false}}),
+        );
         assert_eq!(reply.status, 401);
         assert_eq!(reply.json(), json!({"message": "Unauthorized"}));
         assert_eq!(sandbox.get(PERSONS, token).status, 401);
     }
-    assert_eq!(sandbox.get(&format!("{PERSONS}/1"), Some(STAFF)).json()["data"]["active"], true);
+    assert_eq!(
+        sandbox.get(&format!("{PERSONS}/1"), Some(STAFF)).json()["data"]["active"],
+        true
+    );
 }

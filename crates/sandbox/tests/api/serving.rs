@@ -24,14 +24,19 @@ impl RunningBinary {
             .expect("binary starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("listening line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("listening line");
         let base_url = line
             .trim_end()
             .strip_prefix("intake-sandbox listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
         assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
-        assert!(!base_url.ends_with(":0"), "the real port is printed: {base_url}");
+        assert!(
+            !base_url.ends_with(":0"),
+            "the real port is printed: {base_url}"
+        );
         RunningBinary { child, base_url }
     }
 }
@@ -60,10 +65,19 @@ fn the_binary_prints_one_listening_line_and_a_record_survives_a_restart() {
         )
         .expect("create");
         assert_eq!(created.status, 201, "{}", created.text);
-        let deleted = request(&agent, &format!("{}/casebook/people/people/1", server.base_url), "DELETE", Some(STAFF), None)
-            .expect("delete");
+        let deleted = request(
+            &agent,
+            &format!("{}/casebook/people/people/1", server.base_url),
+            "DELETE",
+            Some(STAFF),
+            None,
+        )
+        .expect("delete");
         assert_eq!(deleted.status, 204);
-        created.json()["data"]["id"].as_str().expect("id").to_string()
+        created.json()["data"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
     };
     assert!(data.join("sandbox.sqlite3").is_file());
 
@@ -78,8 +92,14 @@ fn the_binary_prints_one_listening_line_and_a_record_survives_a_restart() {
     .expect("fetch");
     assert_eq!(fetched.status, 200);
     assert_eq!(fetched.json()["data"]["attributes"]["first_name"], "Kept");
-    let deleted_seed = request(&agent, &format!("{}/casebook/people/people/1", server.base_url), "GET", Some(STAFF), None)
-        .expect("fetch");
+    let deleted_seed = request(
+        &agent,
+        &format!("{}/casebook/people/people/1", server.base_url),
+        "GET",
+        Some(STAFF),
+        None,
+    )
+    .expect("fetch");
     assert_eq!(deleted_seed.status, 404, "a restart does not re-seed");
 }
 
@@ -91,8 +111,14 @@ fn the_binary_explains_bad_flags() {
         .expect("binary runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("unknown argument") && stderr.contains("--caspen-rate-limit"), "{stderr}");
-    let help = Command::new(env!("CARGO_BIN_EXE_intake-sandbox")).arg("--help").output().expect("binary runs");
+    assert!(
+        stderr.contains("unknown argument") && stderr.contains("--caspen-rate-limit"),
+        "{stderr}"
+    );
+    let help = Command::new(env!("CARGO_BIN_EXE_intake-sandbox"))
+        .arg("--help")
+        .output()
+        .expect("binary runs");
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--forms DIR"));
 }
@@ -103,11 +129,22 @@ fn without_a_built_app_pages_answer_503_saying_how_to_build_it() {
     for path in ["/", "/intake/step-2"] {
         let reply = sandbox.get(path, None);
         assert_eq!(reply.status, 503, "{path}");
-        assert!(reply.text.contains("run `cargo xtask run` to build the app"), "{}", reply.text);
-        assert!(reply.header("content-type").is_some_and(|value| value.starts_with("text/html")));
+        assert!(
+            reply
+                .text
+                .contains("run `cargo xtask run` to build the app"),
+            "{}",
+            reply.text
+        );
+        assert!(reply
+            .header("content-type")
+            .is_some_and(|value| value.starts_with("text/html")));
     }
     let forms = sandbox.get("/forms/food-intake.json", None);
-    assert_eq!(forms.status, 200, "demo forms are served without a built app");
+    assert_eq!(
+        forms.status, 200,
+        "demo forms are served without a built app"
+    );
 }
 
 #[test]
@@ -124,38 +161,68 @@ fn the_built_app_is_served_with_single_page_fallback_and_the_demo_forms_beside_i
     assert_eq!(index.text, "<html>intake app</html>");
     let script = sandbox.get("/assets/app.js", None);
     assert_eq!(script.text, "console.log('app')");
-    assert!(script.header("content-type").is_some_and(|value| value.starts_with("text/javascript")));
+    assert!(script
+        .header("content-type")
+        .is_some_and(|value| value.starts_with("text/javascript")));
     let wasm = sandbox.get("/app_bg.wasm", None);
-    assert_eq!(wasm.header("content-type").as_deref(), Some("application/wasm"));
+    assert_eq!(
+        wasm.header("content-type").as_deref(),
+        Some("application/wasm")
+    );
     for route in ["/intake/step-2", "/staff?form=food-intake", "/missing.js"] {
         let fallback = sandbox.get(route, None);
         assert_eq!(fallback.status, 200, "{route}");
         assert_eq!(fallback.text, "<html>intake app</html>", "{route}");
     }
     let escape = sandbox.get("/%2e%2e/forms/food-intake.json", None);
-    assert_ne!(escape.text, std::fs::read_to_string(sandbox.dir.path().join("forms/food-intake.json")).unwrap_or_default());
+    assert_ne!(
+        escape.text,
+        std::fs::read_to_string(sandbox.dir.path().join("forms/food-intake.json"))
+            .unwrap_or_default()
+    );
 
     let listing = sandbox.get("/forms/", None);
     assert_eq!(
         listing.json(),
-        json!(["broken.json", "exit-survey.json", "food-intake.json", "index.json"])
+        json!([
+            "broken.json",
+            "exit-survey.json",
+            "food-intake.json",
+            "index.json"
+        ])
     );
     let form = sandbox.get("/forms/food-intake.json", None);
-    assert_eq!(form.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        form.header("content-type").as_deref(),
+        Some("application/json")
+    );
     assert_eq!(form.json()["form"]["id"], "food-intake");
     let api = sandbox.get("/unite_us/v3/nothing", Some(STAFF));
     assert_eq!(api.status, 404, "API paths never fall back to the app");
-    assert_eq!(sandbox.send("POST", "/intake", None, &json!({})).status, 405);
+    assert_eq!(
+        sandbox.send("POST", "/intake", None, &json!({})).status,
+        405
+    );
 }
 
 #[test]
-fn a_second_sandbox_on_the_same_forms_reads_edits_without_a_restart() {
+fn demo_form_edits_show_without_a_restart() {
     let sandbox = Sandbox::start();
     let forms = sandbox.dir.path().join("forms");
     std::fs::remove_file(forms.join("exit-survey.json")).expect("remove");
-    let listed = sandbox.get("/unite_us/v3/groups/demo-group/forms/available_for_use", Some(STAFF)).json();
+    let listed = sandbox
+        .get(
+            "/unite_us/v3/groups/demo-group/forms/available_for_use",
+            Some(STAFF),
+        )
+        .json();
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
     write_demo_forms(&forms);
-    let listed = sandbox.get("/unite_us/v3/groups/demo-group/forms/available_for_use", Some(STAFF)).json();
+    let listed = sandbox
+        .get(
+            "/unite_us/v3/groups/demo-group/forms/available_for_use",
+            Some(STAFF),
+        )
+        .json();
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(2));
 }

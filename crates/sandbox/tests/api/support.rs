@@ -130,21 +130,35 @@ impl Sandbox {
     }
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.try_request("GET", path, token, None).expect("request completes")
+        self.try_request("GET", path, token, None)
+            .expect("request completes")
     }
 
     pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
-        self.try_request("DELETE", path, token, None).expect("request completes")
+        self.try_request("DELETE", path, token, None)
+            .expect("request completes")
     }
 
     /// Sends a JSON body with `Content-Type: application/json`.
     pub fn send(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.try_request(method, path, token, Some(("application/json", &body.to_string())))
-            .expect("request completes")
+        self.try_request(
+            method,
+            path,
+            token,
+            Some(("application/json", &body.to_string())),
+        )
+        .expect("request completes")
     }
 
     /// Sends a raw body with the given content type.
-    pub fn send_raw(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Reply {
+    pub fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
         self.try_request(method, path, token, Some((content_type, body)))
             .expect("request completes")
     }
@@ -164,7 +178,10 @@ impl Sandbox {
     pub fn records(&self, target: &str) -> Vec<Value> {
         let reply = self.get(&format!("/__admin/records/{target}"), None);
         assert_eq!(reply.status, 200, "{}", reply.text);
-        reply.json()["records"].as_array().cloned().unwrap_or_default()
+        reply.json()["records"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn add_fault(&self, fault: Value) {
@@ -213,7 +230,9 @@ pub fn request(
                 builder = builder.header("Authorization", authorization);
             }
             match body {
-                Some((content_type, text)) => builder.header("Content-Type", content_type).send(text)?,
+                Some((content_type, text)) => {
+                    builder.header("Content-Type", content_type).send(text)?
+                }
                 None => builder.send_empty()?,
             }
         }
@@ -221,7 +240,11 @@ pub fn request(
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.into_body().read_to_string()?;
-    Ok(Reply { status, headers, text })
+    Ok(Reply {
+        status,
+        headers,
+        text,
+    })
 }
 
 /// The field keys of a Rails or Laravel `errors` object.

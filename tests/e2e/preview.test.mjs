@@ -1,0 +1,94 @@
+// Journeys on the form authors' preview page, on the release build.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, axeViolations, watchErrors } from './support.mjs';
+
+let server, baseUrl, browser;
+const audit = { states: 0, violations: 0 };
+
+before(async () => {
+  ({ server, baseUrl } = await startServer());
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  console.log(`axe-core: ${audit.states} states audited, ${audit.violations} violations`);
+});
+
+async function expectAccessible(page, state) {
+  const violations = await axeViolations(page);
+  audit.states += 1;
+  audit.violations += violations.length;
+  assert.deepEqual(violations, [], `axe-core violations in ${state}`);
+}
+
+async function openPreview(form) {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${baseUrl}/preview?form=/forms/${form}`);
+  await page.waitForSelector('[data-question-id]');
+  return { page, errors };
+}
+
+for (const form of ['assistance-request.json', 'housing-food-screener.json', 'every-input-type.json']) {
+  test(`${form}: renders, is accessible, and shows a focused error summary after an empty check`, async () => {
+    const { page, errors } = await openPreview(form);
+    await expectAccessible(page, `${form}, untouched`);
+    assert.equal(await page.locator('[aria-invalid="true"]').count(), 0, 'no errors before the first attempt');
+    await page.locator('.intake-form button[type="submit"]').click(); // "Continue" on multi-step forms
+    await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+    assert.ok((await page.locator('[data-testid="error-summary"] a').count()) > 0);
+    assert.ok((await page.locator('[aria-invalid="true"]').count()) > 0);
+    await expectAccessible(page, `${form}, errors shown`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
+
+test('the assistance request is completed by keyboard alone and its form_response follows', async () => {
+  const { page, errors } = await openPreview('assistance-request.json');
+  const focusedQuestion = () => page.evaluate(() => document.activeElement?.closest('[data-question-id]')?.dataset.questionId);
+  // Presses Tab until focus is inside the question, as a keyboard user would.
+  const tabTo = async (questionId) => {
+    for (let presses = 0; presses < 25 && (await focusedQuestion()) !== questionId; presses += 1) await page.keyboard.press('Tab');
+    assert.equal(await focusedQuestion(), questionId, `Tab never reached ${questionId}`);
+  };
+  await tabTo('first-name'); await page.keyboard.type('Maria');
+  await tabTo('last-name'); await page.keyboard.type('Garcia');
+  await tabTo('date-of-birth'); await page.keyboard.type('04121985'); // mm/dd/yyyy in Chromium's en-US date input
+  await tabTo('phone'); await page.keyboard.type('5550100');
+  await tabTo('email'); await page.keyboard.type('maria@example.org');
+  await tabTo('contact-preference'); await page.keyboard.press('Space'); // the first radio: Phone call
+  await tabTo('postal-code'); await page.keyboard.type('10001');
+  await tabTo('need'); await page.keyboard.press('ArrowDown'); // the select: Food
+  await tabTo('description'); await page.keyboard.type('We have no food until Friday.');
+  await tabTo('urgent'); await page.keyboard.press('Space'); // urgent: Yes
+  assert.ok(await page.locator('[data-question-id="urgent-why"]').isVisible(), 'the follow-up appears when Yes is chosen');
+  await tabTo('urgent-why'); await page.keyboard.type('Payday is next week.');
+  await tabTo('consent-given'); await page.keyboard.press('Space');
+  await page.keyboard.press('Tab'); // to the Check answers button
+  await page.keyboard.press('Enter');
+  assert.ok(await page.locator('[data-testid="error-summary"]').isHidden(), 'a completed form shows no error summary');
+  const response = JSON.parse(await page.locator('[data-testid="form-response"]').textContent());
+  const byQuestion = Object.fromEntries(response.map((entry) => [entry.question_id, entry.response_value]));
+  assert.deepEqual(byQuestion, {
+    'first-name': 'Maria', 'last-name': 'Garcia', 'date-of-birth': 482112000, phone: '5550100', email: 'maria@example.org',
+    'contact-preference': 'contact-phone', 'postal-code': '10001', need: 'food', description: 'We have no food until Friday.',
+    urgent: 'urgent-yes', 'urgent-why': 'Payday is next week.', 'consent-given': 'true',
+  });
+  await expectAccessible(page, 'assistance request, completed');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a definition that cannot be used gets one clear message', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/preview?form=/forms/does-not-exist.json`);
+  // The static server falls back to index.html for unknown paths, which is not JSON.
+  const message = await page.locator('[data-testid="load-error"]').textContent();
+  assert.match(message, /not valid JSON|not found/);
+  await expectAccessible(page, 'load error');
+  await page.close();
+});
