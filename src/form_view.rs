@@ -8,6 +8,8 @@ use intake_engine::{
 };
 use leptos::prelude::*;
 
+use crate::draft;
+
 /// The reactive view of one question: what the engine says about it now.
 #[derive(Clone, Copy)]
 struct QuestionSignals {
@@ -27,7 +29,14 @@ struct FormContext {
     /// them on the review page.
     scope: StoredValue<Vec<QuestionIndex>>,
     response_json: RwSignal<String>,
+    /// Where the draft is kept, when this form keeps one.
+    draft_key: StoredValue<Option<String>>,
+    /// The pending debounced draft save, replaced on every answer.
+    draft_timer: StoredValue<Option<TimeoutHandle>>,
 }
+
+/// How long typing must pause before the draft is written.
+const DRAFT_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl FormContext {
     fn signals(&self, question: QuestionIndex) -> QuestionSignals {
@@ -54,6 +63,27 @@ impl FormContext {
             );
         }
         self.refresh_response();
+        self.schedule_draft_save();
+    }
+
+    /// Saves the draft once typing pauses, so a keystroke costs no storage write.
+    fn schedule_draft_save(&self) {
+        let Some(key) = self.draft_key.get_value() else {
+            return;
+        };
+        if let Some(pending) = self.draft_timer.try_update_value(Option::take).flatten() {
+            pending.clear();
+        }
+        let state = self.state;
+        let handle = set_timeout_with_handle(
+            move || {
+                if let Some(answers) = state.try_with_value(FormState::draft_answers) {
+                    draft::save(&key, &answers);
+                }
+            },
+            DRAFT_DELAY,
+        );
+        self.draft_timer.set_value(handle.ok());
     }
 
     fn refresh_errors(&self, questions: impl Iterator<Item = QuestionIndex>) {
@@ -112,9 +142,21 @@ fn help_id(question: QuestionIndex) -> String {
 
 /// The whole form with an error summary, its sections and questions, and the
 /// live `form_response` an author would send.
+///
+/// With `keep_draft`, answers are saved in sessionStorage as the person types
+/// and restored, with a notice and a way to start over, when the page loads.
 #[component]
-pub fn FormView(form: Form) -> impl IntoView {
-    let state = FormState::new(form);
+pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView {
+    let draft_key = keep_draft.then(|| draft::key_for(&form.id, &form.name));
+    let mut state = FormState::new(form);
+    let restored = match draft_key.as_deref().and_then(draft::load) {
+        // Answers that no longer fit the form (it changed since) are dropped.
+        Some(answers) => {
+            let _ = state.set_answers_from_json(&answers);
+            true
+        }
+        None => false,
+    };
     let signals: Vec<QuestionSignals> = (0..state.form().questions.len())
         .map(|question| QuestionSignals {
             visible: RwSignal::new(state.is_visible(question)),
@@ -129,6 +171,8 @@ pub fn FormView(form: Form) -> impl IntoView {
         summary: RwSignal::new(Vec::new()),
         scope: StoredValue::new(Vec::new()),
         response_json: RwSignal::new(String::new()),
+        draft_key: StoredValue::new(draft_key),
+        draft_timer: StoredValue::new(None),
     };
     context.refresh_response();
     provide_context(context);
@@ -365,6 +409,18 @@ pub fn FormView(form: Form) -> impl IntoView {
         <div class="form-layout">
             <form class="intake-form" novalidate=true on:submit=advance>
                 {(!title.trim().is_empty()).then(|| view! { <h2 class="form-title">{title}</h2> })}
+                {restored.then(|| view! {
+                    <div class="notice" role="status" data-testid="draft-notice">
+                        <p>"We restored the answers you gave earlier in this tab."</p>
+                        <button type="button" class="button secondary" on:click=move |_| {
+                            if let Some(key) = context.draft_key.get_value() {
+                                draft::clear(&key);
+                            }
+                            // A fresh page is the surest way back to the form's starting answers.
+                            let _ = window().location().reload();
+                        }>"Start over"</button>
+                    </div>
+                })}
                 <p class="progress" tabindex="-1" node_ref=progress_ref data-testid="progress" hidden=step_count < 2>
                     {move || { let (position, total) = progress_text(); format!("Step {position} of {total}") }}
                 </p>

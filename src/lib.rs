@@ -2,6 +2,7 @@
 //! (`intake-engine`) computes and hold no form rules of their own; the only
 //! module that does HTTP is [`http`].
 
+pub mod draft;
 pub mod form_view;
 pub mod http;
 pub mod pages;

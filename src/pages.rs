@@ -104,7 +104,7 @@ pub fn Preview() -> impl IntoView {
                     let problems = loaded.problems.clone();
                     view! {
                         <ProblemsPanel problems=problems />
-                        <FormView form=loaded.form />
+                        <FormView form=loaded.form keep_draft=true />
                     }.into_any()
                 }
             }}

@@ -353,3 +353,75 @@ async fn break_sections_make_steps_that_validate_alone_keep_answers_and_end_in_a
     assert!(find(&container, "[data-testid=\"review\"]").is_none());
     container.remove();
 }
+
+#[wasm_bindgen_test]
+async fn answers_are_kept_as_a_draft_without_sensitive_ones_and_restored_on_the_next_visit() {
+    let definition = r#"{"id": "draft-test", "sections": [{"id": "s", "questions": [
+        {"id": "name", "input_type": "text", "label_text": "Name"},
+        {"id": "ssn", "input_type": "text", "label_text": "Social security number", "is_sensitive": true}]}]}"#;
+    let storage = window().session_storage().unwrap().unwrap();
+    storage.remove_item("intake-draft:draft-test").unwrap();
+
+    let first = mount_with_draft(definition, true);
+    settle().await;
+    assert!(
+        find(&first, "[data-testid=\"draft-notice\"]").is_none(),
+        "no notice without a draft"
+    );
+    type_into(
+        &find(&first, "[data-question-id=\"name\"] input").unwrap(),
+        "Ana",
+    );
+    type_into(
+        &find(&first, "[data-question-id=\"ssn\"] input").unwrap(),
+        "123-45-6789",
+    );
+    sleep(700).await;
+    let saved = storage
+        .get_item("intake-draft:draft-test")
+        .unwrap()
+        .expect("a draft is saved after typing pauses");
+    assert!(saved.contains("Ana"), "{saved}");
+    assert!(
+        !saved.contains("123-45-6789"),
+        "a sensitive answer reached storage: {saved}"
+    );
+    first.remove();
+
+    let second = mount_with_draft(definition, true);
+    settle().await;
+    assert!(find(&second, "[data-testid=\"draft-notice\"]").is_some());
+    let name: HtmlInputElement = find(&second, "[data-question-id=\"name\"] input")
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(name.value(), "Ana");
+    let ssn: HtmlInputElement = find(&second, "[data-question-id=\"ssn\"] input")
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(ssn.value(), "");
+    second.remove();
+    storage.remove_item("intake-draft:draft-test").unwrap();
+}
+
+fn mount_with_draft(definition: &str, keep_draft: bool) -> HtmlElement {
+    let form = load_form_str(definition)
+        .expect("the test definition loads")
+        .form;
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    leptos::mount::mount_to(
+        container.clone(),
+        move || view! { <FormView form=form.clone() keep_draft=keep_draft /> },
+    )
+    .forget();
+    container
+}
+
+async fn sleep(milliseconds: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}

@@ -1,0 +1,49 @@
+//! Drafts: the answers a person has typed, kept in the tab's sessionStorage so
+//! a reload or a crash loses nothing. Answers to sensitive questions never
+//! reach storage (the engine leaves them out of `draft_answers`). Storage
+//! that is full or disabled is not an error: the answers stay in memory.
+
+use serde_json::{Map, Value};
+
+const PREFIX: &str = "intake-draft:";
+
+/// The storage key for a form's draft.
+pub fn key_for(form_id: &str, form_name: &str) -> String {
+    let identity = if form_id.trim().is_empty() {
+        form_name
+    } else {
+        form_id
+    };
+    format!("{PREFIX}{identity}")
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The saved answers, if a readable draft exists.
+pub fn load(key: &str) -> Option<Map<String, Value>> {
+    let text = storage()?.get_item(key).ok()??;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(answers)) if !answers.is_empty() => Some(answers),
+        _ => None,
+    }
+}
+
+/// Saves the answers, or removes the draft when there are none.
+pub fn save(key: &str, answers: &Map<String, Value>) {
+    let Some(storage) = storage() else { return };
+    if answers.is_empty() {
+        let _ = storage.remove_item(key);
+        return;
+    }
+    if let Ok(text) = serde_json::to_string(answers) {
+        let _ = storage.set_item(key, &text);
+    }
+}
+
+pub fn clear(key: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(key);
+    }
+}
