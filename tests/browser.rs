@@ -14,17 +14,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// Mounts `definition` in a fresh container and returns the container.
 fn mount(definition: &str) -> HtmlElement {
-    let form = load_form_str(definition)
-        .expect("the test definition loads")
-        .form;
-    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&container).unwrap();
-    leptos::mount::mount_to(
-        container.clone(),
-        move || view! { <FormView form=form.clone() /> },
-    )
-    .forget();
-    container
+    mount_with_draft(definition, false)
 }
 
 /// Lets effects run and the browser paint a frame.
