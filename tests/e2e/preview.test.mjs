@@ -92,3 +92,22 @@ test('a definition that cannot be used gets one clear message', async () => {
   await expectAccessible(page, 'load error');
   await page.close();
 });
+
+test('a reload restores typed answers except sensitive ones, and Start over clears them', async () => {
+  const { page, errors } = await openPreview('assistance-request.json');
+  await page.locator('[data-question-id="first-name"] input').fill('Aisha');
+  await page.locator('[data-question-id="date-of-birth"] input').fill('1992-11-03'); // marked is_sensitive
+  await page.waitForTimeout(700); // the draft is written once typing pauses
+  await page.reload();
+  await page.waitForSelector('[data-question-id]');
+  assert.ok(await page.locator('[data-testid="draft-notice"]').isVisible());
+  assert.equal(await page.locator('[data-question-id="first-name"] input').inputValue(), 'Aisha');
+  assert.equal(await page.locator('[data-question-id="date-of-birth"] input').inputValue(), '', 'a sensitive answer is never stored');
+  await expectAccessible(page, 'assistance request, draft restored');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Start over' }).click()]);
+  await page.waitForSelector('[data-question-id]');
+  assert.equal(await page.locator('[data-testid="draft-notice"]').count(), 0);
+  assert.equal(await page.locator('[data-question-id="first-name"] input').inputValue(), '');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
