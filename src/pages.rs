@@ -126,8 +126,10 @@ fn ProblemsPanel(problems: Vec<intake_engine::Problem>) -> impl IntoView {
         .count();
     let notices = problems.len() - warnings;
     let summary = format!("Definition check: {warnings} warnings, {notices} notices");
+    // Open by default only when something needs the author's attention.
+    let has_warnings = warnings > 0;
     view! {
-        <details class="problems" data-testid="lint-problems" open=warnings > 0>
+        <details class="problems" data-testid="lint-problems" open=has_warnings>
             <summary>{summary}</summary>
             <ul>
                 {problems

@@ -36,6 +36,11 @@ for (const form of ['assistance-request.json', 'housing-food-screener.json', 'ev
   test(`${form}: renders, is accessible, and shows a focused error summary after an empty check`, async () => {
     const { page, errors } = await openPreview(form);
     await expectAccessible(page, `${form}, untouched`);
+    // The demo forms have no warnings, so the definition check stays closed and says only its counts.
+    const panel = page.locator('[data-testid="lint-problems"]');
+    assert.equal(await panel.getAttribute('open'), null);
+    assert.match((await panel.locator('summary').textContent()).trim(), /^Definition check: 0 warnings, \d+ notices$/);
+    assert.doesNotMatch(await page.locator('main').textContent(), /\b0 >/);
     assert.equal(await page.locator('[aria-invalid="true"]').count(), 0, 'no errors before the first attempt');
     await page.locator('.intake-form button[type="submit"]').click(); // "Continue" on multi-step forms
     await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
