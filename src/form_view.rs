@@ -2,19 +2,21 @@
 //! visibility and error signals, so an answer re-renders only the questions
 //! whose visibility or messages it changes.
 
-use intake_engine::Step;
 use intake_engine::{
     Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
 };
+use intake_engine::{Issue, Step};
 use leptos::prelude::*;
 
 use crate::draft;
+use crate::i18n::{issue_message, Language};
+use crate::use_language;
 
 /// The reactive view of one question: what the engine says about it now.
 #[derive(Clone, Copy)]
 struct QuestionSignals {
     visible: RwSignal<bool>,
-    errors: RwSignal<Vec<String>>,
+    errors: RwSignal<Vec<Issue>>,
 }
 
 /// Shared by every question component of one form.
@@ -24,7 +26,7 @@ struct FormContext {
     questions: StoredValue<Vec<QuestionSignals>>,
     /// Errors show only after the first attempt to check or submit.
     attempted: RwSignal<bool>,
-    summary: RwSignal<Vec<(QuestionIndex, String)>>,
+    summary: RwSignal<Vec<(QuestionIndex, Issue)>>,
     /// The questions the error summary covers: the current step's, or all of
     /// them on the review page.
     scope: StoredValue<Vec<QuestionIndex>>,
@@ -88,12 +90,7 @@ impl FormContext {
 
     fn refresh_errors(&self, questions: impl Iterator<Item = QuestionIndex>) {
         for question in questions {
-            let messages: Vec<String> = self
-                .state
-                .with_value(|state| state.issues(question))
-                .into_iter()
-                .map(|issue| issue.message)
-                .collect();
+            let messages: Vec<Issue> = self.state.with_value(|state| state.issues(question));
             let signals = self.signals(question);
             if signals
                 .errors
@@ -103,14 +100,12 @@ impl FormContext {
             }
         }
         let scope = self.scope.get_value();
-        let summary: Vec<(QuestionIndex, String)> = self.state.with_value(|state| {
+        let summary: Vec<(QuestionIndex, Issue)> = self.state.with_value(|state| {
             state
                 .issues_among(scope)
                 .into_iter()
                 .flat_map(|(question, issues)| {
-                    issues
-                        .into_iter()
-                        .map(move |issue| (question, issue.message))
+                    issues.into_iter().map(move |issue| (question, issue))
                 })
                 .collect()
         });
@@ -147,6 +142,7 @@ fn help_id(question: QuestionIndex) -> String {
 /// and restored, with a notice and a way to start over, when the page loads.
 #[component]
 pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView {
+    let language = use_language();
     let draft_key = keep_draft.then(|| draft::key_for(&form.id, &form.name));
     let mut state = FormState::new(form);
     let restored = match draft_key.as_deref().and_then(draft::load) {
@@ -371,15 +367,15 @@ pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView
                         question.input_type != InputType::Block && context.signals(*index).visible.get_untracked()
                     })
                     .map(|(index, question)| {
-                        let answer = context.state.with_value(|state| state.answer_text(index)).unwrap_or_else(|| "Not answered".into());
-                        let label = question.label_text.clone();
+                        let answer = context.state.with_value(|state| state.answer_text(index)).unwrap_or_else(|| language.get_untracked().text().not_answered.into());
+                        let label = question.label(&language.get_untracked().code).to_string();
                         view! {
                             <div class="review-row" data-review-question=question.id.clone()>
                                 <dt>{label.clone()}</dt>
                                 <dd>{answer}</dd>
                                 <dd>
                                     <button type="button" class="link-button" on:click=move |_| show_question(index)>
-                                        "Change"<span class="visually-hidden">" " {label.clone()}</span>
+                                        {language.get_untracked().text().change}<span class="visually-hidden">" " {label.clone()}</span>
                                     </button>
                                 </dd>
                             </div>
@@ -388,7 +384,7 @@ pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView
                     .collect_view();
                 view! {
                     <section class="review" data-testid="review">
-                        <h2>"Check your answers"</h2>
+                        <h2>{move || language.get().text().review_title}</h2>
                         <dl>{rows}</dl>
                     </section>
                 }
@@ -399,9 +395,9 @@ pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView
     let primary_label = move || {
         let current = page.get();
         if (has_review && current == step_count) || (!has_review && current + 1 >= step_count) {
-            "Check answers"
+            language.get().text().check_answers
         } else {
-            "Continue"
+            language.get().text().continue_button
         }
     };
 
@@ -411,47 +407,48 @@ pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView
                 {(!title.trim().is_empty()).then(|| view! { <h2 class="form-title">{title}</h2> })}
                 {restored.then(|| view! {
                     <div class="notice" role="status" data-testid="draft-notice">
-                        <p>"We restored the answers you gave earlier in this tab."</p>
+                        <p>{move || language.get().text().draft_restored}</p>
                         <button type="button" class="button secondary" on:click=move |_| {
                             if let Some(key) = context.draft_key.get_value() {
                                 draft::clear(&key);
                             }
                             // A fresh page is the surest way back to the form's starting answers.
                             let _ = window().location().reload();
-                        }>"Start over"</button>
+                        }>{move || language.get().text().start_over}</button>
                     </div>
                 })}
                 <p class="progress" tabindex="-1" node_ref=progress_ref data-testid="progress" hidden=step_count < 2>
-                    {move || { let (position, total) = progress_text(); format!("Step {position} of {total}") }}
+                    {move || { let (position, total) = progress_text(); (language.get().text().step_of)(position, total) }}
                 </p>
                 {(step_count > 1).then(|| view! {
                     <progress class="progress-bar" aria-hidden="true" max=move || progress_text().1 value=move || progress_text().0></progress>
                 })}
                 <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=summary_ref
                     aria-labelledby="error-summary-title" hidden=move || context.summary.with(Vec::is_empty)>
-                    <h2 id="error-summary-title">"There is a problem"</h2>
+                    <h2 id="error-summary-title">{move || language.get().text().error_summary_title}</h2>
                     <ul>
-                        {move || context.summary.get().into_iter().map(|(question, message)| {
+                        {move || { let language = language.get(); context.summary.get().into_iter().map(|(question, issue)| {
+                            let message = context.state.with_value(|state| issue_message(&issue, &state.form().questions[question], &language));
                             let href = format!("#{}", input_id(question));
                             view! { <li><a href=href on:click=move |event| { event.prevent_default(); show_question(question); }>{message}</a></li> }
-                        }).collect_view()}
+                        }).collect_view() }}
                     </ul>
                 </div>
                 {sections}
                 {review}
                 <p class="status" role="status" data-testid="form-status">
-                    {move || finished.get().then_some("Every answer is valid. This is a preview: nothing was sent.")}
+                    {move || finished.get().then(|| language.get().text().preview_valid)}
                 </p>
                 <div class="form-actions">
                     {move || (page.get() > 0).then(|| {
-                        view! { <button type="button" class="button secondary" on:click=back>"Back"</button> }
+                        view! { <button type="button" class="button secondary" on:click=back>{move || language.get().text().back}</button> }
                     })}
                     <button type="submit" class="button">{primary_label}</button>
                 </div>
             </form>
             <aside class="response-panel" aria-labelledby="response-title">
-                <h2 id="response-title">"What would be sent"</h2>
-                <p class="hint">"The Unite US form_response for the answers above, updated as you type."</p>
+                <h2 id="response-title">{move || language.get().text().response_title}</h2>
+                <p class="hint">{move || language.get().text().response_hint}</p>
                 <pre data-testid="form-response">{move || context.response_json.get()}</pre>
             </aside>
         </div>
@@ -471,13 +468,17 @@ enum FocusTarget {
 #[component]
 fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
     let context = expect_context::<FormContext>();
+    let language = use_language();
     let signals = context.signals(index);
     let question_id = question.id.clone();
     move || {
+        // Reading the language here re-renders the question in a new language;
+        // its input is rebuilt from the engine's answer, so nothing is lost.
+        let lang = language.get();
         signals.visible.get().then(|| {
             let question = question.clone();
             let has_error = move || signals.errors.with(|errors| !errors.is_empty());
-            let help = question.help_text.clone().map(|text| {
+            let help = question.help(&lang.code).map(str::to_string).map(|text| {
                 view! { <p class="help" id=help_id(index)>{text}</p> }
             });
             let has_help = question.help_text.is_some();
@@ -491,11 +492,24 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
                 }
                 (!ids.is_empty()).then(|| ids.join(" "))
             };
+            let question_for_errors = question.clone();
             let error = move || {
+                let question = question_for_errors.clone();
                 has_error().then(|| {
                     view! {
                         <p class="error-message" id=error_id(index)>
-                            {move || signals.errors.get().join(" ")}
+                            {
+                                move || {
+                                    let language = language.get();
+                                    signals
+                                        .errors
+                                        .get()
+                                        .iter()
+                                        .map(|issue| issue_message(issue, &question, &language))
+                                        .collect::<Vec<_>>()
+                                        .join(" ")
+                                }
+                            }
                         </p>
                     }
                 })
@@ -508,8 +522,8 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
             let grouped = matches!(AnswerKind::of(&question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration)
                 && question.input_type != InputType::Select
                 || question.is_multi_select();
-            let label_text = question.label_text.clone();
-            let input = input_for(&question, index, context, described_by, has_error);
+            let label_text = question.label(&lang.code).to_string();
+            let input = input_for(&question, index, context, &lang, described_by, has_error);
             let class = move || if has_error() { "question has-error" } else { "question" };
             if question.input_type == InputType::Block {
                 view! { <div class="question block" data-question-id=question_id.clone()><p>{label_text}</p></div> }.into_any()
@@ -543,6 +557,7 @@ fn input_for(
     question: &Question,
     index: QuestionIndex,
     context: FormContext,
+    lang: &Language,
     described_by: impl Fn() -> Option<String> + Clone + Send + Sync + 'static,
     has_error: impl Fn() -> bool + Copy + Send + Sync + 'static,
 ) -> AnyView {
@@ -553,7 +568,8 @@ fn input_for(
         Some(Answer::Text(text)) => text,
         _ => String::new(),
     };
-    let placeholder = question.placeholder_text.clone();
+    let placeholder = question.placeholder(&lang.code).map(str::to_string);
+    let text = lang.text();
     match (&question.input_type, AnswerKind::of(question)) {
         (_, AnswerKind::NoAnswer) => ().into_any(),
         (InputType::Textarea, _) => view! {
@@ -575,10 +591,10 @@ fn input_for(
             };
             view! {
                 <div class="duration">
-                    <label for=id.clone()>"Start date"</label>
+                    <label for=id.clone()>{text.start_date}</label>
                     <input type="date" id=id prop:value=move || start.get() aria-invalid=invalid
                         on:change=move |event| { start.set(event_target_value(&event)); update(); } />
-                    <label for=format!("q-{index}-end")>"End date"</label>
+                    <label for=format!("q-{index}-end")>{text.end_date}</label>
                     <input type="date" id=format!("q-{index}-end") prop:value=move || end.get() aria-invalid=invalid
                         on:change=move |event| { end.set(event_target_value(&event)); update(); } />
                 </div>
@@ -591,7 +607,7 @@ fn input_for(
             };
             let options = question.input_options.iter().map(|option| {
                 let selected = option.id == chosen;
-                view! { <option value=option.id.clone() selected=selected>{option.option_label.clone()}</option> }
+                view! { <option value=option.id.clone() selected=selected>{question.option_label(option, &lang.code).to_string()}</option> }
             }).collect_view();
             view! {
                 <select id=id aria-required=required.then_some("true") aria-invalid=invalid aria-describedby=described_by
@@ -599,7 +615,7 @@ fn input_for(
                         let value = event_target_value(&event);
                         context.set_answer(index, (!value.is_empty()).then_some(Answer::Choice(value)));
                     }>
-                    <option value="">"Choose…"</option>
+                    <option value="">{text.choose}</option>
                     {options}
                 </select>
             }.into_any()
@@ -619,7 +635,7 @@ fn input_for(
                         <input type="radio" id=element_id.clone() name=name.clone() value=option.id.clone() checked=option.id == chosen
                             aria-invalid=invalid
                             on:change=move |_| context.set_answer(index, Some(Answer::Choice(option_id.clone()))) />
-                        <label for=element_id>{option.option_label.clone()}</label>
+                        <label for=element_id>{question.option_label(option, &lang.code).to_string()}</label>
                     </div>
                 }
             }).collect_view().into_any()
@@ -645,7 +661,7 @@ fn input_for(
                                 }
                                 context.set_answer(index, (!ids.is_empty()).then_some(Answer::Choices(ids)));
                             } />
-                        <label for=element_id>{option.option_label.clone()}</label>
+                        <label for=element_id>{question.option_label(option, &lang.code).to_string()}</label>
                     </div>
                 }
             }).collect_view().into_any()

@@ -5,6 +5,7 @@
 pub mod draft;
 pub mod form_view;
 pub mod http;
+pub mod i18n;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -15,8 +16,50 @@ pub fn mount() {
     leptos::mount::mount_to_body(App);
 }
 
+/// The interface language, shared by every page through context.
+#[derive(Clone, Copy)]
+pub struct LanguageContext(pub RwSignal<i18n::Language>);
+
+/// The current language; English when no context was provided (tests).
+pub fn use_language() -> RwSignal<i18n::Language> {
+    use_context::<LanguageContext>().map_or_else(
+        || RwSignal::new(i18n::Language::new("en")),
+        |context| context.0,
+    )
+}
+
+fn url_parameter(name: &str) -> Option<String> {
+    let search = window().location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+fn browser_languages() -> Vec<String> {
+    window()
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|code| code.as_string())
+        .collect()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
+    let language = RwSignal::new(i18n::initial_language(
+        url_parameter("lang"),
+        &browser_languages(),
+    ));
+    provide_context(LanguageContext(language));
+    // The document's lang and dir follow the choice, so screen readers
+    // pronounce it right and right-to-left languages lay out mirrored.
+    Effect::new(move |_| {
+        let language = language.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", &language.code);
+            let _ = root.set_attribute("dir", language.direction());
+        }
+    });
     let path = window().location().pathname().unwrap_or_default();
     match path.trim_end_matches('/') {
         "" | "/index.html" => pages::Home().into_any(),

@@ -6,6 +6,8 @@ use leptos::task::spawn_local;
 
 use crate::form_view::FormView;
 use crate::http::get_text;
+use crate::i18n::{Language, INTERFACE_LANGUAGES};
+use crate::use_language;
 
 /// The demo forms shipped in `public/forms/`.
 pub const DEMO_FORMS: &[(&str, &str)] = &[
@@ -14,13 +16,35 @@ pub const DEMO_FORMS: &[(&str, &str)] = &[
     ("every-input-type.json", "Every input type and validator"),
 ];
 
+/// The visible language switch: one button per interface language, the
+/// current one marked pressed. Each is labelled in its own language.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let language = use_language();
+    view! {
+        <nav class="language-switch" aria-label=move || language.get().text().language_switch>
+            {INTERFACE_LANGUAGES.iter().map(|(code, name)| {
+                // Regional variants such as es-MX press the button of their catalogue.
+                let pressed = move || std::ptr::eq(language.get().text(), Language::new(code).text()).to_string();
+                view! {
+                    <button type="button" class="link-button" lang=*code aria-pressed=pressed
+                        on:click=move |_| language.set(Language::new(code))>{*name}</button>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
 #[component]
 pub fn Home() -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
     view! {
         <main id="main" class="page">
+            <LanguageSwitch />
             <h1>"intake"</h1>
-            <p>"Intake forms from Unite US form definitions, rendered in the browser."</p>
-            <h2>"Preview a demo form"</h2>
+            <p>{move || text().home_intro}</p>
+            <h2>{move || text().preview_demo}</h2>
             <ul class="link-list">
                 {DEMO_FORMS
                     .iter()
@@ -30,17 +54,18 @@ pub fn Home() -> impl IntoView {
                     })
                     .collect_view()}
             </ul>
-            <p><a href="/preview">"Preview your own form definition"</a></p>
+            <p><a href="/preview">{move || text().preview_own}</a></p>
         </main>
     }
 }
 
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let language = use_language();
     view! {
         <main id="main" class="page">
-            <h1>"Page not found"</h1>
-            <p><a href="/">"Go to the start page"</a></p>
+            <h1>{move || language.get().text().not_found}</h1>
+            <p><a href="/">{move || language.get().text().go_home}</a></p>
         </main>
     }
 }
@@ -72,6 +97,7 @@ fn load_text(text: &str) -> Loaded {
 /// `form_response` that would be sent. It never submits.
 #[component]
 pub fn Preview() -> impl IntoView {
+    let language = use_language();
     let loaded = RwSignal::new(Loaded::Nothing);
     if let Some(url) = form_url_parameter() {
         loaded.set(Loaded::Loading(url.clone()));
@@ -90,13 +116,14 @@ pub fn Preview() -> impl IntoView {
     };
     view! {
         <main id="main" class="page preview">
-            <h1>"Form preview"</h1>
+            <LanguageSwitch />
+            <h1>{move || language.get().text().preview_title}</h1>
             {move || match loaded.get() {
                 Loaded::Nothing => ().into_any(),
-                Loaded::Loading(url) => view! { <p role="status">"Loading " {url} "…"</p> }.into_any(),
+                Loaded::Loading(url) => view! { <p role="status" title=url>{move || language.get().text().loading}</p> }.into_any(),
                 Loaded::Failed(message) => view! {
                     <div class="load-error" role="alert" data-testid="load-error">
-                        <h2>"This form definition cannot be used"</h2>
+                        <h2>{move || language.get().text().unusable_definition}</h2>
                         <p>{message}</p>
                     </div>
                 }.into_any(),
@@ -109,10 +136,10 @@ pub fn Preview() -> impl IntoView {
                 }
             }}
             <form class="paste" on:submit=render_pasted>
-                <label for="pasted-definition">"Paste a form definition (JSON)"</label>
+                <label for="pasted-definition">{move || language.get().text().paste_label}</label>
                 <textarea id="pasted-definition" rows="6" prop:value=move || pasted.get()
                     on:input=move |event| pasted.set(event_target_value(&event))></textarea>
-                <button type="submit" class="button secondary">"Render this definition"</button>
+                <button type="submit" class="button secondary">{move || language.get().text().paste_button}</button>
             </form>
         </main>
     }
@@ -125,7 +152,8 @@ fn ProblemsPanel(problems: Vec<intake_engine::Problem>) -> impl IntoView {
         .filter(|problem| problem.severity == Severity::Warning)
         .count();
     let notices = problems.len() - warnings;
-    let summary = format!("Definition check: {warnings} warnings, {notices} notices");
+    let language = use_language();
+    let summary = move || (language.get().text().definition_check)(warnings, notices);
     // Open by default only when something needs the author's attention.
     let has_warnings = warnings > 0;
     view! {

@@ -415,3 +415,64 @@ async fn sleep(milliseconds: i32) {
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
+
+const ASSISTANCE: &str = include_str!("../public/forms/assistance-request.json");
+
+#[wasm_bindgen_test]
+async fn the_spanish_interface_uses_the_catalogue_and_the_definitions_translations() {
+    let form = load_form_str(ASSISTANCE).unwrap().form;
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    let language = RwSignal::new(intake_app::i18n::Language::new("es"));
+    leptos::mount::mount_to(container.clone(), move || {
+        provide_context(intake_app::LanguageContext(language));
+        view! { <FormView form=form.clone() /> }
+    })
+    .forget();
+    settle().await;
+    let label = find(&container, "[data-question-id=\"first-name\"] label")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(label.starts_with("Nombre"), "{label}");
+    submit(&container);
+    settle().await;
+    let summary = find(&container, "[data-testid=\"error-summary\"]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(summary.contains("Hay un problema"), "{summary}");
+    assert!(
+        summary.contains("Nombre: responda a esta pregunta"),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("is required"),
+        "an English message in the Spanish interface: {summary}"
+    );
+    assert_eq!(
+        find(&container, ".intake-form button[type=submit]")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Revisar respuestas"
+    );
+
+    // Switching back to English keeps the answers and speaks English.
+    type_into(
+        &find(&container, "[data-question-id=\"first-name\"] input").unwrap(),
+        "Ana",
+    );
+    language.set(intake_app::i18n::Language::new("en"));
+    settle().await;
+    let input: HtmlInputElement = find(&container, "[data-question-id=\"first-name\"] input")
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(input.value(), "Ana");
+    assert!(find(&container, "[data-question-id=\"first-name\"] label")
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .starts_with("First name"));
+    container.remove();
+}

@@ -116,3 +116,31 @@ test('a reload restores typed answers except sensitive ones, and Start over clea
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('in Spanish the page speaks Spanish, is accessible with and without errors, and the switch goes back to English', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${baseUrl}/preview?form=/forms/assistance-request.json&lang=es`);
+  await page.waitForSelector('[data-question-id]');
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  assert.match(await page.locator('[data-question-id="first-name"] label').textContent(), /^Nombre/);
+  await expectAccessible(page, 'assistance request in Spanish');
+  await page.locator('.intake-form button[type="submit"]').click();
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+  assert.match(await page.locator('[data-testid="error-summary"]').textContent(), /Hay un problema/);
+  await expectAccessible(page, 'assistance request in Spanish, errors shown');
+  await page.getByRole('button', { name: 'English' }).click();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.match(await page.locator('[data-testid="error-summary"]').textContent(), /There is a problem/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a right-to-left content language turns the page right to left', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/preview?form=/forms/assistance-request.json&lang=ar`);
+  await page.waitForSelector('[data-question-id]');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await expectAccessible(page, 'assistance request, right to left');
+  await page.close();
+});

@@ -34,6 +34,9 @@ pub enum IssueKind {
 pub struct Issue {
     pub kind: IssueKind,
     pub message: String,
+    /// True when `message` is the form author's own wording; a UI shows that
+    /// as it is and may translate only the engine's default messages.
+    pub from_author: bool,
 }
 
 /// A numericality bound, the test an answer must pass against it, and the
@@ -147,7 +150,11 @@ pub(crate) fn validate(question: &Question, answer: Option<&Answer>) -> Vec<Issu
             None => default_message(question, &kind),
         };
         if !issues.iter().any(|issue| issue.message == message) {
-            issues.push(Issue { kind, message });
+            issues.push(Issue {
+                kind,
+                message,
+                from_author: author.is_some(),
+            });
         }
     };
     let Some(answer) = answer.filter(|answer| !answer.is_blank()) else {

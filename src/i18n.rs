@@ -1,0 +1,242 @@
+//! Every string the app shows, in one catalogue, complete in English and
+//! Spanish. Form content (labels, help, options) comes from the definition and
+//! its `translations`; only the app's own words live here.
+
+use intake_engine::{Issue, IssueKind, Question};
+
+/// A language the interface speaks, plus the content language code that
+/// selects a definition's `translations` (which may name any language).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Language {
+    /// A BCP 47 code such as `en`, `es` or `ar`.
+    pub code: String,
+}
+
+impl Language {
+    pub fn new(code: &str) -> Language {
+        Language {
+            code: code.trim().to_ascii_lowercase(),
+        }
+    }
+
+    fn primary(&self) -> &str {
+        self.code.split(['-', '_']).next().unwrap_or("en")
+    }
+
+    /// The interface strings: Spanish for `es`, English otherwise.
+    pub fn text(&self) -> &'static Text {
+        match self.primary() {
+            "es" => &SPANISH,
+            _ => &ENGLISH,
+        }
+    }
+
+    /// Writing direction for the `dir` attribute.
+    pub fn direction(&self) -> &'static str {
+        match self.primary() {
+            "ar" | "he" | "fa" | "ur" | "yi" | "ps" | "dv" => "rtl",
+            _ => "ltr",
+        }
+    }
+}
+
+/// The interface languages offered in the switch, by code and own name.
+pub const INTERFACE_LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("es", "Español")];
+
+/// Chooses the language: `?lang=` first, then the browser's preference, then English.
+pub fn initial_language(url_parameter: Option<String>, browser_languages: &[String]) -> Language {
+    if let Some(code) = url_parameter.filter(|code| !code.trim().is_empty()) {
+        return Language::new(&code);
+    }
+    browser_languages
+        .iter()
+        .map(|code| Language::new(code))
+        .find(|language| {
+            INTERFACE_LANGUAGES
+                .iter()
+                .any(|(code, _)| *code == language.primary())
+        })
+        .unwrap_or_else(|| Language::new("en"))
+}
+
+pub struct Text {
+    pub language_switch: &'static str,
+    pub home_intro: &'static str,
+    pub preview_demo: &'static str,
+    pub preview_own: &'static str,
+    pub preview_title: &'static str,
+    pub loading: &'static str,
+    pub unusable_definition: &'static str,
+    pub paste_label: &'static str,
+    pub paste_button: &'static str,
+    pub definition_check: fn(usize, usize) -> String,
+    pub not_found: &'static str,
+    pub go_home: &'static str,
+    pub error_summary_title: &'static str,
+    pub continue_button: &'static str,
+    pub check_answers: &'static str,
+    pub back: &'static str,
+    pub step_of: fn(usize, usize) -> String,
+    pub review_title: &'static str,
+    pub not_answered: &'static str,
+    pub change: &'static str,
+    pub draft_restored: &'static str,
+    pub start_over: &'static str,
+    pub preview_valid: &'static str,
+    pub choose: &'static str,
+    pub start_date: &'static str,
+    pub end_date: &'static str,
+    pub yes: &'static str,
+    pub response_title: &'static str,
+    pub response_hint: &'static str,
+    /// The default message for an issue, given the question's label; `None`
+    /// uses the engine's own English message.
+    pub issue: Option<fn(&IssueKind, &str) -> String>,
+}
+
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+fn spanish_issue(kind: &IssueKind, label: &str) -> String {
+    match kind {
+        IssueKind::Required => format!("{label}: responda a esta pregunta"),
+        IssueKind::NotANumber => format!("{label}: escriba un número"),
+        IssueKind::NotAWholeNumber => format!("{label}: escriba un número entero"),
+        IssueKind::GreaterThan(bound) => format!("{label}: debe ser mayor que {}", number(*bound)),
+        IssueKind::GreaterThanOrEqualTo(bound) => {
+            format!("{label}: debe ser {} o más", number(*bound))
+        }
+        IssueKind::EqualTo(bound) => format!("{label}: debe ser {}", number(*bound)),
+        IssueKind::NotEqualTo(bound) => format!("{label}: no puede ser {}", number(*bound)),
+        IssueKind::LessThan(bound) => format!("{label}: debe ser menor que {}", number(*bound)),
+        IssueKind::LessThanOrEqualTo(bound) => {
+            format!("{label}: debe ser {} o menos", number(*bound))
+        }
+        IssueKind::TooFewSelections(minimum) => format!("{label}: elija al menos {minimum}"),
+        IssueKind::TooManySelections(maximum) => format!("{label}: elija como máximo {maximum}"),
+        IssueKind::InvalidEmail => {
+            format!("{label}: escriba un correo electrónico, como nombre@ejemplo.com")
+        }
+        IssueKind::InvalidDate => format!("{label}: escriba una fecha real"),
+        IssueKind::IncompleteDuration => format!("{label}: escriba la fecha de inicio y la de fin"),
+        IssueKind::DurationEndsBeforeStart => {
+            format!("{label}: la fecha de fin debe ser igual o posterior a la de inicio")
+        }
+        IssueKind::UnknownOption(id) => format!("{label}: «{id}» no es una de las opciones"),
+    }
+}
+
+pub static ENGLISH: Text = Text {
+    language_switch: "Language",
+    home_intro: "Intake forms from Unite US form definitions, rendered in the browser.",
+    preview_demo: "Preview a demo form",
+    preview_own: "Preview your own form definition",
+    preview_title: "Form preview",
+    loading: "Loading the form…",
+    unusable_definition: "This form definition cannot be used",
+    paste_label: "Paste a form definition (JSON)",
+    paste_button: "Render this definition",
+    definition_check: |warnings, notices| {
+        format!("Definition check: {warnings} warnings, {notices} notices")
+    },
+    not_found: "Page not found",
+    go_home: "Go to the start page",
+    error_summary_title: "There is a problem",
+    continue_button: "Continue",
+    check_answers: "Check answers",
+    back: "Back",
+    step_of: |position, total| format!("Step {position} of {total}"),
+    review_title: "Check your answers",
+    not_answered: "Not answered",
+    change: "Change",
+    draft_restored: "We restored the answers you gave earlier in this tab.",
+    start_over: "Start over",
+    preview_valid: "Every answer is valid. This is a preview: nothing was sent.",
+    choose: "Choose…",
+    start_date: "Start date",
+    end_date: "End date",
+    yes: "Yes",
+    response_title: "What would be sent",
+    response_hint: "The Unite US form_response for the answers above, updated as you type.",
+    issue: None,
+};
+
+pub static SPANISH: Text = Text {
+    language_switch: "Idioma",
+    home_intro: "Formularios de admisión a partir de definiciones de Unite US, en el navegador.",
+    preview_demo: "Ver un formulario de ejemplo",
+    preview_own: "Ver su propia definición de formulario",
+    preview_title: "Vista previa del formulario",
+    loading: "Cargando el formulario…",
+    unusable_definition: "No se puede usar esta definición de formulario",
+    paste_label: "Pegue una definición de formulario (JSON)",
+    paste_button: "Mostrar esta definición",
+    definition_check: |warnings, notices| {
+        format!("Revisión de la definición: {warnings} advertencias, {notices} avisos")
+    },
+    not_found: "No se encontró la página",
+    go_home: "Ir a la página de inicio",
+    error_summary_title: "Hay un problema",
+    continue_button: "Continuar",
+    check_answers: "Revisar respuestas",
+    back: "Atrás",
+    step_of: |position, total| format!("Paso {position} de {total}"),
+    review_title: "Revise sus respuestas",
+    not_answered: "Sin respuesta",
+    change: "Cambiar",
+    draft_restored: "Recuperamos las respuestas que dio antes en esta pestaña.",
+    start_over: "Empezar de nuevo",
+    preview_valid: "Todas las respuestas son válidas. Es una vista previa: no se envió nada.",
+    choose: "Elija…",
+    start_date: "Fecha de inicio",
+    end_date: "Fecha de fin",
+    yes: "Sí",
+    response_title: "Lo que se enviaría",
+    response_hint:
+        "El form_response de Unite US para las respuestas de arriba, actualizado mientras escribe.",
+    issue: Some(spanish_issue),
+};
+
+/// The message to show for an issue. In English: the engine's message, which
+/// is the author's wording when the definition gives one. In other languages:
+/// our translated message with the question's translated label, because a
+/// definition's `translations` have no place for validator messages and an
+/// English message would not help a person reading Spanish.
+pub fn issue_message(issue: &Issue, question: &Question, language: &Language) -> String {
+    match language.text().issue {
+        Some(translate) => {
+            let label = question
+                .label(&language.code)
+                .trim()
+                .trim_end_matches([':', '*'])
+                .trim();
+            translate(&issue.kind, label)
+        }
+        None => issue.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_comes_from_the_url_then_the_browser_then_english() {
+        assert_eq!(
+            initial_language(Some("es".into()), &["en-US".into()]).code,
+            "es"
+        );
+        assert_eq!(
+            initial_language(None, &["fr-FR".into(), "es-MX".into()]).code,
+            "es-mx"
+        );
+        assert_eq!(initial_language(None, &["fr-FR".into()]).code, "en");
+        assert_eq!(Language::new("ar").direction(), "rtl");
+        assert_eq!(Language::new("es-MX").text().back, "Atrás");
+    }
+}
