@@ -141,7 +141,13 @@ fn help_id(question: QuestionIndex) -> String {
 /// With `keep_draft`, answers are saved in sessionStorage as the person types
 /// and restored, with a notice and a way to start over, when the page loads.
 #[component]
-pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView {
+pub fn FormView(
+    form: Form,
+    #[prop(optional)] keep_draft: bool,
+    /// Splits long steps so none holds more than this many questions.
+    #[prop(optional_no_strip)]
+    max_questions_per_step: Option<usize>,
+) -> impl IntoView {
     let language = use_language();
     let draft_key = keep_draft.then(|| draft::key_for(&form.id, &form.name));
     let mut state = FormState::new(form);
@@ -173,7 +179,10 @@ pub fn FormView(form: Form, #[prop(optional)] keep_draft: bool) -> impl IntoView
     context.refresh_response();
     provide_context(context);
 
-    let steps: Vec<Step> = form.steps();
+    let steps: Vec<Step> = match max_questions_per_step {
+        Some(limit) => form.steps_with_limit(limit),
+        None => form.steps(),
+    };
     let step_count = steps.len();
     let has_review = step_count > 1;
     let step_of_section: Vec<usize> = {

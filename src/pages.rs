@@ -85,6 +85,18 @@ fn form_url_parameter() -> Option<String> {
     parameters.get("form").filter(|url| !url.trim().is_empty())
 }
 
+/// `?per_step=N` splits long forms into steps of at most N questions.
+fn questions_per_step() -> Option<usize> {
+    let search = window().location().search().ok()?;
+    let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    parameters
+        .get("per_step")?
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|limit| *limit > 0)
+}
+
 fn load_text(text: &str) -> Loaded {
     match load_form_str(text) {
         Ok(loaded) => Loaded::Ready(loaded),
@@ -131,7 +143,7 @@ pub fn Preview() -> impl IntoView {
                     let problems = loaded.problems.clone();
                     view! {
                         <ProblemsPanel problems=problems />
-                        <FormView form=loaded.form keep_draft=true />
+                        <FormView form=loaded.form keep_draft=true max_questions_per_step=questions_per_step() />
                     }.into_any()
                 }
             }}

@@ -144,3 +144,24 @@ test('a right-to-left content language turns the page right to left', async () =
   await expectAccessible(page, 'assistance request, right to left');
   await page.close();
 });
+
+test('a long form can be split into steps by configuration', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/preview?form=/forms/every-input-type.json&per_step=5`);
+  await page.waitForSelector('[data-question-id]');
+  // 11 and 6 questions in two sections become steps of whole sections: each section alone, plus the review.
+  assert.equal(await page.locator('[data-testid="progress"]').textContent(), 'Step 1 of 3');
+  await page.close();
+});
+
+for (const form of ['assistance-request.json', 'housing-food-screener.json', 'every-input-type.json']) {
+  test(`${form}: nothing is cut off or scrolls sideways on a 320 px wide phone, errors shown`, async () => {
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${baseUrl}/preview?form=/forms/${form}`);
+    await page.waitForSelector('[data-question-id]');
+    await page.locator('.intake-form button[type="submit"]').click();
+    await page.waitForSelector('[data-testid="error-summary"]:not([hidden])');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'the page scrolls sideways at 320 px');
+    await page.close();
+  });
+}
