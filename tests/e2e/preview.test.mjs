@@ -165,3 +165,58 @@ for (const form of ['assistance-request.json', 'housing-food-screener.json', 'ev
     await page.close();
   });
 }
+
+test('the housing and food screener is completed by keyboard alone across its steps and review', async () => {
+  const { page, errors } = await openPreview('housing-food-screener.json');
+  const focused = () => page.evaluate(() => {
+    const element = document.activeElement;
+    return { question: element?.closest('[data-question-id]')?.dataset.questionId, text: element?.textContent?.trim(), type: element?.type };
+  });
+  const tabTo = async (questionId) => {
+    for (let presses = 0; presses < 30 && (await focused()).question !== questionId; presses += 1) await page.keyboard.press('Tab');
+    assert.equal((await focused()).question, questionId, `Tab never reached ${questionId}`);
+  };
+  const pressSubmit = async () => {
+    for (let presses = 0; presses < 30 && (await focused()).type !== 'submit'; presses += 1) await page.keyboard.press('Tab');
+    assert.equal((await focused()).type, 'submit');
+    await page.keyboard.press('Enter');
+  };
+  const progress = () => page.locator('[data-testid="progress"]').textContent();
+
+  assert.equal(await progress(), 'Step 1 of 3');
+  await tabTo('housing-situation');
+  await page.keyboard.press('Space'); // the first option
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown'); // "I do not have a steady place to live"
+  await tabTo('where-sleeping');
+  await page.keyboard.press('ArrowDown'); // Shelter
+  assert.equal(await page.locator('[data-question-id="housing-problems"]').count(), 0, 'hidden by its hide condition');
+  await pressSubmit();
+  await page.waitForFunction(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 2 of 3');
+
+  await tabTo('food-worry');
+  await page.keyboard.press('Space'); // Often true
+  await tabTo('household-size');
+  await page.keyboard.type('4');
+  await tabTo('children-count');
+  await page.keyboard.type('2');
+  await tabTo('benefits');
+  await page.keyboard.press('Space'); // SNAP
+  assert.ok(await page.locator('[data-question-id="school-meals-note"]').isVisible(), 'the note shows for children without school meals');
+  await pressSubmit();
+  await page.waitForFunction(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 3 of 3');
+  const review = await page.locator('[data-testid="review"]').textContent();
+  assert.match(review, /I do not have a steady place to live/);
+  assert.match(review, /Shelter/);
+  assert.match(review, /SNAP/);
+  await expectAccessible(page, 'screener review');
+  await pressSubmit();
+  assert.match(await page.locator('[data-testid="form-status"]').textContent(), /Every answer is valid/);
+
+  const response = JSON.parse(await page.locator('[data-testid="form-response"]').textContent());
+  assert.deepEqual(Object.fromEntries(response.map((entry) => [entry.question_id, entry.response_value])), {
+    'housing-situation': 'none', 'where-sleeping': 'shelter', 'food-worry': 'often', 'household-size': '4', 'children-count': '2', benefits: ['snap'],
+  });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
