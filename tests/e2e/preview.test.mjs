@@ -220,3 +220,44 @@ test('the housing and food screener is completed by keyboard alone across its st
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the every-input-type form is completed by keyboard alone', async () => {
+  const { page, errors } = await openPreview('every-input-type.json');
+  const focusedQuestion = () => page.evaluate(() => document.activeElement?.closest('[data-question-id]')?.dataset.questionId);
+  const tabTo = async (questionId) => {
+    for (let presses = 0; presses < 30 && (await focusedQuestion()) !== questionId; presses += 1) await page.keyboard.press('Tab');
+    assert.equal(await focusedQuestion(), questionId, `Tab never reached ${questionId}`);
+  };
+  const keys = page.keyboard;
+  await tabTo('text'); await keys.type('Hello');
+  await tabTo('textarea'); await keys.type('Line one');
+  await tabTo('number'); await keys.type('5');
+  await tabTo('decimal'); await keys.type('12.5');
+  await tabTo('seven'); await keys.type('7');
+  await tabTo('email'); await keys.type('a@example.org');
+  await tabTo('tel'); await keys.type('555 0100');
+  await tabTo('url'); await keys.type('https://example.org');
+  await tabTo('time'); await keys.type('0930AM');
+  await tabTo('date'); await keys.type('03052024');
+  await tabTo('duration'); await keys.type('01012024'); // start date
+  await keys.press('Tab'); await keys.press('Tab'); // past the start date's picker to the end date
+  await keys.type('01312024');
+  await tabTo('single-select'); await keys.press('ArrowDown');
+  await tabTo('multi-select'); await keys.press('Space'); await keys.press('Tab'); await keys.press('Space'); // Red and Green
+  await tabTo('radio'); await keys.press('Space');
+  await tabTo('checkbox-list'); await keys.press('Space');
+  await tabTo('single-checkbox'); await keys.press('Space');
+  await keys.press('Tab');
+  await keys.press('Enter');
+  assert.ok(await page.locator('[data-testid="error-summary"]').isHidden(), await page.locator('[data-testid="error-summary"]').textContent());
+  assert.match(await page.locator('[data-testid="form-status"]').textContent(), /Every answer is valid/);
+  const response = JSON.parse(await page.locator('[data-testid="form-response"]').textContent());
+  assert.deepEqual(Object.fromEntries(response.map((entry) => [entry.question_id, entry.response_value])), {
+    text: 'Hello', textarea: 'Line one', number: '5', decimal: '12.5', seven: '7', email: 'a@example.org', tel: '555 0100',
+    url: 'https://example.org', time: '09:30', date: 1709596800, duration: [1704067200, 1706659200], 'single-select': 's-a',
+    'multi-select': ['m-a', 'm-b'], radio: 'r-a', 'checkbox-list': ['c-a'], 'single-checkbox': 'true',
+  });
+  await expectAccessible(page, 'every input type, completed');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
