@@ -2,7 +2,9 @@
 //! Spanish. Form content (labels, help, options) comes from the definition and
 //! its `translations`; only the app's own words live here.
 
-use intake_engine::{Issue, IssueKind, Question};
+use intake_engine::{Issue, IssueKind, LoadError, Question};
+
+use crate::http::FetchError;
 
 /// A language the interface speaks, plus the content language code that
 /// selects a definition's `translations` (which may name any language).
@@ -92,6 +94,36 @@ pub struct Text {
     /// The default message for an issue, given the question's label; `None`
     /// uses the engine's own English message.
     pub issue: Option<fn(&IssueKind, &str) -> String>,
+    /// Why a form could not be shown; `None` uses the errors' own English.
+    pub failure: Option<fn(&FailureKind) -> String>,
+}
+
+/// A failure to fetch or load a definition, for translation.
+pub enum FailureKind<'a> {
+    Fetch(&'a FetchError),
+    Load(&'a LoadError),
+}
+
+fn spanish_failure(failure: &FailureKind) -> String {
+    match failure {
+        FailureKind::Fetch(FetchError::Network { url }) => format!(
+            "No se pudo acceder a {url}. Revise su conexión; si el archivo está en otro sitio, ese sitio debe permitir solicitudes de otros orígenes (CORS)."
+        ),
+        FailureKind::Fetch(FetchError::Status { url, status: 404 }) => format!("No se encontró {url} (HTTP 404). Revise la dirección."),
+        FailureKind::Fetch(FetchError::Status { url, status }) => format!("{url} respondió con un error (HTTP {status}). Inténtelo más tarde."),
+        FailureKind::Fetch(FetchError::Body { url }) => format!("No se pudo leer la respuesta de {url}."),
+        FailureKind::Load(LoadError::NotJson { line, column, .. }) => {
+            format!("La definición del formulario no es JSON válido (línea {line}, columna {column}).")
+        }
+        FailureKind::Load(LoadError::TooDeep) => "La definición del formulario tiene demasiados niveles anidados; no se leyó.".into(),
+        FailureKind::Load(LoadError::NotAnObject { .. }) => {
+            "La definición del formulario debe ser un objeto JSON con `sections` o `questions`.".into()
+        }
+        FailureKind::Load(LoadError::NoQuestions) => "La definición del formulario no tiene preguntas.".into(),
+        FailureKind::Load(LoadError::DuplicateQuestionId { id, first_path, second_path }) => format!(
+            "Dos preguntas tienen el mismo id «{id}» ({first_path} y {second_path}); cada pregunta necesita su propio id."
+        ),
+    }
 }
 
 fn number(value: f64) -> String {
@@ -164,6 +196,7 @@ pub static ENGLISH: Text = Text {
     response_title: "What would be sent",
     response_hint: "The Unite US form_response for the answers above, updated as you type.",
     issue: None,
+    failure: None,
 };
 
 pub static SPANISH: Text = Text {
@@ -200,6 +233,7 @@ pub static SPANISH: Text = Text {
     response_hint:
         "El form_response de Unite US para las respuestas de arriba, actualizado mientras escribe.",
     issue: Some(spanish_issue),
+    failure: Some(spanish_failure),
 };
 
 /// The message to show for an issue. In English: the engine's message, which

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::form_view::FormView;
-use crate::http::get_text;
-use crate::i18n::{Language, INTERFACE_LANGUAGES};
+use crate::http::{get_text, FetchError};
+use crate::i18n::{FailureKind, Language, INTERFACE_LANGUAGES};
 use crate::use_language;
+use intake_engine::LoadError;
 
 /// The demo forms shipped in `public/forms/`.
 pub const DEMO_FORMS: &[(&str, &str)] = &[
@@ -70,12 +71,32 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// Why a definition could not be shown.
+#[derive(Clone)]
+enum Failure {
+    Fetch(FetchError),
+    Load(LoadError),
+}
+
+impl Failure {
+    /// The message in the interface language: English comes from the error
+    /// types themselves; other languages from the catalogue.
+    fn message(&self, language: &Language) -> String {
+        match (language.text().failure, self) {
+            (Some(translate), Failure::Fetch(error)) => translate(&FailureKind::Fetch(error)),
+            (Some(translate), Failure::Load(error)) => translate(&FailureKind::Load(error)),
+            (None, Failure::Fetch(error)) => error.to_string(),
+            (None, Failure::Load(error)) => error.to_string(),
+        }
+    }
+}
+
 /// What the preview page has to show.
 #[derive(Clone)]
 enum Loaded {
     Nothing,
     Loading(String),
-    Failed(String),
+    Failed(Failure),
     Ready(LoadedForm),
 }
 
@@ -100,7 +121,7 @@ fn questions_per_step() -> Option<usize> {
 fn load_text(text: &str) -> Loaded {
     match load_form_str(text) {
         Ok(loaded) => Loaded::Ready(loaded),
-        Err(error) => Loaded::Failed(error.to_string()),
+        Err(error) => Loaded::Failed(Failure::Load(error)),
     }
 }
 
@@ -116,7 +137,7 @@ pub fn Preview() -> impl IntoView {
         spawn_local(async move {
             let outcome = match get_text(&url).await {
                 Ok(text) => load_text(&text),
-                Err(error) => Loaded::Failed(error.to_string()),
+                Err(error) => Loaded::Failed(Failure::Fetch(error)),
             };
             loaded.set(outcome);
         });
@@ -133,10 +154,10 @@ pub fn Preview() -> impl IntoView {
             {move || match loaded.get() {
                 Loaded::Nothing => ().into_any(),
                 Loaded::Loading(url) => view! { <p role="status" title=url>{move || language.get().text().loading}</p> }.into_any(),
-                Loaded::Failed(message) => view! {
+                Loaded::Failed(failure) => view! {
                     <div class="load-error" role="alert" data-testid="load-error">
                         <h2>{move || language.get().text().unusable_definition}</h2>
-                        <p>{message}</p>
+                        <p>{move || failure.message(&language.get())}</p>
                     </div>
                 }.into_any(),
                 Loaded::Ready(loaded) => {

@@ -32,24 +32,31 @@ async function openPreview(form) {
   return { page, errors };
 }
 
-for (const form of ['assistance-request.json', 'housing-food-screener.json', 'every-input-type.json']) {
-  test(`${form}: renders, is accessible, and shows a focused error summary after an empty check`, async () => {
-    const { page, errors } = await openPreview(form);
-    await expectAccessible(page, `${form}, untouched`);
-    // The demo forms have no warnings, so the definition check stays closed and says only its counts.
-    const panel = page.locator('[data-testid="lint-problems"]');
-    assert.equal(await panel.getAttribute('open'), null);
-    assert.match((await panel.locator('summary').textContent()).trim(), /^Definition check: 0 warnings, \d+ notices$/);
-    assert.doesNotMatch(await page.locator('main').textContent(), /\b0 >/);
-    assert.equal(await page.locator('[aria-invalid="true"]').count(), 0, 'no errors before the first attempt');
-    await page.locator('.intake-form button[type="submit"]').click(); // "Continue" on multi-step forms
-    await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
-    assert.ok((await page.locator('[data-testid="error-summary"] a').count()) > 0);
-    assert.ok((await page.locator('[aria-invalid="true"]').count()) > 0);
-    await expectAccessible(page, `${form}, errors shown`);
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+for (const language of ['en', 'es']) {
+  for (const form of ['assistance-request.json', 'housing-food-screener.json', 'every-input-type.json']) {
+    test(`${form} (${language}): accessible before and after an empty attempt, and the summary takes focus`, async () => {
+      const page = await browser.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${baseUrl}/preview?form=/forms/${form}&lang=${language}`);
+      await page.waitForSelector('[data-question-id]');
+      // The demo forms have no warnings, so the definition check stays closed and shows only its counts.
+      const panel = page.locator('[data-testid="lint-problems"]');
+      assert.equal(await panel.getAttribute('open'), null);
+      assert.doesNotMatch(await page.locator('main').textContent(), /\b0 >/);
+      assert.equal(await page.locator('[aria-invalid="true"]').count(), 0, 'no errors before the first attempt');
+      const submit = page.locator('.intake-form button[type="submit"]');
+      // The first step untouched, then after an attempt with nothing answered; the keyboard
+      // journeys below audit the later steps and the review.
+      await expectAccessible(page, `${form} (${language}), step 1 untouched`);
+      await submit.click();
+      await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+      assert.ok((await page.locator('[data-testid="error-summary"] a').count()) > 0);
+      assert.ok((await page.locator('[aria-invalid="true"]').count()) > 0);
+      await expectAccessible(page, `${form} (${language}), step 1 with errors`);
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+  }
 }
 
 test('the assistance request is completed by keyboard alone and its form_response follows', async () => {
@@ -95,6 +102,8 @@ test('a definition that cannot be used gets one clear message', async () => {
   const message = await page.locator('[data-testid="load-error"]').textContent();
   assert.match(message, /not valid JSON|not found/);
   await expectAccessible(page, 'load error');
+  await page.goto(`${baseUrl}/preview?form=/forms/does-not-exist.json&lang=es`);
+  assert.match(await page.locator('[data-testid="load-error"]').textContent(), /no es JSON válido|No se encontró/);
   await page.close();
 });
 
