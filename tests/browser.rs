@@ -130,12 +130,7 @@ async fn a_conditional_question_enters_and_leaves_the_dom_with_its_condition() {
     assert!(question(&container, "where-sleeping").is_some());
     // The "hide" condition removes the housing problems question.
     assert!(question(&container, "housing-problems").is_none());
-    find(
-        &container,
-        "[data-question-id=\"housing-situation\"] input[value=\"stable\"]",
-    )
-    .unwrap()
-    .click();
+    choose(&container, "housing-situation", "stable");
     settle().await;
     assert!(question(&container, "where-sleeping").is_none());
     assert!(question(&container, "housing-problems").is_some());
@@ -276,12 +271,7 @@ async fn break_sections_make_steps_that_validate_alone_keep_answers_and_end_in_a
     );
     assert_eq!(progress(), "Step 1 of 3");
 
-    find(
-        &container,
-        "[data-question-id=\"housing-situation\"] input[value=\"stable\"]",
-    )
-    .unwrap()
-    .click();
+    choose(&container, "housing-situation", "stable");
     settle().await;
     assert!(
         summary.hidden(),
@@ -475,4 +465,14 @@ async fn the_spanish_interface_uses_the_catalogue_and_the_definitions_translatio
         .unwrap()
         .starts_with("First name"));
     container.remove();
+}
+
+/// Clicks the option with `value` of the question `question_id`.
+fn choose(container: &HtmlElement, question_id: &str, value: &str) {
+    find(
+        container,
+        &format!("[data-question-id=\"{question_id}\"] input[value=\"{value}\"]"),
+    )
+    .unwrap()
+    .click();
 }

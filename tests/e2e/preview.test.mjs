@@ -1,7 +1,7 @@
 // Journeys on the form authors' preview page, on the release build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, axeViolations, watchErrors } from './support.mjs';
+import { startServer, launchBrowser, axeViolations, watchErrors, keyboard } from './support.mjs';
 
 let server, baseUrl, browser;
 const audit = { states: 0, violations: 0 };
@@ -61,12 +61,7 @@ for (const language of ['en', 'es']) {
 
 test('the assistance request is completed by keyboard alone and its form_response follows', async () => {
   const { page, errors } = await openPreview('assistance-request.json');
-  const focusedQuestion = () => page.evaluate(() => document.activeElement?.closest('[data-question-id]')?.dataset.questionId);
-  // Presses Tab until focus is inside the question, as a keyboard user would.
-  const tabTo = async (questionId) => {
-    for (let presses = 0; presses < 25 && (await focusedQuestion()) !== questionId; presses += 1) await page.keyboard.press('Tab');
-    assert.equal(await focusedQuestion(), questionId, `Tab never reached ${questionId}`);
-  };
+  const { tabTo } = keyboard(page);
   await tabTo('first-name'); await page.keyboard.type('Maria');
   await tabTo('last-name'); await page.keyboard.type('Garcia');
   await tabTo('date-of-birth'); await page.keyboard.type('04121985'); // mm/dd/yyyy in Chromium's en-US date input
@@ -177,19 +172,7 @@ for (const form of ['assistance-request.json', 'housing-food-screener.json', 'ev
 
 test('the housing and food screener is completed by keyboard alone across its steps and review', async () => {
   const { page, errors } = await openPreview('housing-food-screener.json');
-  const focused = () => page.evaluate(() => {
-    const element = document.activeElement;
-    return { question: element?.closest('[data-question-id]')?.dataset.questionId, text: element?.textContent?.trim(), type: element?.type };
-  });
-  const tabTo = async (questionId) => {
-    for (let presses = 0; presses < 30 && (await focused()).question !== questionId; presses += 1) await page.keyboard.press('Tab');
-    assert.equal((await focused()).question, questionId, `Tab never reached ${questionId}`);
-  };
-  const pressSubmit = async () => {
-    for (let presses = 0; presses < 30 && (await focused()).type !== 'submit'; presses += 1) await page.keyboard.press('Tab');
-    assert.equal((await focused()).type, 'submit');
-    await page.keyboard.press('Enter');
-  };
+  const { tabTo, pressSubmit } = keyboard(page);
   const progress = () => page.locator('[data-testid="progress"]').textContent();
 
   assert.equal(await progress(), 'Step 1 of 3');
@@ -232,11 +215,7 @@ test('the housing and food screener is completed by keyboard alone across its st
 
 test('the every-input-type form is completed by keyboard alone', async () => {
   const { page, errors } = await openPreview('every-input-type.json');
-  const focusedQuestion = () => page.evaluate(() => document.activeElement?.closest('[data-question-id]')?.dataset.questionId);
-  const tabTo = async (questionId) => {
-    for (let presses = 0; presses < 30 && (await focusedQuestion()) !== questionId; presses += 1) await page.keyboard.press('Tab');
-    assert.equal(await focusedQuestion(), questionId, `Tab never reached ${questionId}`);
-  };
+  const { tabTo } = keyboard(page);
   const keys = page.keyboard;
   await tabTo('text'); await keys.type('Hello');
   await tabTo('textarea'); await keys.type('Line one');

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -61,4 +62,23 @@ export function watchErrors(page) {
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
   page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
   return errors;
+}
+
+/** Keyboard-only movement: Tab until focus reaches a question or the submit button, as a person would. */
+export function keyboard(page) {
+  const focused = () => page.evaluate(() => {
+    const element = document.activeElement;
+    return { question: element?.closest('[data-question-id]')?.dataset.questionId, type: element?.type };
+  });
+  const focusedQuestion = async () => (await focused()).question;
+  const tabTo = async (questionId) => {
+    for (let presses = 0; presses < 30 && (await focusedQuestion()) !== questionId; presses += 1) await page.keyboard.press('Tab');
+    assert.equal(await focusedQuestion(), questionId, `Tab never reached ${questionId}`);
+  };
+  const pressSubmit = async () => {
+    for (let presses = 0; presses < 30 && (await focused()).type !== 'submit'; presses += 1) await page.keyboard.press('Tab');
+    assert.equal((await focused()).type, 'submit', 'Tab never reached the submit button');
+    await page.keyboard.press('Enter');
+  };
+  return { focusedQuestion, tabTo, pressSubmit };
 }
