@@ -171,7 +171,7 @@ pub static ENGLISH: Text = Text {
     preview_title: "Form preview",
     loading: "Loading the form…",
     unusable_definition: "This form definition cannot be used",
-    paste_label: "Paste a form definition (JSON)",
+    paste_label: "Paste or drop a form definition (JSON)",
     paste_button: "Render this definition",
     definition_check: |warnings, notices| {
         format!("Definition check: {warnings} warnings, {notices} notices")
@@ -207,7 +207,7 @@ pub static SPANISH: Text = Text {
     preview_title: "Vista previa del formulario",
     loading: "Cargando el formulario…",
     unusable_definition: "No se puede usar esta definición de formulario",
-    paste_label: "Pegue una definición de formulario (JSON)",
+    paste_label: "Pegue o suelte una definición de formulario (JSON)",
     paste_button: "Mostrar esta definición",
     definition_check: |warnings, notices| {
         format!("Revisión de la definición: {warnings} advertencias, {notices} avisos")

@@ -143,6 +143,30 @@ pub fn Preview() -> impl IntoView {
         });
     }
     let pasted = RwSignal::new(String::new());
+    // A JSON file dropped on the paste box is read and rendered at once.
+    let render_dropped = move |event: leptos::ev::DragEvent| {
+        event.prevent_default();
+        let Some(file) = event
+            .data_transfer()
+            .and_then(|transfer| transfer.files())
+            .and_then(|files| files.get(0))
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|text| text.as_string());
+            match text {
+                Some(text) => {
+                    pasted.set(text.clone());
+                    loaded.set(load_text(&text));
+                }
+                None => loaded.set(load_text("")),
+            }
+        });
+    };
     let render_pasted = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         loaded.set(load_text(&pasted.get_untracked()));
@@ -171,6 +195,7 @@ pub fn Preview() -> impl IntoView {
             <form class="paste" on:submit=render_pasted>
                 <label for="pasted-definition">{move || language.get().text().paste_label}</label>
                 <textarea id="pasted-definition" rows="6" prop:value=move || pasted.get()
+                    on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default() on:drop=render_dropped
                     on:input=move |event| pasted.set(event_target_value(&event))></textarea>
                 <button type="submit" class="button secondary">{move || language.get().text().paste_button}</button>
             </form>

@@ -1,6 +1,7 @@
 // Journeys on the form authors' preview page, on the release build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, axeViolations, watchErrors, keyboard } from './support.mjs';
 
 let server, baseUrl, browser;
@@ -246,6 +247,26 @@ test('the every-input-type form is completed by keyboard alone', async () => {
     'multi-select': ['m-a', 'm-b'], radio: 'r-a', 'checkbox-list': ['c-a'], 'single-checkbox': 'true',
   });
   await expectAccessible(page, 'every input type, completed');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a definition dropped on the paste box is rendered, and a broken one is explained', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${baseUrl}/preview`);
+  const drop = async (text) => {
+    const dataTransfer = await page.evaluateHandle((contents) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([contents], 'form.json', { type: 'application/json' }));
+      return transfer;
+    }, text);
+    await page.dispatchEvent('#pasted-definition', 'drop', { dataTransfer });
+  };
+  await drop(await readFile(new URL('../../public/forms/every-input-type.json', import.meta.url), 'utf8'));
+  await page.waitForSelector('[data-question-id="single-checkbox"]');
+  await drop('{"sections": [');
+  assert.match(await page.locator('[data-testid="load-error"]').textContent(), /not valid JSON/);
   assert.deepEqual(errors, []);
   await page.close();
 });
