@@ -186,6 +186,11 @@ test('the housing and food screener is completed by keyboard alone across its st
   assert.equal(await page.locator('[data-question-id="housing-problems"]').count(), 0, 'hidden by its hide condition');
   await pressSubmit();
   await page.waitForFunction(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 2 of 3');
+  await expectAccessible(page, 'screener step 2');
+  await pressSubmit(); // nothing answered on this step yet
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+  assert.match(await page.locator('[data-testid="error-summary"]').textContent(), /How many people live in your household/);
+  await expectAccessible(page, 'screener step 2 with errors');
 
   await tabTo('food-worry');
   await page.keyboard.press('Space'); // Often true
