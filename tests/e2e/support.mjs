@@ -1,16 +1,22 @@
 // Shared helpers for the end-to-end journeys: a static server for the
-// release build with single-page fallback, Debian's Chromium through
+// release build with single-page fallback, the built sandbox (the app plus
+// the stand-in APIs on one origin), Debian's Chromium through
 // playwright-core, and axe-core audits.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { spawn } from 'node:child_process';
+import { constants, rmSync } from 'node:fs';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-const distDir = join(import.meta.dirname, '..', '..', 'dist');
+const repoDir = join(import.meta.dirname, '..', '..');
+const distDir = join(repoDir, 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
 /** Serves dist/ on a free loopback port; unknown paths get index.html. */
@@ -33,6 +39,111 @@ export async function startServer() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, baseUrl: `http://127.0.0.1:${server.address().port}` };
+}
+
+/**
+ * Starts the already-built sandbox (`target/debug/intake-sandbox`, or under
+ * `$CARGO_TARGET_DIR`) on a free loopback port with a fresh data directory,
+ * serving `dist/` and `public/forms/`, and resolves once it prints its
+ * listening line. It does not build anything: without the binary it throws
+ * an Error saying to run `cargo build -p intake-sandbox`.
+ *
+ * Resolves to:
+ * - `baseUrl`: `http://127.0.0.1:PORT`, no trailing slash;
+ * - `stop()`: kills the process and removes the data directory (safe to call twice);
+ * - `reset()`: `POST /__admin/reset`, resolves to `{reset: true}`;
+ * - `records(target, kind?)`: `GET /__admin/records/{target}[?kind=KIND]`,
+ *   resolves to its `records` array (`[{kind, id, deleted, created_at, updated_at, body}]`);
+ * - `fault({route, fault, count, retry_after, latency_ms})`: `POST /__admin/faults`
+ *   (leave out what should take the sandbox's default), resolves to the registered
+ *   fault `{id, route, fault, remaining, latency_ms, retry_after}`.
+ * The admin calls reject with an Error carrying the status and answer when the
+ * sandbox refuses them.
+ */
+export async function startSandbox() {
+  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
+  const binary = join(targetDir, 'debug', process.platform === 'win32' ? 'intake-sandbox.exe' : 'intake-sandbox');
+  try {
+    await access(binary, constants.X_OK);
+  } catch {
+    throw new Error(`the sandbox is not built (no ${binary}): run \`cargo build -p intake-sandbox\` first`);
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'intake-e2e-sandbox-'));
+  const child = spawn(binary, ['--port', '0', '--data', dataDir, '--dist', distDir, '--forms', join(repoDir, 'public', 'forms')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Keep reading stderr (warnings) so the pipe never fills; its tail explains a failed start.
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+  // Should the test runner exit without stop(), take the sandbox and its data along.
+  const cleanUpOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('exit', cleanUpOnExit);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', cleanUpOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killLater = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killLater);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  let baseUrl;
+  try {
+    baseUrl = await new Promise((resolveStart, rejectStart) => {
+      const lines = createInterface({ input: child.stdout });
+      const timer = setTimeout(() => rejectStart(new Error(`the sandbox did not print its listening line within 20 s\n${stderr}`)), 20000);
+      lines.on('line', (line) => {
+        const match = /^intake-sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line.trim());
+        if (match) {
+          clearTimeout(timer);
+          resolveStart(match[1]);
+        }
+      });
+      child.once('error', (error) => { clearTimeout(timer); rejectStart(error); });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        rejectStart(new Error(`the sandbox exited before listening (${signal ?? `status ${code}`})\n${stderr}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const admin = async (method, path, body, expectedStatus) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status !== expectedStatus) {
+      throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    }
+    return JSON.parse(text);
+  };
+  return {
+    baseUrl,
+    stop,
+    reset: () => admin('POST', '/__admin/reset', undefined, 200),
+    records: async (target, kind) => {
+      const query = kind === undefined ? '' : `?kind=${encodeURIComponent(kind)}`;
+      return (await admin('GET', `/__admin/records/${encodeURIComponent(target)}${query}`, undefined, 200)).records;
+    },
+    fault: async ({ route, fault, count, retry_after, latency_ms }) =>
+      (await admin('POST', '/__admin/faults', { route, fault, count, retry_after, latency_ms }, 201)).fault,
+  };
 }
 
 export async function launchBrowser() {

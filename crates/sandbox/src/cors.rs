@@ -12,7 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 pub const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-pub const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Accept, X-Requested-With";
+pub const ALLOWED_HEADERS: &str =
+    "Authorization, Content-Type, Accept, X-Requested-With, Idempotency-Key";
 /// Exposed so the app can honour Retry-After and read where a created record lives.
 pub const EXPOSED_HEADERS: &str =
     "Retry-After, Location, X-RateLimit-Limit, X-RateLimit-Remaining, WWW-Authenticate";

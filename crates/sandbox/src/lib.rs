@@ -2,9 +2,10 @@
 //! over real HTTP with real storage, plus the built app and the demo forms on the same origin.
 //!
 //! Architecture: one module per target maps the vendor's routes and semantics onto the
-//! shared [`store`]; [`auth`], [`faults`] and [`cors`] are middleware around all of them;
-//! [`static_files`] answers everything that is not an API path. The server loop is our own
-//! (not `axum::serve`) because the `drop` fault has to close a connection without answering.
+//! shared [`store`]; [`auth`], [`faults`], [`idempotency`] and [`cors`] are middleware
+//! around all of them; [`static_files`] answers everything that is not an API path. The
+//! server loop is our own (not `axum::serve`) because the `drop` fault has to close a
+//! connection without answering.
 
 pub mod admin;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod cors;
 pub mod dates;
 pub mod error;
 pub mod faults;
+pub mod idempotency;
 pub mod persons_v1;
 pub mod rate_limit;
 pub mod static_files;
@@ -42,6 +44,7 @@ pub use store::{Store, StoreError};
 pub use target::Target;
 
 use crate::faults::{ConnectionKiller, FaultBoard};
+use crate::idempotency::InFlight;
 use crate::rate_limit::RateLimiter;
 
 /// Everything a handler can reach.
@@ -50,6 +53,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub faults: Arc<FaultBoard>,
     pub caspen_rate_limiter: Arc<RateLimiter>,
+    /// Idempotency keys whose first request is still running.
+    pub idempotency_in_flight: Arc<InFlight>,
     pub config: Arc<Config>,
 }
 
@@ -99,6 +104,7 @@ impl AppState {
             store: Arc::new(store),
             faults: Arc::new(FaultBoard::default()),
             caspen_rate_limiter: Arc::new(RateLimiter::new(config.caspen_rate_limit)),
+            idempotency_in_flight: Arc::new(InFlight::default()),
             config: Arc::new(config),
         })
     }
@@ -114,8 +120,14 @@ pub fn app(state: AppState) -> Router {
         .merge(unite_us::routes())
         .merge(admin::routes())
         .fallback(static_files::serve)
-        // Layers run outside-in from the last added: faults first, then credentials, then the handler,
-        // so an injected fault happens whatever the token and a real 401 still needs a real request.
+        // Layers run outside-in from the last added: faults first, then credentials, then
+        // idempotency keys, then the handler, so an injected fault happens whatever the token,
+        // a real 401 still needs a real request, a replay needs the right token, and the `drop`
+        // and `malformed_json` faults (which let the handler run) still remember the answer.
+        .layer(from_fn_with_state(
+            state.clone(),
+            idempotency::replay_or_remember,
+        ))
         .layer(from_fn_with_state(state.clone(), auth::require_credentials))
         .layer(from_fn_with_state(state.clone(), faults::apply_faults))
         .with_state(state);

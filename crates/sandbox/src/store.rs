@@ -5,6 +5,9 @@
 //! "list everything for the admin view"; each target keeps its vendor's record shape in
 //! `body_json`. Writes go through one transaction per request, so a request that fails
 //! validation half-way stores nothing.
+//!
+//! A second table, `idempotency_keys`, remembers the successful answers to requests that
+//! carried an `Idempotency-Key` header (see [`crate::idempotency`]), so they survive a restart.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -75,6 +78,33 @@ pub struct Record {
     pub updated_at: String,
 }
 
+/// What an `Idempotency-Key` is unique within: the same key means the same request only
+/// for the same token, method and path (query string excluded).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IdempotencyScope {
+    pub token: String,
+    pub method: String,
+    pub path: String,
+    pub key: String,
+}
+
+/// The request a key was first used with, compared byte for byte when the key comes back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestFingerprint {
+    pub query: String,
+    pub body: Vec<u8>,
+}
+
+/// A successful answer remembered under an idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RememberedAnswer {
+    pub request: RequestFingerprint,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
 /// A record the sandbox starts from (and returns to on reset).
 #[derive(Clone, Debug)]
 pub struct SeedRecord {
@@ -119,7 +149,21 @@ impl Store {
                  updated_at TEXT NOT NULL,
                  UNIQUE (target, kind, id)
              );
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS idempotency_keys (
+                 token TEXT NOT NULL,
+                 method TEXT NOT NULL,
+                 path TEXT NOT NULL,
+                 key TEXT NOT NULL,
+                 request_query TEXT NOT NULL,
+                 request_body BLOB NOT NULL,
+                 status INTEGER NOT NULL,
+                 content_type TEXT,
+                 location TEXT,
+                 body BLOB NOT NULL,
+                 created_at TEXT NOT NULL,
+                 PRIMARY KEY (token, method, path, key)
+             );",
         )?;
         let store = Store {
             connection: Mutex::new(connection),
@@ -132,10 +176,13 @@ impl Store {
         Ok(store)
     }
 
-    /// Forgets every record and puts the seed back.
+    /// Forgets every record and every idempotency key, and puts the seed back.
     pub fn reset(&self) -> Result<(), StoreError> {
         self.write(|records| {
             records.transaction.execute("DELETE FROM records", [])?;
+            records
+                .transaction
+                .execute("DELETE FROM idempotency_keys", [])?;
             for seed in &self.seed {
                 records.insert(seed.target, seed.kind, &seed.id, &seed.body)?;
             }
@@ -311,6 +358,62 @@ impl Records<'_> {
         Ok(max.unwrap_or(0))
     }
 
+    /// The answer remembered for an idempotency key, if a request with it succeeded before.
+    pub fn remembered_answer(
+        &self,
+        scope: &IdempotencyScope,
+    ) -> Result<Option<RememberedAnswer>, StoreError> {
+        Ok(self
+            .transaction
+            .query_row(
+                "SELECT request_query, request_body, status, content_type, location, body
+                 FROM idempotency_keys
+                 WHERE token = ?1 AND method = ?2 AND path = ?3 AND key = ?4",
+                params![scope.token, scope.method, scope.path, scope.key],
+                |row| {
+                    Ok(RememberedAnswer {
+                        request: RequestFingerprint {
+                            query: row.get(0)?,
+                            body: row.get(1)?,
+                        },
+                        status: row.get(2)?,
+                        content_type: row.get(3)?,
+                        location: row.get(4)?,
+                        body: row.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Remembers the answer to a request that carried an idempotency key; a key already
+    /// remembered keeps its first answer.
+    pub fn remember_answer(
+        &self,
+        scope: &IdempotencyScope,
+        answer: &RememberedAnswer,
+    ) -> Result<(), StoreError> {
+        self.transaction.execute(
+            "INSERT OR IGNORE INTO idempotency_keys
+                 (token, method, path, key, request_query, request_body, status, content_type, location, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                scope.token,
+                scope.method,
+                scope.path,
+                scope.key,
+                answer.request.query,
+                answer.request.body,
+                answer.status,
+                answer.content_type,
+                answer.location,
+                answer.body,
+                dates::rfc3339_now()
+            ],
+        )?;
+        Ok(())
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .transaction
@@ -445,5 +548,53 @@ mod tests {
             .read(|records| records.list_everything(Target::Caspen))
             .expect("list");
         assert!(caspen.is_empty());
+    }
+
+    #[test]
+    fn a_remembered_answer_keeps_its_first_value_and_reset_forgets_it() {
+        let store = Store::in_memory(seed()).expect("store opens");
+        let scope = IdempotencyScope {
+            token: "t".into(),
+            method: "POST".into(),
+            path: "/caspen/v1/clients".into(),
+            key: "k".into(),
+        };
+        let answer = |body: &[u8]| RememberedAnswer {
+            request: RequestFingerprint {
+                query: String::new(),
+                body: b"{}".to_vec(),
+            },
+            status: 201,
+            content_type: Some("application/json".into()),
+            location: None,
+            body: body.to_vec(),
+        };
+        store
+            .write(|records| {
+                records.remember_answer(&scope, &answer(b"first"))?;
+                records.remember_answer(&scope, &answer(b"second"))
+            })
+            .expect("remember");
+        let remembered = store
+            .read(|records| records.remembered_answer(&scope))
+            .expect("read");
+        assert_eq!(remembered, Some(answer(b"first")));
+        let other_token = IdempotencyScope {
+            token: "u".into(),
+            ..scope.clone()
+        };
+        assert_eq!(
+            store
+                .read(|records| records.remembered_answer(&other_token))
+                .expect("read"),
+            None
+        );
+        store.reset().expect("reset");
+        assert_eq!(
+            store
+                .read(|records| records.remembered_answer(&scope))
+                .expect("read"),
+            None
+        );
     }
 }

@@ -174,6 +174,26 @@ impl Sandbox {
         request(&self.agent, &self.url(path), method, token, body)
     }
 
+    /// Sends a JSON body with extra headers (such as `Idempotency-Key`); a connection that
+    /// closes without an answer is an `Err`.
+    pub fn try_send_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, ureq::Error> {
+        request_with_headers(
+            &self.agent,
+            &self.url(path),
+            method,
+            token,
+            Some(("application/json", &body.to_string())),
+            headers,
+        )
+    }
+
     /// `GET /__admin/records/{target}`'s records.
     pub fn records(&self, target: &str) -> Vec<Value> {
         let reply = self.get(&format!("/__admin/records/{target}"), None);
@@ -205,6 +225,18 @@ pub fn request(
     token: Option<&str>,
     body: Option<(&str, &str)>,
 ) -> Result<Reply, ureq::Error> {
+    request_with_headers(agent, url, method, token, body, &[])
+}
+
+/// Like [`request`], with extra request headers.
+pub fn request_with_headers(
+    agent: &ureq::Agent,
+    url: &str,
+    method: &str,
+    token: Option<&str>,
+    body: Option<(&str, &str)>,
+    headers: &[(&str, &str)],
+) -> Result<Reply, ureq::Error> {
     let authorization = token.map(|token| format!("Bearer {token}"));
     let response = match (method, body) {
         ("GET" | "DELETE" | "OPTIONS" | "HEAD", None) => {
@@ -217,6 +249,9 @@ pub fn request(
             if let Some(authorization) = &authorization {
                 builder = builder.header("Authorization", authorization);
             }
+            for (name, value) in headers {
+                builder = builder.header(*name, *value);
+            }
             builder.call()?
         }
         (_, body) => {
@@ -228,6 +263,9 @@ pub fn request(
             };
             if let Some(authorization) = &authorization {
                 builder = builder.header("Authorization", authorization);
+            }
+            for (name, value) in headers {
+                builder = builder.header(*name, *value);
             }
             match body {
                 Some((content_type, text)) => {
