@@ -28,6 +28,7 @@ mod model;
 mod problem;
 mod response;
 mod state;
+pub mod targets;
 mod validate;
 
 pub use answer::{Answer, AnswerError, AnswerKind};
@@ -35,7 +36,9 @@ pub use condition::ConditionValue;
 pub use date::{
     civil_from_days, days_from_civil, epoch_seconds_to_iso_date, iso_date_to_epoch_seconds,
 };
-pub use load::{load_form, load_form_str, LoadedForm, MAX_NESTING_DEPTH};
+pub use load::{
+    load_form, load_form_str, load_form_with_leading_sections, LoadedForm, MAX_NESTING_DEPTH,
+};
 pub use model::{
     Condition, ConditionalDisplay, Form, HelpTextPosition, InputOption, InputType, Operator,
     Question, QuestionIndex, QuestionTranslation, Section, SectionType, ShowOrHide, Step,

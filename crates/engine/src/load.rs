@@ -55,9 +55,24 @@ pub fn load_form_str(text: &str) -> Result<LoadedForm, LoadError> {
 /// Loads a definition from parsed JSON: the nested shape, the flat shape
 /// (questions with `section_id`), inside `{form}`, `{data}` or `{data: {form}}`.
 pub fn load_form(value: &Value) -> Result<LoadedForm, LoadError> {
+    load_form_with_leading_sections(value, &[])
+}
+
+/// Loads a definition with sections of the app's own placed before the
+/// form's (the built-in "About you" section), read by the same rules.
+pub fn load_form_with_leading_sections(
+    value: &Value,
+    leading: &[Value],
+) -> Result<LoadedForm, LoadError> {
     let (root, prefix) = unwrap_envelope(value)?;
     let mut reader = Reader::default();
     let mut raw_sections = Vec::new();
+    for (position, section_value) in leading.iter().enumerate() {
+        let path = format!("(built in)[{position}]");
+        if let Some(object) = section_value.as_object() {
+            raw_sections.push(reader.section(object, &path));
+        }
+    }
     let section_list = reader.list(root.get("sections"), &join(&prefix, "sections"), None);
     for (position, section_value) in section_list.iter().enumerate() {
         let path = format!("{}[{position}]", join(&prefix, "sections"));

@@ -1,0 +1,710 @@
+//! A deployment's target configuration: one JSON object, checked when read.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::catalogue::catalogue;
+
+/// The five APIs the app can submit to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetKind {
+    UniteUs,
+    Casebook,
+    PersonsV1,
+    CharityCrm,
+    Caspen,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 5] = [
+        TargetKind::UniteUs,
+        TargetKind::Casebook,
+        TargetKind::PersonsV1,
+        TargetKind::CharityCrm,
+        TargetKind::Caspen,
+    ];
+
+    pub fn parse(text: &str) -> Option<TargetKind> {
+        TargetKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text.trim().to_ascii_lowercase())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::UniteUs => "unite_us",
+            TargetKind::Casebook => "casebook",
+            TargetKind::PersonsV1 => "persons_v1",
+            TargetKind::CharityCrm => "charity_crm",
+            TargetKind::Caspen => "caspen",
+        }
+    }
+
+    /// The name people know the product by.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            TargetKind::UniteUs => "Unite US",
+            TargetKind::Casebook => "Casebook",
+            TargetKind::PersonsV1 => "persons_v1",
+            TargetKind::CharityCrm => "charity_crm",
+            TargetKind::Caspen => "Caspen",
+        }
+    }
+
+    /// Where the sandbox serves this target, which is the default base URL.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            TargetKind::UniteUs => "/unite_us/v3",
+            TargetKind::Casebook => "/casebook",
+            TargetKind::PersonsV1 => "/persons_v1/api/v1",
+            TargetKind::CharityCrm => "/charity_crm/api/v1",
+            TargetKind::Caspen => "/caspen/v1",
+        }
+    }
+
+    /// The operations this target has, with their default path templates.
+    pub fn default_paths(self) -> &'static [(Operation, &'static str)] {
+        use Operation::*;
+        match self {
+            TargetKind::UniteUs => &[
+                (
+                    AssistanceRequestFormConfig,
+                    "/widgets/assistance_requests/form_config",
+                ),
+                (SubmitAssistanceRequest, "/widgets/assistance_requests"),
+                (CreatePerson, "/groups/{group_id}/contacts"),
+                (UpdatePerson, "/groups/{group_id}/contacts/{id}"),
+                (GetPerson, "/groups/{group_id}/contacts/{id}"),
+                (FindPeople, "/groups/{group_id}/search/global_contacts"),
+                (FormsAvailable, "/groups/{group_id}/forms/available_for_use"),
+                (
+                    PersonForm,
+                    "/groups/{group_id}/contacts/{id}/forms/{form_id}",
+                ),
+                (
+                    RespondToForm,
+                    "/groups/{group_id}/contacts/{id}/forms/{form_id}/respond",
+                ),
+            ],
+            TargetKind::Casebook => &[
+                (CreatePerson, "/people/people"),
+                (UpdatePerson, "/people/people/{id}"),
+                (GetPerson, "/people/people/{id}"),
+                (FindPeople, "/people/people"),
+            ],
+            TargetKind::PersonsV1 => &[
+                (CreatePerson, "/persons"),
+                (UpdatePerson, "/persons/{id}"),
+                (GetPerson, "/persons/{id}"),
+                (FindPeople, "/persons"),
+            ],
+            TargetKind::CharityCrm => &[
+                (CreatePerson, "/persons"),
+                (UpdatePerson, "/persons/{id}/actions/update"),
+                (FindPeople, "/persons"),
+            ],
+            TargetKind::Caspen => &[
+                (CreatePerson, "/clients"),
+                (UpdatePerson, "/clients/{id}"),
+                (GetPerson, "/clients/{id}"),
+                (FindPeople, "/clients"),
+            ],
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who is using the deployment: the public widget or signed-in staff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Widget,
+    Staff,
+}
+
+/// What credential requests carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// No credential: the base URL is the organisation's own gateway.
+    None,
+    /// The public Unite US widget token from the configuration.
+    WidgetToken,
+    /// A token the staff member types when signing in, kept in memory only.
+    StaffToken,
+}
+
+/// How Unite US bodies are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniteUsEncoding {
+    /// `{"assistance_request": {"requestor": {...}}}`.
+    NestedJson,
+    /// `assistance_request[requestor][first_name]=...`, form-urlencoded.
+    RailsForm,
+}
+
+/// One thing the app asks of a target; each has a path template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Operation {
+    AssistanceRequestFormConfig,
+    SubmitAssistanceRequest,
+    CreatePerson,
+    UpdatePerson,
+    GetPerson,
+    FindPeople,
+    FormsAvailable,
+    PersonForm,
+    RespondToForm,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 9] = [
+        Operation::AssistanceRequestFormConfig,
+        Operation::SubmitAssistanceRequest,
+        Operation::CreatePerson,
+        Operation::UpdatePerson,
+        Operation::GetPerson,
+        Operation::FindPeople,
+        Operation::FormsAvailable,
+        Operation::PersonForm,
+        Operation::RespondToForm,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::AssistanceRequestFormConfig => "assistance_request_form_config",
+            Operation::SubmitAssistanceRequest => "submit_assistance_request",
+            Operation::CreatePerson => "create_person",
+            Operation::UpdatePerson => "update_person",
+            Operation::GetPerson => "get_person",
+            Operation::FindPeople => "find_people",
+            Operation::FormsAvailable => "forms_available",
+            Operation::PersonForm => "person_form",
+            Operation::RespondToForm => "respond_to_form",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|op| op.as_str() == text)
+    }
+}
+
+/// A checked configuration. Build it with [`TargetConfig::from_json`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetConfig {
+    pub target: TargetKind,
+    pub mode: Mode,
+    /// Absolute (`https://...`) or relative to the page's origin (`/casebook`).
+    pub base_url: String,
+    pub paths: BTreeMap<Operation, String>,
+    pub auth: AuthMode,
+    /// Only for the Unite US widget: the public token that identifies the group.
+    pub widget_token: Option<String>,
+    pub group_id: Option<String>,
+    pub program_id: Option<String>,
+    /// Where the intake form definition comes from (a URL).
+    pub form: Option<String>,
+    /// Person fields the built-in "About you" section asks for, beyond the
+    /// ones the target requires.
+    pub ask: Vec<String>,
+    /// Person fields this deployment requires beyond the target's own.
+    pub require: Vec<String>,
+    /// Values used when no question gives one, e.g. `person.address.country`.
+    pub defaults: BTreeMap<String, String>,
+    pub encoding: UniteUsEncoding,
+    pub language: Option<String>,
+    /// Staff mode: minutes without input before the screen locks.
+    pub idle_timeout_minutes: u32,
+    /// A title shown above the form.
+    pub title: Option<String>,
+}
+
+/// Why a configuration was refused. The message names the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "The configuration cannot be used: {}", self.message)
+        } else {
+            write!(
+                f,
+                "The configuration cannot be used: \"{}\" {}",
+                self.key, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+const KNOWN_KEYS: &[&str] = &[
+    "target",
+    "mode",
+    "base_url",
+    "paths",
+    "auth",
+    "widget_token",
+    "group_id",
+    "program_id",
+    "form",
+    "ask",
+    "require",
+    "defaults",
+    "encoding",
+    "language",
+    "idle_timeout_minutes",
+    "title",
+];
+
+/// Words that mark a key as holding a credential, which no configuration
+/// file may carry: a file is served to every visitor.
+const SECRET_WORDS: &[&str] = &[
+    "secret",
+    "password",
+    "private",
+    "api_key",
+    "apikey",
+    "access_token",
+    "client_credentials",
+    "staff_token",
+    "bearer",
+    "jwt",
+];
+
+impl TargetConfig {
+    /// Reads configuration JSON text.
+    pub fn from_json_str(text: &str) -> Result<TargetConfig, ConfigError> {
+        let value: Value = serde_json::from_str(text).map_err(|error| ConfigError {
+            key: String::new(),
+            message: format!("it is not JSON ({error})."),
+        })?;
+        TargetConfig::from_json(&value)
+    }
+
+    /// Reads and checks a configuration object.
+    pub fn from_json(value: &Value) -> Result<TargetConfig, ConfigError> {
+        let object = value.as_object().ok_or_else(|| ConfigError {
+            key: String::new(),
+            message: "it must be a JSON object.".into(),
+        })?;
+        for key in object.keys() {
+            let lower = key.to_ascii_lowercase();
+            if SECRET_WORDS.iter().any(|word| lower.contains(word))
+                || (lower.contains("token") && lower != "widget_token")
+            {
+                return Err(error(
+                    key,
+                    "looks like a secret. A configuration is public: staff sign in with their token instead, and a widget may carry only a public widget token.",
+                ));
+            }
+            if !KNOWN_KEYS.contains(&key.as_str()) {
+                return Err(error(
+                    key,
+                    &format!(
+                        "is not a configuration key. Known keys: {}.",
+                        KNOWN_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let target_text = string(object, "target")?.ok_or_else(|| {
+            error(
+                "target",
+                "is missing. Give one of unite_us, casebook, persons_v1, charity_crm, caspen.",
+            )
+        })?;
+        let target = TargetKind::parse(&target_text).ok_or_else(|| {
+            error(
+                "target",
+                &format!("is \"{target_text}\"; it must be one of unite_us, casebook, persons_v1, charity_crm, caspen."),
+            )
+        })?;
+        let mode = match string(object, "mode")?.as_deref() {
+            None | Some("widget") => Mode::Widget,
+            Some("staff") => Mode::Staff,
+            Some(other) => {
+                return Err(error(
+                    "mode",
+                    &format!("is \"{other}\"; it must be widget or staff."),
+                ))
+            }
+        };
+        let base_url =
+            string(object, "base_url")?.unwrap_or_else(|| target.default_base_url().to_string());
+        let base_url = base_url.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("https://")
+            || base_url.starts_with("http://")
+            || (base_url.starts_with('/') && !base_url.starts_with("//")))
+        {
+            return Err(error(
+                "base_url",
+                "must start with https://, http:// or / (a path on this site).",
+            ));
+        }
+        if base_url.contains('@') {
+            return Err(error(
+                "base_url",
+                "must not hold a user name or password; credentials never go in a URL.",
+            ));
+        }
+        let mut paths: BTreeMap<Operation, String> = target
+            .default_paths()
+            .iter()
+            .map(|(op, path)| (*op, (*path).to_string()))
+            .collect();
+        if let Some(given) = object.get("paths") {
+            let given = given.as_object().ok_or_else(|| {
+                error(
+                    "paths",
+                    "must be an object of operation names to path templates.",
+                )
+            })?;
+            for (name, template) in given {
+                let key = format!("paths.{name}");
+                let operation = Operation::parse(name)
+                    .filter(|op| paths.contains_key(op))
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = paths.keys().map(|op| op.as_str()).collect();
+                        error(
+                            &key,
+                            &format!(
+                                "is not an operation of {target}. Its operations: {}.",
+                                known.join(", ")
+                            ),
+                        )
+                    })?;
+                let template = template
+                    .as_str()
+                    .ok_or_else(|| error(&key, "must be a path template string."))?;
+                check_template(&key, template)?;
+                paths.insert(operation, template.to_string());
+            }
+        }
+        let auth = match string(object, "auth")?.as_deref() {
+            None => match mode {
+                Mode::Widget if target == TargetKind::UniteUs => AuthMode::WidgetToken,
+                Mode::Widget => AuthMode::None,
+                Mode::Staff => AuthMode::StaffToken,
+            },
+            Some("none") => AuthMode::None,
+            Some("widget_token") => AuthMode::WidgetToken,
+            Some("staff_token") => AuthMode::StaffToken,
+            Some(other) => {
+                return Err(error(
+                    "auth",
+                    &format!("is \"{other}\"; it must be none, widget_token or staff_token."),
+                ))
+            }
+        };
+        let widget_token = string(object, "widget_token")?;
+        match (mode, auth) {
+            (Mode::Widget, AuthMode::StaffToken) => {
+                return Err(error(
+                    "auth",
+                    "is staff_token, but a public widget cannot sign anybody in. Use widget_token (Unite US) or none with a gateway base_url.",
+                ))
+            }
+            (_, AuthMode::WidgetToken) if target != TargetKind::UniteUs => {
+                return Err(error(
+                    "auth",
+                    &format!("is widget_token, but only Unite US has public widget tokens. For {target}, use none with a gateway base_url that adds credentials server-side."),
+                ))
+            }
+            (_, AuthMode::WidgetToken) if widget_token.as_deref().is_none_or(str::is_empty) => {
+                return Err(error("widget_token", "is missing; auth widget_token needs the group's public widget token."))
+            }
+            (Mode::Staff, AuthMode::WidgetToken) => {
+                return Err(error("auth", "is widget_token, but staff mode signs in with a staff token."))
+            }
+            _ => {}
+        }
+        if widget_token.is_some() && auth != AuthMode::WidgetToken {
+            return Err(error(
+                "widget_token",
+                "is given, but auth is not widget_token; remove it so no token is published needlessly.",
+            ));
+        }
+        let group_id = string(object, "group_id")?;
+        if target == TargetKind::UniteUs && mode == Mode::Staff && group_id.is_none() {
+            return Err(error(
+                "group_id",
+                "is missing; Unite US staff operations are per group.",
+            ));
+        }
+        let known_fields = catalogue(target, mode);
+        let field_list = |key: &str| -> Result<Vec<String>, ConfigError> {
+            let Some(value) = object.get(key) else {
+                return Ok(Vec::new());
+            };
+            let list = value
+                .as_array()
+                .ok_or_else(|| error(key, "must be a list of person field paths."))?;
+            list.iter()
+                .enumerate()
+                .map(|(position, item)| {
+                    let field = item.as_str().unwrap_or_default();
+                    if known_fields.iter().any(|spec| spec.field == field) {
+                        Ok(field.to_string())
+                    } else {
+                        Err(error(
+                            &format!("{key}[{position}]"),
+                            &format!(
+                                "is {item}, which {target} does not store. Fields it stores: {}.",
+                                known_fields
+                                    .iter()
+                                    .map(|spec| spec.field)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ))
+                    }
+                })
+                .collect()
+        };
+        let ask = field_list("ask")?;
+        let require = field_list("require")?;
+        let mut defaults = BTreeMap::new();
+        if let Some(value) = object.get("defaults") {
+            let given = value.as_object().ok_or_else(|| {
+                error(
+                    "defaults",
+                    "must be an object of person field paths to values.",
+                )
+            })?;
+            for (field, value) in given {
+                let key = format!("defaults.{field}");
+                if !known_fields.iter().any(|spec| spec.field == field) {
+                    return Err(error(
+                        &key,
+                        &format!("names a field {target} does not store."),
+                    ));
+                }
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| error(&key, "must be a string."))?;
+                defaults.insert(field.clone(), text.to_string());
+            }
+        }
+        let encoding = match string(object, "encoding")?.as_deref() {
+            None | Some("json") => UniteUsEncoding::NestedJson,
+            Some("form_urlencoded") if target == TargetKind::UniteUs => UniteUsEncoding::RailsForm,
+            Some("form_urlencoded") => {
+                return Err(error(
+                    "encoding",
+                    &format!("form_urlencoded is only for Unite US; {target} takes JSON."),
+                ))
+            }
+            Some(other) => {
+                return Err(error(
+                    "encoding",
+                    &format!("is \"{other}\"; it must be json or form_urlencoded."),
+                ))
+            }
+        };
+        let idle_timeout_minutes = match object.get("idle_timeout_minutes") {
+            None => 15,
+            Some(value) => value
+                .as_u64()
+                .filter(|minutes| (1..=720).contains(minutes))
+                .map(|minutes| minutes as u32)
+                .ok_or_else(|| {
+                    error(
+                        "idle_timeout_minutes",
+                        "must be a whole number of minutes from 1 to 720.",
+                    )
+                })?,
+        };
+        Ok(TargetConfig {
+            target,
+            mode,
+            base_url,
+            paths,
+            auth,
+            widget_token,
+            group_id,
+            program_id: string(object, "program_id")?,
+            form: string(object, "form")?,
+            ask,
+            require,
+            defaults,
+            encoding,
+            language: string(object, "language")?,
+            idle_timeout_minutes,
+            title: string(object, "title")?,
+        })
+    }
+
+    /// The URL of `operation`, with `{group_id}` filled in and other
+    /// placeholders (`{id}`, `{form_id}`) filled from `values`. `None` when
+    /// the target has no such operation.
+    pub fn url(&self, operation: Operation, values: &[(&str, &str)]) -> Option<String> {
+        let template = self.paths.get(&operation)?;
+        let mut path = template.replace(
+            "{group_id}",
+            &percent_encode_segment(self.group_id.as_deref().unwrap_or_default()),
+        );
+        for (name, value) in values {
+            path = path.replace(&format!("{{{name}}}"), &percent_encode_segment(value));
+        }
+        Some(format!("{}{}", self.base_url, path))
+    }
+}
+
+fn error(key: &str, message: &str) -> ConfigError {
+    ConfigError {
+        key: key.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn string(object: &Map<String, Value>, key: &str) -> Result<Option<String>, ConfigError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
+        Some(Value::Number(number)) => Ok(Some(number.to_string())),
+        Some(_) => Err(error(key, "must be a string.")),
+    }
+}
+
+fn check_template(key: &str, template: &str) -> Result<(), ConfigError> {
+    if !template.starts_with('/') {
+        return Err(error(key, "must start with /."));
+    }
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| error(key, "has a { without a closing }."))?;
+        let name = &rest[open + 1..open + close];
+        if !["group_id", "id", "form_id"].contains(&name) {
+            return Err(error(
+                key,
+                &format!(
+                    "uses {{{name}}}; the placeholders are {{group_id}}, {{id}} and {{form_id}}."
+                ),
+            ));
+        }
+        rest = &rest[open + close..];
+    }
+    Ok(())
+}
+
+/// Encodes one path segment, so an id can never add a path or query.
+pub(crate) fn percent_encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refused(config: Value) -> ConfigError {
+        match TargetConfig::from_json(&config) {
+            Ok(_) => panic!("{config} was accepted"),
+            Err(error) => error,
+        }
+    }
+
+    #[test]
+    fn a_configuration_that_cannot_work_is_refused_naming_the_key() {
+        let cases = [
+            (json!({"target": "salesforce"}), "target"),
+            (json!({}), "target"),
+            (
+                json!({"target": "casebook", "client_secret": "x"}),
+                "client_secret",
+            ),
+            (
+                json!({"target": "unite_us", "widget_token": "t", "staff_token": "x"}),
+                "staff_token",
+            ),
+            (
+                json!({"target": "casebook", "auth": "widget_token", "widget_token": "t"}),
+                "auth",
+            ),
+            (
+                json!({"target": "casebook", "mode": "widget", "auth": "staff_token"}),
+                "auth",
+            ),
+            (json!({"target": "unite_us"}), "widget_token"),
+            (json!({"target": "unite_us", "mode": "staff"}), "group_id"),
+            (
+                json!({"target": "caspen", "base_url": "ftp://x"}),
+                "base_url",
+            ),
+            (
+                json!({"target": "caspen", "base_url": "https://user:pw@x"}),
+                "base_url",
+            ),
+            (
+                json!({"target": "caspen", "paths": {"respond_to_form": "/x"}}),
+                "paths.respond_to_form",
+            ),
+            (
+                json!({"target": "caspen", "paths": {"create_person": "/x/{nope}"}}),
+                "paths.create_person",
+            ),
+            (
+                json!({"target": "caspen", "require": ["person.iban"]}),
+                "require[0]",
+            ),
+            (
+                json!({"target": "caspen", "encoding": "form_urlencoded"}),
+                "encoding",
+            ),
+            (json!({"target": "caspen", "colour": "red"}), "colour"),
+            (
+                json!({"target": "caspen", "widget_token": "t"}),
+                "widget_token",
+            ),
+        ];
+        for (config, key) in cases {
+            let error = refused(config.clone());
+            assert_eq!(error.key, key, "{config}: {error}");
+            assert!(error.to_string().contains(&format!("\"{key}\"")), "{error}");
+        }
+    }
+
+    #[test]
+    fn defaults_fill_auth_paths_and_base_url() {
+        let config = TargetConfig::from_json(
+            &json!({"target": "unite_us", "widget_token": "demo-widget-token"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (config.mode, config.auth),
+            (Mode::Widget, AuthMode::WidgetToken)
+        );
+        assert_eq!(
+            config.url(Operation::SubmitAssistanceRequest, &[]).unwrap(),
+            "/unite_us/v3/widgets/assistance_requests"
+        );
+        let staff = TargetConfig::from_json(&json!({"target": "casebook", "mode": "staff", "base_url": "https://gw.example.org/cb/", "paths": {"update_person": "/people/{id}"}})).unwrap();
+        assert_eq!(staff.auth, AuthMode::StaffToken);
+        assert_eq!(
+            staff
+                .url(Operation::UpdatePerson, &[("id", "a/b?c")])
+                .unwrap(),
+            "https://gw.example.org/cb/people/a%2Fb%3Fc"
+        );
+    }
+}

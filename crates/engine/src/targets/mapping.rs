@@ -1,0 +1,837 @@
+//! From the person model and form responses to the ordered requests each
+//! target needs. One function per target; each is pure and golden-tested.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::catalogue::{catalogue, FieldFormat, FieldSpec};
+use super::config::{Mode, Operation, TargetConfig, TargetKind, UniteUsEncoding};
+use super::encode::{rails_form_encode, set_path};
+use super::person::{person_record, FieldValue, PersonRecord};
+use crate::date::iso_date_to_epoch_seconds;
+use crate::model::{Form, InputType};
+use crate::response::FormResponseEntry;
+use crate::state::FormState;
+
+/// The id of the built-in "About you" section; its questions' answers are
+/// the person's, never part of an organisation's form response.
+pub const ABOUT_YOU_SECTION_ID: &str = "intake-about-you";
+
+/// Everything one submission sends.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubmissionInput {
+    /// The client-made id of this submission (a v4 UUID). It is the
+    /// idempotency key, and charity_crm's person uuid.
+    pub reference: String,
+    pub person: PersonRecord,
+    pub form_id: String,
+    /// The organisation form's responses (the "About you" questions left out).
+    pub form_response: Vec<FormResponseEntry>,
+    /// Update this record instead of creating one (staff).
+    pub existing_id: Option<String>,
+    /// On an update, the model fields whose value changed; `None` sends all.
+    pub changed: Option<BTreeSet<String>>,
+    /// On an update, model fields the person emptied, to clear on the server.
+    pub cleared: Vec<String>,
+}
+
+impl SubmissionInput {
+    /// A new submission of everything `state` holds: the person from the
+    /// `field` bindings (with the deployment's defaults), and the form
+    /// response of the organisation's own questions.
+    pub fn from_state(
+        state: &FormState,
+        config: &TargetConfig,
+        reference: &str,
+    ) -> SubmissionInput {
+        let form = state.form();
+        let about_you: BTreeSet<&str> = form
+            .sections
+            .iter()
+            .filter(|section| section.id == ABOUT_YOU_SECTION_ID)
+            .flat_map(|section| section.questions.iter())
+            .map(|&index| form.questions[index].id.as_str())
+            .collect();
+        SubmissionInput {
+            reference: reference.to_string(),
+            person: person_record(state, &config.defaults),
+            form_id: form.id.clone(),
+            form_response: state
+                .form_response()
+                .into_iter()
+                .filter(|entry| !about_you.contains(entry.question_id.as_str()))
+                .collect(),
+            ..SubmissionInput::default()
+        }
+    }
+}
+
+/// A request body, already encoded the way the target reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "content", rename_all = "snake_case")]
+pub enum RequestBody {
+    Json(Value),
+    /// `application/x-www-form-urlencoded` text.
+    Form(String),
+}
+
+impl RequestBody {
+    /// The body as the preview shows it: JSON as JSON, form text as a string.
+    pub fn to_preview(&self) -> Value {
+        match self {
+            RequestBody::Json(value) => value.clone(),
+            RequestBody::Form(text) => Value::String(text.clone()),
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        match self {
+            RequestBody::Json(value) => value.to_string(),
+            RequestBody::Form(text) => text.clone(),
+        }
+    }
+}
+
+/// One request of a plan, complete except for the credential and for an
+/// `{id}` placeholder that an earlier step's answer fills.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRequest {
+    /// What the step does, for people: "Create the contact".
+    pub label: String,
+    pub method: String,
+    pub url: String,
+    /// Headers without any credential.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<RequestBody>,
+    /// A 409 means this exact record already exists (our own uuid).
+    pub conflict_means_done: bool,
+    /// JSON pointer into a successful answer whose value later steps use as
+    /// `{id}`, and the success screen as the record's reference.
+    pub capture_id: Option<String>,
+    /// What a server error path starts with for this step's record, so
+    /// errors can be matched to catalogue wire paths.
+    pub error_prefixes: Vec<String>,
+    /// Whether `{id}` in the URL waits for an earlier step.
+    pub needs_captured_id: bool,
+}
+
+impl PlannedRequest {
+    /// The URL with `{id}` filled from an earlier step's answer.
+    pub fn resolved_url(&self, captured_id: Option<&str>) -> String {
+        match captured_id {
+            Some(id) if self.needs_captured_id => self
+                .url
+                .replace("{id}", &super::config::percent_encode_segment(id)),
+            _ => self.url.clone(),
+        }
+    }
+}
+
+/// The ordered requests of one submission.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    pub steps: Vec<PlannedRequest>,
+    /// Answers this target cannot store: (question id, why). Not sent.
+    pub unstorable: Vec<(String, String)>,
+}
+
+/// What a form, answered so far, gives and misses for a target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Required model fields no question fills and no default gives:
+    /// (field, English label).
+    pub missing_required: Vec<(String, String)>,
+    /// Questions whose answers the target cannot store: (question id, why).
+    pub unstorable: Vec<(String, String)>,
+}
+
+/// Model fields this deployment requires: the target's own and the
+/// configuration's `require`.
+fn required_fields(config: &TargetConfig) -> BTreeSet<&str> {
+    catalogue(config.target, config.mode)
+        .iter()
+        .filter(|spec| spec.required || config.require.iter().any(|field| field == spec.field))
+        .map(|spec| spec.field)
+        .collect()
+}
+
+/// Whether the target keeps answers that have no `field`: in a form
+/// response (Unite US) or folded into a note (persons_v1, Caspen).
+fn keeps_unbound_answers(target: TargetKind) -> bool {
+    matches!(
+        target,
+        TargetKind::UniteUs | TargetKind::PersonsV1 | TargetKind::Caspen
+    )
+}
+
+/// Which required fields `form` leaves unfilled and which of its questions'
+/// answers the target cannot store, judged from the bindings alone
+/// (values are judged by [`plan`]).
+pub fn coverage(config: &TargetConfig, form: &Form) -> Coverage {
+    let specs = catalogue(config.target, config.mode);
+    let bound: BTreeSet<&str> = form
+        .questions
+        .iter()
+        .filter_map(|question| question.field.as_deref())
+        .collect();
+    let missing_required = specs
+        .iter()
+        .filter(|spec| required_fields(config).contains(spec.field))
+        .filter(|spec| !bound.contains(spec.field) && !config.defaults.contains_key(spec.field))
+        .map(|spec| (spec.field.to_string(), spec.label.to_string()))
+        .collect();
+    let mut unstorable = Vec::new();
+    for question in &form.questions {
+        if question.input_type == InputType::Block {
+            continue;
+        }
+        match &question.field {
+            Some(field) if !specs.iter().any(|spec| spec.field == field) => {
+                let folded = matches!(config.target, TargetKind::PersonsV1 | TargetKind::Caspen);
+                if !folded {
+                    unstorable.push((
+                        question.id.clone(),
+                        format!("{} has no field {field}.", config.target.display_name()),
+                    ));
+                }
+            }
+            Some(_) => {}
+            None if !keeps_unbound_answers(config.target) => unstorable.push((
+                question.id.clone(),
+                format!(
+                    "the question has no field, and {} keeps only the fields of a person.",
+                    config.target.display_name()
+                ),
+            )),
+            None => {}
+        }
+    }
+    Coverage {
+        missing_required,
+        unstorable,
+    }
+}
+
+/// The built-in "About you" section as form-definition JSON: one question
+/// per field the target or deployment requires (or the configuration asks
+/// for) that `form` does not already fill and no default gives. `None`
+/// when there is nothing to ask. Service types come from the API, so the
+/// caller passes them: `(id, name)`.
+pub fn about_you_section(
+    config: &TargetConfig,
+    form: Option<&Form>,
+    service_types: &[(String, String)],
+) -> Option<Value> {
+    let bound: BTreeSet<&str> = form
+        .map(|form| {
+            form.questions
+                .iter()
+                .filter_map(|question| question.field.as_deref())
+                .collect()
+        })
+        .unwrap_or_default();
+    let required = required_fields(config);
+    let mut questions = Vec::new();
+    for spec in catalogue(config.target, config.mode) {
+        let wanted = required.contains(spec.field) || config.ask.iter().any(|f| f == spec.field);
+        if !wanted || bound.contains(spec.field) || config.defaults.contains_key(spec.field) {
+            continue;
+        }
+        // Signatures have their own consent step in the widget.
+        if spec.format == FieldFormat::Image {
+            continue;
+        }
+        let id = format!("intake.{}", spec.field);
+        let mut question = json!({
+            "id": id,
+            "label_text": spec.label,
+            "field": spec.field,
+            "is_required": required.contains(spec.field),
+            "display_order": questions.len() + 1,
+        });
+        let options: Vec<(String, String)> = if spec.field == "request.service_type_id" {
+            service_types.to_vec()
+        } else {
+            spec.values
+                .iter()
+                .map(|value| ((*value).to_string(), humanise(value)))
+                .collect()
+        };
+        let input_type = match spec.format {
+            _ if !options.is_empty() && options.len() <= 5 => "radio",
+            _ if !options.is_empty() => "select",
+            FieldFormat::Email => "email",
+            FieldFormat::IsoDate | FieldFormat::EpochDate => "date",
+            FieldFormat::Phone | FieldFormat::InternationalPhone => "tel",
+            FieldFormat::Flag | FieldFormat::Consent => "checkbox",
+            _ if spec.field == "request.description" => "textarea",
+            _ => "text",
+        };
+        question["input_type"] = json!(input_type);
+        if !options.is_empty() {
+            question["input_options"] = Value::Array(
+                options
+                    .iter()
+                    .enumerate()
+                    .map(|(order, (id, label))| {
+                        json!({"id": id, "option_label": label, "display_order": order + 1})
+                    })
+                    .collect(),
+            );
+        }
+        questions.push(question);
+    }
+    if questions.is_empty() {
+        return None;
+    }
+    let name = match config.mode {
+        Mode::Widget => "About you",
+        Mode::Staff => "The person",
+    };
+    Some(json!({
+        "id": ABOUT_YOU_SECTION_ID,
+        "name": name,
+        "display_name": true,
+        "section_type": "form_group",
+        "display_order": -1_000_000,
+        "questions": questions,
+    }))
+}
+
+/// An enum value as a label: `non-binary` → "Non-binary",
+/// `single/never-married` → "Single/never married".
+fn humanise(value: &str) -> String {
+    let text = value.replace(['_'], " ");
+    let text = if text.contains(' ') || text.matches('-').count() > 1 {
+        text.replace('-', " ")
+    } else {
+        text
+    };
+    let mut characters = text.chars();
+    match characters.next() {
+        Some(first) => first.to_uppercase().chain(characters).collect(),
+        None => text,
+    }
+}
+
+/// Loose equality for enum matching: case and punctuation do not count.
+fn loose(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The wire value of one model value, or why the target cannot take it.
+fn wire_value(spec: &FieldSpec, value: &FieldValue) -> Result<Value, String> {
+    let text = value.text();
+    match spec.format {
+        FieldFormat::Text | FieldFormat::Email | FieldFormat::Phone => Ok(Value::String(text)),
+        FieldFormat::InternationalPhone => {
+            let compact: String = text
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+                .collect();
+            Ok(Value::String(match compact.strip_prefix("00") {
+                Some(rest) => format!("+{rest}"),
+                None => compact,
+            }))
+        }
+        FieldFormat::IsoDate => iso_date_to_epoch_seconds(&text)
+            .map(|_| Value::String(text.clone()))
+            .ok_or_else(|| format!("\"{text}\" is not a date.")),
+        FieldFormat::EpochDate => iso_date_to_epoch_seconds(&text)
+            .map(Value::from)
+            .ok_or_else(|| format!("\"{text}\" is not a date.")),
+        FieldFormat::Enum => {
+            let candidates: Vec<String> = match value {
+                FieldValue::Choice { label, id, base_id } => {
+                    let mut list = vec![id.clone(), label.clone()];
+                    list.extend(base_id.clone());
+                    list
+                }
+                other => vec![other.text()],
+            };
+            spec.values
+                .iter()
+                .find(|allowed| candidates.iter().any(|c| loose(c) == loose(allowed)))
+                .map(|allowed| Value::String((*allowed).to_string()))
+                .ok_or_else(|| {
+                    format!(
+                        "\"{text}\" is not one of the values it accepts ({}).",
+                        spec.values.join(", ")
+                    )
+                })
+        }
+        FieldFormat::Flag | FieldFormat::Consent => {
+            let flag = match value {
+                FieldValue::Flag(flag) => Some(*flag),
+                other => match loose(&other.text()).as_str() {
+                    "yes" | "true" | "y" | "1" | "accepted" | "accept" | "iagree" => Some(true),
+                    "no" | "false" | "n" | "0" | "rejected" | "reject" => Some(false),
+                    _ => None,
+                },
+            };
+            let flag = flag.ok_or_else(|| format!("\"{text}\" is not a yes or no."))?;
+            Ok(if spec.format == FieldFormat::Consent {
+                Value::String(if flag { "accepted" } else { "rejected" }.into())
+            } else {
+                Value::Bool(flag)
+            })
+        }
+        FieldFormat::OptionId => Ok(Value::String(match value {
+            FieldValue::Choice { id, .. } => id.clone(),
+            other => other.text(),
+        })),
+        FieldFormat::Image => Ok(Value::String(
+            text.strip_prefix("data:image/png;base64,")
+                .unwrap_or(&text)
+                .to_string(),
+        )),
+    }
+}
+
+/// The record body a target receives, built from the catalogue's wire
+/// paths, and the answers it could not take.
+struct Mapped {
+    record: Value,
+    unstorable: Vec<(String, String)>,
+    /// Model values the catalogue has no wire path for, as "Label: text".
+    extra_lines: Vec<String>,
+}
+
+fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
+    let specs = catalogue(config.target, config.mode);
+    let mut record = Value::Object(Map::new());
+    let mut unstorable = Vec::new();
+    let mut extra_lines = Vec::new();
+    // Display order, so folded notes read like the form.
+    for (field, value) in input
+        .person
+        .order
+        .iter()
+        .filter_map(|field| Some((field, input.person.values.get(field)?)))
+    {
+        let question = input.person.sources.get(field).cloned().unwrap_or_default();
+        let Some(spec) = specs.iter().find(|spec| spec.field == field) else {
+            let label = input
+                .person
+                .labels
+                .get(field)
+                .cloned()
+                .unwrap_or_else(|| field_label(field));
+            extra_lines.push(format!("{label}: {}", value.text()));
+            if !matches!(config.target, TargetKind::PersonsV1 | TargetKind::Caspen) {
+                unstorable.push((
+                    question,
+                    format!("{} has no field {field}.", config.target.display_name()),
+                ));
+            }
+            continue;
+        };
+        if let Some(changed) = &input.changed {
+            if !changed.contains(field) {
+                continue;
+            }
+        }
+        match wire_value(spec, value) {
+            Ok(wire) => set_path(&mut record, spec.wire, wire),
+            Err(reason) => unstorable.push((
+                question,
+                format!(
+                    "{} cannot store this answer: {reason}",
+                    config.target.display_name()
+                ),
+            )),
+        }
+    }
+    if input.existing_id.is_some() {
+        for field in &input.cleared {
+            if let Some(spec) = specs.iter().find(|spec| spec.field == field) {
+                set_path(&mut record, spec.wire, Value::Null);
+            }
+        }
+    }
+    Mapped {
+        record,
+        unstorable,
+        extra_lines,
+    }
+}
+
+/// A model path as words, for notes: `person.address.city` → "Address city".
+fn field_label(field: &str) -> String {
+    let field = field.replace("[0]", "");
+    let words = field
+        .split_once('.')
+        .map_or(field.as_str(), |(_, rest)| rest)
+        .replace(['.', '_'], " ");
+    humanise(&words)
+}
+
+fn header(name: &str, value: &str) -> (String, String) {
+    (name.to_string(), value.to_string())
+}
+
+fn json_headers(reference: &str, step: usize, media_type: &str) -> Vec<(String, String)> {
+    vec![
+        header("Accept", media_type),
+        header("Content-Type", media_type),
+        header("Idempotency-Key", &format!("{reference}-{step}")),
+    ]
+}
+
+/// The requests `input` needs on `config`'s target, in order.
+pub fn plan(config: &TargetConfig, input: &SubmissionInput) -> Plan {
+    let mapped = map_record(config, input);
+    let steps = match config.target {
+        TargetKind::UniteUs => unite_us(config, input, mapped.record.clone()),
+        TargetKind::Casebook => casebook(config, input, mapped.record.clone()),
+        TargetKind::PersonsV1 => persons_v1(config, input, &mapped),
+        TargetKind::CharityCrm => charity_crm(config, input, mapped.record.clone()),
+        TargetKind::Caspen => caspen(config, input, &mapped),
+    };
+    let mut unstorable = mapped.unstorable;
+    if !keeps_unbound_answers(config.target) {
+        for answer in &input.person.unbound {
+            unstorable.push((
+                answer.question_id.clone(),
+                format!(
+                    "the question has no field, and {} keeps only the fields of a person.",
+                    config.target.display_name()
+                ),
+            ));
+        }
+    }
+    Plan { steps, unstorable }
+}
+
+fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Vec<PlannedRequest> {
+    let encode = |root: &str, inner: Value| -> (RequestBody, &'static str) {
+        let body = json!({ root: inner });
+        match config.encoding {
+            UniteUsEncoding::NestedJson => (RequestBody::Json(body), "application/json"),
+            UniteUsEncoding::RailsForm => (
+                RequestBody::Form(rails_form_encode(&body)),
+                "application/x-www-form-urlencoded",
+            ),
+        }
+    };
+    let responses = || {
+        Value::Array(
+            input
+                .form_response
+                .iter()
+                .map(|entry| json!({"question_id": entry.question_id, "response_value": entry.response_value}))
+                .collect(),
+        )
+    };
+    match config.mode {
+        Mode::Widget => {
+            let mut request = record;
+            if !input.form_response.is_empty() {
+                set_path(
+                    &mut request,
+                    "requestor.form_response",
+                    json!({"form_id": input.form_id, "data": responses()}),
+                );
+            }
+            let (body, media_type) = encode("assistance_request", request);
+            let mut headers = json_headers(&input.reference, 1, media_type);
+            headers[0] = header("Accept", "application/json");
+            vec![PlannedRequest {
+                label: "Send the assistance request".into(),
+                method: "POST".into(),
+                url: config
+                    .url(Operation::SubmitAssistanceRequest, &[])
+                    .unwrap_or_default(),
+                headers,
+                body: Some(body),
+                conflict_means_done: false,
+                capture_id: Some("/data/id".into()),
+                error_prefixes: vec!["assistance_request.".into(), String::new()],
+                needs_captured_id: false,
+            }]
+        }
+        Mode::Staff => {
+            let (body, media_type) = encode("contact", record);
+            let mut headers = json_headers(&input.reference, 1, media_type);
+            headers[0] = header("Accept", "application/json");
+            let contact = match &input.existing_id {
+                None => PlannedRequest {
+                    label: "Create the contact".into(),
+                    method: "POST".into(),
+                    url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
+                    headers,
+                    body: Some(body),
+                    conflict_means_done: false,
+                    capture_id: Some("/data/id".into()),
+                    error_prefixes: vec!["contact.".into(), String::new()],
+                    needs_captured_id: false,
+                },
+                Some(id) => PlannedRequest {
+                    label: "Update the contact".into(),
+                    method: "PATCH".into(),
+                    url: config
+                        .url(Operation::UpdatePerson, &[("id", id)])
+                        .unwrap_or_default(),
+                    headers,
+                    body: Some(body),
+                    conflict_means_done: false,
+                    capture_id: Some("/data/id".into()),
+                    error_prefixes: vec!["contact.".into(), String::new()],
+                    needs_captured_id: false,
+                },
+            };
+            let mut steps = vec![contact];
+            if !input.form_response.is_empty() && !input.form_id.is_empty() {
+                let (body, media_type) = match config.encoding {
+                    UniteUsEncoding::NestedJson => (
+                        RequestBody::Json(json!({"data": responses()})),
+                        "application/json",
+                    ),
+                    UniteUsEncoding::RailsForm => (
+                        RequestBody::Form(rails_form_encode(&json!({"data": responses()}))),
+                        "application/x-www-form-urlencoded",
+                    ),
+                };
+                let mut headers = json_headers(&input.reference, 2, media_type);
+                headers[0] = header("Accept", "application/json");
+                let url = match &input.existing_id {
+                    Some(id) => config.url(
+                        Operation::RespondToForm,
+                        &[("id", id), ("form_id", &input.form_id)],
+                    ),
+                    None => config.url(Operation::RespondToForm, &[("form_id", &input.form_id)]),
+                };
+                steps.push(PlannedRequest {
+                    label: "Save the form's answers".into(),
+                    method: "POST".into(),
+                    url: url.unwrap_or_default(),
+                    headers,
+                    body: Some(body),
+                    conflict_means_done: false,
+                    capture_id: Some("/data/id".into()),
+                    error_prefixes: vec!["form_response.".into(), String::new()],
+                    needs_captured_id: input.existing_id.is_none(),
+                });
+            }
+            steps
+        }
+    }
+}
+
+fn casebook(
+    config: &TargetConfig,
+    input: &SubmissionInput,
+    attributes: Value,
+) -> Vec<PlannedRequest> {
+    const MEDIA_TYPE: &str = "application/vnd.api+json";
+    let headers = json_headers(&input.reference, 1, MEDIA_TYPE);
+    let step = match &input.existing_id {
+        None => PlannedRequest {
+            label: "Create the person".into(),
+            method: "POST".into(),
+            url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
+            headers,
+            body: Some(RequestBody::Json(
+                json!({"data": {"type": "people", "attributes": attributes}}),
+            )),
+            conflict_means_done: false,
+            capture_id: Some("/data/id".into()),
+            error_prefixes: vec!["/data/attributes/".into()],
+            needs_captured_id: false,
+        },
+        Some(id) => PlannedRequest {
+            label: "Update the person".into(),
+            method: "PATCH".into(),
+            url: config
+                .url(Operation::UpdatePerson, &[("id", id)])
+                .unwrap_or_default(),
+            headers,
+            body: Some(RequestBody::Json(
+                json!({"data": {"type": "people", "id": id, "attributes": attributes}}),
+            )),
+            conflict_means_done: false,
+            capture_id: Some("/data/id".into()),
+            error_prefixes: vec!["/data/attributes/".into()],
+            needs_captured_id: false,
+        },
+    };
+    vec![step]
+}
+
+/// Lines for a free-text note: model values the target has no field for,
+/// then unbound answers, then our reference.
+fn note_lines(mapped: &Mapped, input: &SubmissionInput) -> Vec<String> {
+    let mut lines = mapped.extra_lines.clone();
+    lines.extend(
+        input
+            .person
+            .unbound
+            .iter()
+            .map(|answer| format!("{}: {}", answer.label, answer.text)),
+    );
+    lines
+}
+
+fn persons_v1(
+    config: &TargetConfig,
+    input: &SubmissionInput,
+    mapped: &Mapped,
+) -> Vec<PlannedRequest> {
+    let mut person = mapped.record.clone();
+    let lines = note_lines(mapped, input);
+    if input.existing_id.is_none() || !lines.is_empty() {
+        let mut information = lines;
+        information.push(format!("Intake reference: {}", input.reference));
+        set_path(
+            &mut person,
+            "information",
+            Value::String(information.join("\n")),
+        );
+    }
+    let headers = json_headers(&input.reference, 1, "application/json");
+    let step = match &input.existing_id {
+        // A list upsert lets the server choose the new personId.
+        None => PlannedRequest {
+            label: "Create the person".into(),
+            method: "PUT".into(),
+            url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
+            headers,
+            body: Some(RequestBody::Json(json!({"data": [person]}))),
+            conflict_means_done: false,
+            capture_id: Some("/data/0/personId".into()),
+            error_prefixes: vec!["data.0.".into(), "data.".into()],
+            needs_captured_id: false,
+        },
+        Some(id) => PlannedRequest {
+            label: "Update the person".into(),
+            method: "PUT".into(),
+            url: config
+                .url(Operation::UpdatePerson, &[("id", id)])
+                .unwrap_or_default(),
+            headers,
+            body: Some(RequestBody::Json(json!({ "data": person }))),
+            conflict_means_done: false,
+            capture_id: Some("/data/personId".into()),
+            error_prefixes: vec!["data.".into()],
+            needs_captured_id: false,
+        },
+    };
+    vec![step]
+}
+
+fn charity_crm(
+    config: &TargetConfig,
+    input: &SubmissionInput,
+    mut person: Value,
+) -> Vec<PlannedRequest> {
+    let headers = json_headers(&input.reference, 1, "application/json");
+    let step = match &input.existing_id {
+        None => {
+            set_path(&mut person, "uuid", Value::String(input.reference.clone()));
+            PlannedRequest {
+                label: "Create the person".into(),
+                method: "POST".into(),
+                url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
+                headers,
+                body: Some(RequestBody::Json(person)),
+                // The uuid is ours: a 409 means our earlier attempt landed.
+                conflict_means_done: true,
+                capture_id: Some("/uuid".into()),
+                error_prefixes: vec![String::new()],
+                needs_captured_id: false,
+            }
+        }
+        Some(id) => PlannedRequest {
+            label: "Update the person".into(),
+            method: "PUT".into(),
+            url: config
+                .url(Operation::UpdatePerson, &[("id", id)])
+                .unwrap_or_default(),
+            headers,
+            body: Some(RequestBody::Json(person)),
+            conflict_means_done: false,
+            capture_id: Some("/uuid".into()),
+            error_prefixes: vec![String::new()],
+            needs_captured_id: false,
+        },
+    };
+    vec![step]
+}
+
+fn caspen(config: &TargetConfig, input: &SubmissionInput, mapped: &Mapped) -> Vec<PlannedRequest> {
+    let mut client = mapped.record.clone();
+    let lines = note_lines(mapped, input);
+    if !lines.is_empty() {
+        set_path(&mut client, "notes", Value::String(lines.join("\n")));
+    }
+    let headers = json_headers(&input.reference, 1, "application/json");
+    let (label, url) = match &input.existing_id {
+        None => (
+            "Create the client",
+            config.url(Operation::CreatePerson, &[]),
+        ),
+        Some(id) => (
+            "Update the client",
+            config.url(Operation::UpdatePerson, &[("id", id)]),
+        ),
+    };
+    vec![PlannedRequest {
+        label: label.into(),
+        method: "POST".into(),
+        url: url.unwrap_or_default(),
+        headers,
+        body: Some(RequestBody::Json(client)),
+        conflict_means_done: false,
+        capture_id: Some("/id".into()),
+        error_prefixes: vec![String::new()],
+        needs_captured_id: false,
+    }]
+}
+
+/// The preview's JSON for a plan: `[{method, url, headers, body}]`.
+pub(crate) fn preview_json(plan: &Plan) -> Value {
+    Value::Array(
+        plan.steps
+            .iter()
+            .map(|step| {
+                let headers: BTreeMap<&str, &str> = step
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.as_str()))
+                    .collect();
+                json!({
+                    "method": step.method,
+                    "url": step.url,
+                    "headers": headers,
+                    "body": step.body.as_ref().map_or(Value::Null, RequestBody::to_preview),
+                })
+            })
+            .collect(),
+    )
+}
+
+impl Plan {
+    /// The exact requests, as the preview shows them: a list of
+    /// `{method, url, headers, body}`, headers without any credential.
+    pub fn to_preview_json(&self) -> Value {
+        preview_json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn humanise_makes_enum_values_readable() {
+        assert_eq!(humanise("non-binary"), "Non-binary");
+        assert_eq!(humanise("single/never-married"), "Single/never-married");
+        assert_eq!(humanise("phone_call"), "Phone call");
+        assert_eq!(humanise("hispanic-or-latino"), "Hispanic or latino");
+    }
+}

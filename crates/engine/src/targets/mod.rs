@@ -1,0 +1,45 @@
+//! Submitting to the five target APIs, as pure functions.
+//!
+//! Everything here is data in, data out: a [`TargetConfig`] read from JSON,
+//! the [`PersonRecord`] read from a form's `field` bindings, the ordered
+//! [`PlannedRequest`]s each target needs, what an answer from the server means
+//! ([`StepOutcome`]), and server errors put back on the questions that caused
+//! them. The app's one HTTP module sends what is planned here; nothing in this
+//! module knows about browsers or sockets.
+//!
+//! # Invariants
+//!
+//! - A configuration that cannot work is refused when it is read, naming the
+//!   key that is wrong; a widget configuration never holds a secret.
+//! - Planning never fails on answers: what a target cannot store is reported
+//!   by [`coverage`], not dropped silently and not sent.
+//! - Planned headers never hold a credential; the sender adds it at the last
+//!   moment from memory, so a stored submission holds no token.
+//! - Every request that creates something carries an idempotency key made
+//!   from the submission's client-made reference, and charity_crm creates
+//!   carry our own uuid, so a retry after an unknown outcome cannot create a
+//!   second record where the server honours either.
+
+mod catalogue;
+mod config;
+mod encode;
+mod errors;
+mod mapping;
+mod outbox;
+mod person;
+
+pub use catalogue::{catalogue, FieldFormat, FieldSpec};
+pub use config::{
+    AuthMode, ConfigError, Mode, Operation, TargetConfig, TargetKind, UniteUsEncoding,
+};
+pub use encode::rails_form_encode;
+pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
+pub use mapping::{
+    about_you_section, coverage, plan, Coverage, Plan, PlannedRequest, RequestBody,
+    SubmissionInput, ABOUT_YOU_SECTION_ID,
+};
+pub use outbox::{
+    backoff_delay_ms, classify, parse_retry_after, Response, StepOutcome, Submission,
+    SubmissionStatus,
+};
+pub use person::{person_record, uuid_v4, PersonRecord};

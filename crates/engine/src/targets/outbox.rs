@@ -1,0 +1,400 @@
+//! The outbox's rules: a submission's state, and what each answer from the
+//! server means for it. The app stores [`Submission`]s on the device before
+//! the first request and sends them; the decisions are made here.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::errors::{normalise_error, ServerErrors};
+use super::mapping::PlannedRequest;
+
+/// Where a stored submission stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    /// Waiting to be sent, now or after `next_attempt_at_ms`.
+    Pending,
+    /// The server refused the credential; nothing more is sent until the
+    /// person signs in again.
+    NeedsSignIn,
+    /// The server refused the answers; the person must change them.
+    Rejected,
+    /// Every step succeeded.
+    Sent,
+}
+
+/// One submission as stored on the device. It holds no credential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    /// The client-made id; also the idempotency key's stem.
+    pub reference: String,
+    pub target: String,
+    pub form_id: String,
+    /// Who it is about, for the person's own list ("Rosa Diaz").
+    pub summary: String,
+    pub created_at_ms: f64,
+    pub steps: Vec<PlannedRequest>,
+    /// The first step not yet done: a resumed submission starts here, so a
+    /// contact created by step 0 is never created twice.
+    pub next_step: usize,
+    /// The id an earlier step created, for `{id}` in later steps.
+    pub captured_id: Option<String>,
+    pub attempts: u32,
+    pub next_attempt_at_ms: f64,
+    pub status: SubmissionStatus,
+    /// What the person was last told about it.
+    pub last_message: Option<String>,
+    /// The tab sending it now, and until when that claim holds; another
+    /// tab leaves it alone meanwhile.
+    pub claimed_by: Option<String>,
+    pub claim_until_ms: f64,
+}
+
+impl Submission {
+    pub fn new(
+        reference: String,
+        target: String,
+        form_id: String,
+        summary: String,
+        steps: Vec<PlannedRequest>,
+        now_ms: f64,
+    ) -> Submission {
+        Submission {
+            reference,
+            target,
+            form_id,
+            summary,
+            created_at_ms: now_ms,
+            steps,
+            next_step: 0,
+            captured_id: None,
+            attempts: 0,
+            next_attempt_at_ms: now_ms,
+            status: SubmissionStatus::Pending,
+            last_message: None,
+            claimed_by: None,
+            claim_until_ms: 0.0,
+        }
+    }
+
+    /// Whether this tab may send it now.
+    pub fn is_due(&self, now_ms: f64, tab: &str) -> bool {
+        self.status == SubmissionStatus::Pending
+            && self.next_attempt_at_ms <= now_ms
+            && (self.claim_until_ms <= now_ms || self.claimed_by.as_deref() == Some(tab))
+    }
+
+    /// The step to send next, if any.
+    pub fn current_step(&self) -> Option<&PlannedRequest> {
+        self.steps.get(self.next_step)
+    }
+
+    /// Moves the submission on by what the server said about the current step.
+    pub fn apply(&mut self, outcome: &StepOutcome, now_ms: f64) {
+        match outcome {
+            StepOutcome::Done { captured_id } => {
+                // The first id is the record's (a contact before its form
+                // answers); later steps only use it.
+                if self.captured_id.is_none() {
+                    self.captured_id = captured_id.clone();
+                }
+                self.next_step += 1;
+                self.attempts = 0;
+                self.last_message = None;
+                self.status = if self.next_step >= self.steps.len() {
+                    SubmissionStatus::Sent
+                } else {
+                    SubmissionStatus::Pending
+                };
+                self.next_attempt_at_ms = now_ms;
+            }
+            StepOutcome::Retry { delay_ms, reason } => {
+                self.attempts += 1;
+                self.next_attempt_at_ms = now_ms + *delay_ms as f64;
+                self.last_message = Some(reason.clone());
+                self.status = SubmissionStatus::Pending;
+            }
+            StepOutcome::SignIn => {
+                self.status = SubmissionStatus::NeedsSignIn;
+                self.last_message = None;
+            }
+            StepOutcome::Rejected(_) => {
+                self.status = SubmissionStatus::Rejected;
+                self.last_message = None;
+            }
+        }
+        self.claimed_by = None;
+        self.claim_until_ms = 0.0;
+    }
+}
+
+/// What came back for one request: no status when the connection failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Response {
+    pub status: Option<u16>,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+/// What an answer means for the step that got it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepOutcome {
+    Done {
+        captured_id: Option<String>,
+    },
+    /// Try the same step again after a while; the idempotency key makes a
+    /// repeat of a write that did land harmless.
+    Retry {
+        delay_ms: u64,
+        reason: String,
+    },
+    /// The credential was refused or has expired.
+    SignIn,
+    /// The server refused the request as it is; sending it again cannot help.
+    Rejected(ServerErrors),
+}
+
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF_MS: u64 = 5 * 60 * 1000;
+
+/// Exponential backoff with jitter: about 1 s, 2 s, 4 s ... up to five
+/// minutes, each scaled by a factor from 0.5 to 1 drawn by the caller
+/// (`jitter` in 0..1), so many devices coming back online do not retry in step.
+pub fn backoff_delay_ms(attempts: u32, jitter: f64) -> u64 {
+    let base = 1000u64.saturating_mul(1u64 << attempts.min(20));
+    let capped = base.min(MAX_BACKOFF_MS) as f64;
+    (capped * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64
+}
+
+/// `Retry-After` in milliseconds, from delay-seconds; an HTTP date (rare,
+/// and dependent on clocks agreeing) is left to the backoff.
+pub fn parse_retry_after(value: &str) -> Option<u64> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|seconds| seconds.min(3600) * 1000)
+}
+
+/// Decides what `response` means for `step` after `attempts` earlier tries.
+pub fn classify(
+    step: &PlannedRequest,
+    response: &Response,
+    attempts: u32,
+    jitter: f64,
+) -> StepOutcome {
+    let backoff = backoff_delay_ms(attempts, jitter);
+    let Some(status) = response.status else {
+        return StepOutcome::Retry {
+            delay_ms: backoff,
+            reason: "The connection failed before the server answered.".into(),
+        };
+    };
+    let retry_after = response.retry_after.as_deref().and_then(parse_retry_after);
+    match status {
+        200..=299 => {
+            let parsed: Option<Value> = serde_json::from_str(&response.body).ok();
+            let captured_id = match (&step.capture_id, &parsed) {
+                (Some(pointer), Some(body)) => {
+                    body.pointer(pointer).and_then(|value| match value {
+                        Value::String(text) => Some(text.clone()),
+                        Value::Number(number) => Some(number.to_string()),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            // The write landed but its answer was unreadable; a later step
+            // needs the id, so ask again: the idempotency key makes the
+            // server answer with the same record instead of a second one.
+            if parsed.is_none()
+                && !response.body.trim().is_empty()
+                && step.capture_id.is_some()
+                && captured_id.is_none()
+            {
+                return StepOutcome::Retry {
+                    delay_ms: backoff,
+                    reason: "The server's answer could not be read.".into(),
+                };
+            }
+            StepOutcome::Done { captured_id }
+        }
+        409 if step.conflict_means_done => StepOutcome::Done { captured_id: None },
+        401 => StepOutcome::SignIn,
+        408 | 425 | 429 | 500..=599 => StepOutcome::Retry {
+            delay_ms: retry_after.map_or(backoff, |after| after.max(250)),
+            reason: match status {
+                429 => "The server asked us to slow down.".into(),
+                503 => "The server is busy or down for maintenance.".into(),
+                _ => format!("The server had a problem (HTTP {status})."),
+            },
+        },
+        _ => StepOutcome::Rejected(normalise_error(status, &response.body)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(capture: bool, conflict: bool) -> PlannedRequest {
+        PlannedRequest {
+            label: "Create".into(),
+            method: "POST".into(),
+            url: "/x".into(),
+            headers: Vec::new(),
+            body: None,
+            conflict_means_done: conflict,
+            capture_id: capture.then(|| "/data/id".to_string()),
+            error_prefixes: Vec::new(),
+            needs_captured_id: false,
+        }
+    }
+
+    fn answer(status: Option<u16>, body: &str, retry_after: Option<&str>) -> Response {
+        Response {
+            status,
+            retry_after: retry_after.map(str::to_string),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn network_failure_and_server_errors_retry_with_growing_backoff() {
+        let first = classify(&step(false, false), &answer(None, "", None), 0, 1.0);
+        let later = classify(&step(false, false), &answer(Some(502), "", None), 3, 1.0);
+        assert_eq!(
+            first,
+            StepOutcome::Retry {
+                delay_ms: 1000,
+                reason: "The connection failed before the server answered.".into()
+            }
+        );
+        assert!(matches!(later, StepOutcome::Retry { delay_ms: 8000, .. }));
+        assert_eq!(backoff_delay_ms(30, 1.0), MAX_BACKOFF_MS);
+        assert_eq!(backoff_delay_ms(0, 0.0), 500);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_on_429_and_503() {
+        for status in [429, 503] {
+            let outcome = classify(
+                &step(false, false),
+                &answer(Some(status), "", Some("7")),
+                0,
+                0.0,
+            );
+            assert!(
+                matches!(outcome, StepOutcome::Retry { delay_ms: 7000, .. }),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn conflict_on_our_own_uuid_counts_as_done() {
+        assert_eq!(
+            classify(
+                &step(false, true),
+                &answer(Some(409), r#"{"message":"Person already exists"}"#, None),
+                0,
+                0.0
+            ),
+            StepOutcome::Done { captured_id: None }
+        );
+        assert!(matches!(
+            classify(&step(false, false), &answer(Some(409), "", None), 0, 0.0),
+            StepOutcome::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn unauthorised_asks_to_sign_in_and_validation_is_rejected() {
+        assert_eq!(
+            classify(&step(false, false), &answer(Some(401), "", None), 0, 0.0),
+            StepOutcome::SignIn
+        );
+        assert!(matches!(
+            classify(&step(false, false), &answer(Some(422), "{}", None), 0, 0.0),
+            StepOutcome::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn success_captures_the_id_and_an_unreadable_success_is_asked_again_when_needed() {
+        assert_eq!(
+            classify(
+                &step(true, false),
+                &answer(Some(201), r#"{"data":{"id":"c-1"}}"#, None),
+                0,
+                0.0
+            ),
+            StepOutcome::Done {
+                captured_id: Some("c-1".into())
+            }
+        );
+        assert!(matches!(
+            classify(
+                &step(true, false),
+                &answer(Some(201), r#"{"data":"#, None),
+                0,
+                0.0
+            ),
+            StepOutcome::Retry { .. }
+        ));
+        assert_eq!(
+            classify(
+                &step(false, false),
+                &answer(Some(201), r#"{"data":"#, None),
+                0,
+                0.0
+            ),
+            StepOutcome::Done { captured_id: None }
+        );
+    }
+
+    #[test]
+    fn a_submission_resumes_at_the_failed_step_with_the_captured_id() {
+        let mut submission = Submission::new(
+            "r".into(),
+            "unite_us".into(),
+            "f".into(),
+            "Ann".into(),
+            vec![step(true, false), step(true, false)],
+            0.0,
+        );
+        submission.apply(
+            &StepOutcome::Done {
+                captured_id: Some("c-1".into()),
+            },
+            10.0,
+        );
+        submission.apply(
+            &StepOutcome::Retry {
+                delay_ms: 500,
+                reason: "x".into(),
+            },
+            20.0,
+        );
+        assert_eq!(
+            (
+                submission.next_step,
+                submission.captured_id.as_deref(),
+                submission.status
+            ),
+            (1, Some("c-1"), SubmissionStatus::Pending)
+        );
+        assert!(!submission.is_due(100.0, "tab"));
+        assert!(submission.is_due(520.0, "tab"));
+        submission.apply(
+            &StepOutcome::Done {
+                captured_id: Some("resp-1".into()),
+            },
+            600.0,
+        );
+        assert_eq!(
+            (submission.status, submission.captured_id.as_deref()),
+            (SubmissionStatus::Sent, Some("c-1"))
+        );
+    }
+}
