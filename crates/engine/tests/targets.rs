@@ -170,7 +170,7 @@ fn server_errors_land_on_the_question_bound_to_the_field() {
             json!({"target": "persons_v1", "mode": "staff"}),
             r#"{"message":"m","errors":{"data.0.firstName":["firstName must be a string"]}}"#,
             "q-first",
-            "First name: firstName must be a string",
+            "First name must be a string",
         ),
         (
             json!({"target": "charity_crm", "mode": "staff"}),
