@@ -8,6 +8,11 @@ use intake_engine::{
 use intake_engine::{Issue, Step};
 use leptos::prelude::*;
 
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use intake_engine::targets::PlacedErrors;
+
 use crate::draft;
 use crate::i18n::{issue_message, Language};
 use crate::use_language;
@@ -35,6 +40,29 @@ struct FormContext {
     draft_key: StoredValue<Option<String>>,
     /// The pending debounced draft save, replaced on every answer.
     draft_timer: StoredValue<Option<TimeoutHandle>>,
+    /// Messages from the server about the last submission, per question;
+    /// a question's clear when its answer changes.
+    server_errors: RwSignal<BTreeMap<QuestionIndex, Vec<String>>>,
+    /// Messages from the server about the submission as a whole.
+    server_general: RwSignal<Vec<String>>,
+    /// Computes the exact requests a target would get, for the preview.
+    payload: StoredValue<Option<PayloadFn>, LocalStorage>,
+    payload_json: RwSignal<String>,
+}
+
+/// Turns the engine's state into the preview's JSON of planned requests.
+pub type PayloadFn = Rc<dyn Fn(&FormState) -> String>;
+
+/// What a page that sends answers gives the form.
+#[derive(Clone)]
+pub struct Submitter {
+    /// Called with the engine's state when the person sends valid answers.
+    pub on_submit: Rc<dyn Fn(&FormState)>,
+    /// What the server said was wrong, by question id; the form shows it on
+    /// the questions and in the error summary, and takes focus there.
+    pub server_errors: RwSignal<PlacedErrors>,
+    /// True while a submission is being sent: the send button waits.
+    pub busy: Signal<bool>,
 }
 
 /// How long typing must pause before the draft is written.
@@ -58,6 +86,14 @@ impl FormContext {
             .unwrap_or_default();
         for change in &changes {
             self.signals(change.question).visible.set(change.visible);
+        }
+        if self
+            .server_errors
+            .with_untracked(|errors| errors.contains_key(&question))
+        {
+            self.server_errors.update(|errors| {
+                errors.remove(&question);
+            });
         }
         if self.attempted.get_untracked() {
             self.refresh_errors(
@@ -120,6 +156,10 @@ impl FormContext {
             .with_value(|state| serde_json::to_string_pretty(&state.form_response()))
             .unwrap_or_default();
         self.response_json.set(json);
+        if let Some(payload) = self.payload.get_value() {
+            let json = self.state.with_value(|state| payload(state));
+            self.payload_json.set(json);
+        }
     }
 }
 
@@ -147,6 +187,12 @@ pub fn FormView(
     /// Splits long steps so none holds more than this many questions.
     #[prop(optional_no_strip)]
     max_questions_per_step: Option<usize>,
+    /// Sends the answers: without it the form is a preview that never sends.
+    #[prop(optional_no_strip)]
+    submitter: Option<Submitter>,
+    /// Shows the exact requests a target would get, beside the form.
+    #[prop(optional_no_strip)]
+    payload: Option<PayloadFn>,
 ) -> impl IntoView {
     let language = use_language();
     let draft_key = keep_draft.then(|| draft::key_for(&form.id, &form.name));
@@ -175,6 +221,10 @@ pub fn FormView(
         response_json: RwSignal::new(String::new()),
         draft_key: StoredValue::new(draft_key),
         draft_timer: StoredValue::new(None),
+        server_errors: RwSignal::new(BTreeMap::new()),
+        server_general: RwSignal::new(Vec::new()),
+        payload: StoredValue::new_local(payload),
+        payload_json: RwSignal::new(String::new()),
     };
     context.refresh_response();
     provide_context(context);
@@ -256,6 +306,7 @@ pub fn FormView(
             }
         }
     };
+    let submitter_for_advance = submitter.clone();
     let advance = {
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
@@ -273,8 +324,17 @@ pub fn FormView(
                 step_count - 1
             };
             if current >= last_page {
-                finished.set(true);
-                focus_later(FocusTarget::Progress);
+                match &submitter_for_advance {
+                    Some(submitter) => {
+                        if !submitter.busy.get_untracked() {
+                            context.state.with_value(|state| (submitter.on_submit)(state));
+                        }
+                    }
+                    None => {
+                        finished.set(true);
+                        focus_later(FocusTarget::Progress);
+                    }
+                }
                 return;
             }
             let next = (current + 1..step_count)
@@ -310,6 +370,38 @@ pub fn FormView(
             focus_later(FocusTarget::Question(question));
         }
     };
+
+    // Server errors arrive after a send: put them on their questions, show
+    // the review (or the only step) and move focus to the summary.
+    if let Some(submitter) = &submitter {
+        let incoming = submitter.server_errors;
+        Effect::new(move |_| {
+            let placed = incoming.get();
+            if placed.by_question.is_empty() && placed.general.is_empty() {
+                return;
+            }
+            let by_index: BTreeMap<QuestionIndex, Vec<String>> = context.state.with_value(|state| {
+                placed
+                    .by_question
+                    .iter()
+                    .filter_map(|(id, messages)| Some((state.form().question_index(id)?, messages.clone())))
+                    .collect()
+            });
+            let mut general = placed.general.clone();
+            // A message for a question that is not on the screen still reaches the person.
+            for (id, messages) in &placed.by_question {
+                if context.state.with_value(|state| state.form().question_index(id).is_none()) {
+                    general.extend(messages.iter().cloned());
+                }
+            }
+            context.server_errors.set(by_index);
+            context.server_general.set(general);
+            if has_review {
+                go_to(step_count);
+            }
+            focus_later(FocusTarget::Summary);
+        });
+    }
 
     let progress_text = {
         move || {
@@ -401,9 +493,17 @@ pub fn FormView(
         }
     };
 
+    let submits = submitter.is_some();
+    let has_payload = context.payload.with_value(Option::is_some);
+    let busy = submitter.as_ref().map_or(Signal::derive(|| false), |submitter| submitter.busy);
     let primary_label = move || {
         let current = page.get();
-        if (has_review && current == step_count) || (!has_review && current + 1 >= step_count) {
+        let last = (has_review && current == step_count) || (!has_review && current + 1 >= step_count);
+        if last && submits && busy.get() {
+            language.get().text().sending
+        } else if last && submits {
+            language.get().text().send
+        } else if last {
             language.get().text().check_answers
         } else {
             language.get().text().continue_button
@@ -433,7 +533,8 @@ pub fn FormView(
                     <progress class="progress-bar" aria-hidden="true" max=move || progress_text().1 value=move || progress_text().0></progress>
                 })}
                 <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=summary_ref
-                    aria-labelledby="error-summary-title" hidden=move || context.summary.with(Vec::is_empty)>
+                    aria-labelledby="error-summary-title"
+                    hidden=move || context.summary.with(Vec::is_empty) && context.server_errors.with(BTreeMap::is_empty) && context.server_general.with(Vec::is_empty)>
                     <h2 id="error-summary-title">{move || language.get().text().error_summary_title}</h2>
                     <ul>
                         {move || { let language = language.get(); context.summary.get().into_iter().map(|(question, issue)| {
@@ -441,6 +542,13 @@ pub fn FormView(
                             let href = format!("#{}", input_id(question));
                             view! { <li><a href=href on:click=move |event| { event.prevent_default(); show_question(question); }>{message}</a></li> }
                         }).collect_view() }}
+                        {move || context.server_errors.get().into_iter().flat_map(|(question, messages)| {
+                            messages.into_iter().map(move |message| {
+                                let href = format!("#{}", input_id(question));
+                                view! { <li data-server-error="true"><a href=href on:click=move |event| { event.prevent_default(); show_question(question); }>{message}</a></li> }
+                            })
+                        }).collect_view()}
+                        {move || context.server_general.get().into_iter().map(|message| view! { <li data-server-error="true">{message}</li> }).collect_view()}
                     </ul>
                 </div>
                 {sections}
@@ -452,14 +560,21 @@ pub fn FormView(
                     {move || (page.get() > 0).then(|| {
                         view! { <button type="button" class="button secondary" on:click=back>{move || language.get().text().back}</button> }
                     })}
-                    <button type="submit" class="button">{primary_label}</button>
+                    <button type="submit" class="button" aria-disabled=move || busy.get().then_some("true")>{primary_label}</button>
                 </div>
             </form>
-            <aside class="response-panel" aria-labelledby="response-title">
-                <h2 id="response-title">{move || language.get().text().response_title}</h2>
-                <p class="hint">{move || language.get().text().response_hint}</p>
-                <pre data-testid="form-response">{move || context.response_json.get()}</pre>
-            </aside>
+            {(!submits).then(|| view! {
+                <aside class="response-panel" aria-labelledby="response-title">
+                    <h2 id="response-title">{move || language.get().text().response_title}</h2>
+                    <p class="hint">{move || language.get().text().response_hint}</p>
+                    <pre data-testid="form-response">{move || context.response_json.get()}</pre>
+                    {has_payload.then(|| view! {
+                        <h2 id="payload-title">{move || language.get().text().payload_title}</h2>
+                        <p class="hint">{move || language.get().text().payload_hint}</p>
+                        <pre data-testid="payload" aria-labelledby="payload-title">{move || context.payload_json.get()}</pre>
+                    })}
+                </aside>
+            })}
         </div>
     }
 }
@@ -486,7 +601,10 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
         let lang = language.get();
         signals.visible.get().then(|| {
             let question = question.clone();
-            let has_error = move || signals.errors.with(|errors| !errors.is_empty());
+            let has_error = move || {
+                signals.errors.with(|errors| !errors.is_empty())
+                    || context.server_errors.with(|errors| errors.contains_key(&index))
+            };
             let help = question.help(&lang.code).map(str::to_string).map(|text| {
                 view! { <p class="help" id=help_id(index)>{text}</p> }
             });
@@ -510,13 +628,14 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
                             {
                                 move || {
                                     let language = language.get();
-                                    signals
+                                    let mut messages: Vec<String> = signals
                                         .errors
                                         .get()
                                         .iter()
                                         .map(|issue| issue_message(issue, &question, &language))
-                                        .collect::<Vec<_>>()
-                                        .join(" ")
+                                        .collect();
+                                    messages.extend(context.server_errors.with(|errors| errors.get(&index).cloned().unwrap_or_default()));
+                                    messages.join(" ")
                                 }
                             }
                         </p>

@@ -46,3 +46,67 @@ pub async fn get_text(url: &str) -> Result<String, FetchError> {
         url: url.to_string(),
     })
 }
+
+/// Sends one planned request, adding the credential (kept in memory, never
+/// in the plan) as a bearer token. A failure to connect, or an answer cut
+/// off before its body could be read, comes back without a status: the
+/// caller cannot know whether the write happened and must retry safely.
+pub async fn send(
+    request: &intake_engine::targets::PlannedRequest,
+    url: &str,
+    credential: Option<&str>,
+) -> intake_engine::targets::Response {
+    use gloo_net::http::{Method, RequestBuilder};
+    use intake_engine::targets::Response;
+    let method = match request.method.as_str() {
+        "GET" => Method::GET,
+        "PUT" => Method::PUT,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        _ => Method::POST,
+    };
+    let mut builder = RequestBuilder::new(url).method(method);
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(token) = credential {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let built = match &request.body {
+        Some(body) => builder.body(body.to_text()),
+        None => builder.build(),
+    };
+    let Ok(built) = built else {
+        return Response::default();
+    };
+    let Ok(answer) = built.send().await else {
+        return Response::default();
+    };
+    let status = answer.status();
+    let retry_after = answer.headers().get("retry-after");
+    match answer.text().await {
+        Ok(body) => Response {
+            status: Some(status),
+            retry_after,
+            body,
+        },
+        Err(_) => Response::default(),
+    }
+}
+
+/// GETs JSON from an API with the credential; the answer's status and body
+/// as they came, or no status when the connection failed.
+pub async fn get_with_credential(url: &str, credential: Option<&str>) -> intake_engine::targets::Response {
+    let request = intake_engine::targets::PlannedRequest {
+        label: String::new(),
+        method: "GET".into(),
+        url: url.to_string(),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: None,
+        conflict_means_done: false,
+        capture_id: None,
+        error_prefixes: Vec::new(),
+        needs_captured_id: false,
+    };
+    send(&request, url, credential).await
+}

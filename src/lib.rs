@@ -6,6 +6,8 @@ pub mod draft;
 pub mod form_view;
 pub mod http;
 pub mod i18n;
+pub mod intake;
+pub mod outbox;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -28,7 +30,7 @@ pub fn use_language() -> RwSignal<i18n::Language> {
     )
 }
 
-fn url_parameter(name: &str) -> Option<String> {
+pub(crate) fn url_parameter(name: &str) -> Option<String> {
     let search = window().location().search().ok()?;
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
@@ -64,6 +66,8 @@ pub fn App() -> impl IntoView {
     match path.trim_end_matches('/') {
         "" | "/index.html" => pages::Home().into_any(),
         "/preview" => pages::Preview().into_any(),
+        "/widget" => view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }.into_any(),
+        "/staff" => view! { <intake::IntakePage mode=intake_engine::targets::Mode::Staff /> }.into_any(),
         _ => pages::NotFound().into_any(),
     }
 }

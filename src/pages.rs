@@ -4,7 +4,11 @@ use intake_engine::{load_form_str, LoadedForm, Severity};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::form_view::FormView;
+use std::rc::Rc;
+
+use intake_engine::targets::{coverage, plan, Coverage, SubmissionInput, TargetConfig};
+
+use crate::form_view::{FormView, PayloadFn};
 use crate::http::{get_text, FetchError};
 use crate::i18n::{FailureKind, Language, INTERFACE_LANGUAGES};
 use crate::use_language;
@@ -118,6 +122,28 @@ fn questions_per_step() -> Option<usize> {
         .filter(|limit| *limit > 0)
 }
 
+/// The target the preview plans requests for: `?target=KIND` (with
+/// `&mode=staff` for Unite US staff operations), or `?config=URL`'s target.
+/// The preview sends nothing, so no credential is involved.
+fn preview_target() -> Option<Result<TargetConfig, String>> {
+    let kind = crate::url_parameter("target").filter(|kind| !kind.trim().is_empty())?;
+    let mode = crate::url_parameter("mode").unwrap_or_else(|| {
+        if kind == "unite_us" { "widget" } else { "staff" }.to_string()
+    });
+    let mut config = serde_json::json!({"target": kind, "mode": mode});
+    if kind == "unite_us" && mode == "widget" {
+        config["widget_token"] = "public-widget-token".into();
+    }
+    if kind == "unite_us" && mode == "staff" {
+        config["group_id"] = crate::url_parameter("group_id").unwrap_or_else(|| "demo-group".into()).into();
+    }
+    Some(TargetConfig::from_json(&config).map_err(|error| error.to_string()))
+}
+
+/// The reference the preview's planned requests carry; a real submission
+/// makes a fresh one.
+const PREVIEW_REFERENCE: &str = "00000000-0000-4000-8000-000000000000";
+
 fn load_text(text: &str) -> Loaded {
     match load_form_str(text) {
         Ok(loaded) => Loaded::Ready(loaded),
@@ -186,9 +212,22 @@ pub fn Preview() -> impl IntoView {
                 }.into_any(),
                 Loaded::Ready(loaded) => {
                     let problems = loaded.problems.clone();
+                    let (target_panel, payload) = match preview_target() {
+                        None => (None, None),
+                        Some(Err(message)) => (Some(view! { <p class="load-error" role="alert" data-testid="target-error">{message}</p> }.into_any()), None),
+                        Some(Ok(config)) => {
+                            let coverage = coverage(&config, &loaded.form);
+                            let payload: PayloadFn = Rc::new(move |state| {
+                                let input = SubmissionInput::from_state(state, &config, PREVIEW_REFERENCE);
+                                serde_json::to_string_pretty(&plan(&config, &input).to_preview_json()).unwrap_or_default()
+                            });
+                            (Some(view! { <TargetPanel coverage=coverage form=loaded.form.clone() /> }.into_any()), Some(payload))
+                        }
+                    };
                     view! {
                         <ProblemsPanel problems=problems />
-                        <FormView form=loaded.form keep_draft=true max_questions_per_step=questions_per_step() />
+                        {target_panel}
+                        <FormView form=loaded.form keep_draft=true max_questions_per_step=questions_per_step() payload=payload />
                     }.into_any()
                 }
             }}
@@ -200,6 +239,37 @@ pub fn Preview() -> impl IntoView {
                 <button type="submit" class="button secondary">{move || language.get().text().paste_button}</button>
             </form>
         </main>
+    }
+}
+
+/// What the previewed form gives and misses for the chosen target.
+#[component]
+fn TargetPanel(coverage: Coverage, form: intake_engine::Form) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let missing = coverage.missing_required.clone();
+    let unstorable: Vec<(String, String)> = coverage
+        .unstorable
+        .iter()
+        .map(|(id, why)| {
+            let label = form.question(id).map_or(id.clone(), |question| question.label_text.clone());
+            (label, why.clone())
+        })
+        .collect();
+    let list = |items: Vec<String>, empty: &'static str| {
+        if items.is_empty() {
+            view! { <p>{empty}</p> }.into_any()
+        } else {
+            view! { <ul>{items.into_iter().map(|item| view! { <li>{item}</li> }).collect_view()}</ul> }.into_any()
+        }
+    };
+    view! {
+        <section class="problems" data-testid="target-coverage" aria-labelledby="coverage-required">
+            <h2 id="coverage-required">{move || text().target_requires}</h2>
+            <div data-testid="missing-required">{move || list(missing.iter().map(|(field, label)| format!("{label} ({field})")).collect(), text().nothing_missing)}</div>
+            <h2>{move || text().target_cannot_store}</h2>
+            <div data-testid="unstorable">{move || list(unstorable.iter().map(|(label, why)| format!("{label}: {why}")).collect(), text().nothing_missing)}</div>
+        </section>
     }
 }
 

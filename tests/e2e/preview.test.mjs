@@ -83,7 +83,7 @@ test('the assistance request is completed by keyboard alone and its form_respons
   const byQuestion = Object.fromEntries(response.map((entry) => [entry.question_id, entry.response_value]));
   assert.deepEqual(byQuestion, {
     'first-name': 'Maria', 'last-name': 'Garcia', 'date-of-birth': 482112000, phone: '5550100', email: 'maria@example.org',
-    'contact-preference': 'contact-phone', 'postal-code': '10001', need: 'food', description: 'We have no food until Friday.',
+    'contact-preference': 'contact-phone', 'postal-code': '10001', need: 'st-food-assistance', description: 'We have no food until Friday.',
     urgent: 'urgent-yes', 'urgent-why': 'Payday is next week.', 'consent-given': 'true',
   });
   await expectAccessible(page, 'assistance request, completed');

@@ -141,6 +141,10 @@ export async function startSandbox() {
       const query = kind === undefined ? '' : `?kind=${encodeURIComponent(kind)}`;
       return (await admin('GET', `/__admin/records/${encodeURIComponent(target)}${query}`, undefined, 200)).records;
     },
+    clearFaults: async () => {
+      const response = await fetch(`${baseUrl}/__admin/faults`, { method: 'DELETE' });
+      if (response.status !== 204) throw new Error(`DELETE /__admin/faults answered ${response.status}`);
+    },
     fault: async ({ route, fault, count, retry_after, latency_ms }) =>
       (await admin('POST', '/__admin/faults', { route, fault, count, retry_after, latency_ms }, 201)).fault,
   };

@@ -287,7 +287,7 @@ pub fn about_you_section(
         return None;
     }
     let name = match config.mode {
-        Mode::Widget => "About you",
+        Mode::Widget => "Your details",
         Mode::Staff => "The person",
     };
     Some(json!({

@@ -1,0 +1,213 @@
+//! The outbox: submissions kept in localStorage from before their first
+//! request until every step has succeeded, and the loop that sends them.
+//! The rules (what an answer means, when to retry) are the engine's; this
+//! module stores and schedules.
+//!
+//! Two tabs, or a double click, cannot send one submission twice: a tab
+//! claims a submission in storage before sending a step, and every write
+//! carries an idempotency key made from the submission's reference, so even
+//! a lost race ends in one record where the server honours the key.
+
+use std::cell::OnceCell;
+
+use intake_engine::targets::{
+    classify, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission, SubmissionStatus,
+};
+
+use crate::http;
+
+const STORAGE_KEY: &str = "intake-outbox";
+/// How long a tab's claim on a submission lasts: longer than one request.
+const CLAIM_MS: f64 = 60_000.0;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// Every stored submission. Storage that is unreadable or disabled reads
+/// as empty; the page still holds the answers in memory.
+pub fn all() -> Vec<Submission> {
+    storage()
+        .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+fn write(submissions: &[Submission]) -> bool {
+    let Some(storage) = storage() else {
+        return false;
+    };
+    match serde_json::to_string(submissions) {
+        Ok(text) if submissions.is_empty() => storage.remove_item(STORAGE_KEY).is_ok() || text.is_empty(),
+        Ok(text) => storage.set_item(STORAGE_KEY, &text).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Stores or replaces a submission. False when the device could not keep
+/// it (private mode, full storage): it is then sent from memory only.
+pub fn put(submission: &Submission) -> bool {
+    let mut submissions = all();
+    match submissions
+        .iter_mut()
+        .find(|stored| stored.reference == submission.reference)
+    {
+        Some(stored) => *stored = submission.clone(),
+        None => submissions.push(submission.clone()),
+    }
+    write(&submissions)
+}
+
+pub fn get(reference: &str) -> Option<Submission> {
+    all()
+        .into_iter()
+        .find(|submission| submission.reference == reference)
+}
+
+pub fn remove(reference: &str) {
+    let mut submissions = all();
+    submissions.retain(|submission| submission.reference != reference);
+    write(&submissions);
+}
+
+/// The submissions made through one deployment (target and base URL).
+pub fn waiting_for(deployment: &str) -> Vec<Submission> {
+    all()
+        .into_iter()
+        .filter(|submission| submission.target == deployment)
+        .filter(|submission| submission.status != SubmissionStatus::Rejected)
+        .collect()
+}
+
+/// A fresh random v4 UUID from the browser's cryptographic generator.
+pub fn new_reference() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_some();
+    if !filled {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    uuid_v4(bytes)
+}
+
+thread_local! {
+    static TAB_ID: OnceCell<String> = const { OnceCell::new() };
+}
+
+/// This tab's id, for claims.
+fn tab_id() -> String {
+    TAB_ID.with(|cell| cell.get_or_init(new_reference).clone())
+}
+
+/// Where a delivery attempt left a submission.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Delivery {
+    /// Every step succeeded; the record's id when the server gave one.
+    Sent { record_id: Option<String> },
+    /// Not sent yet; the next try is in `retry_in_ms`.
+    Waiting { retry_in_ms: f64, message: Option<String> },
+    /// Another tab is sending it now.
+    ElsewhereInProgress,
+    NeedsSignIn,
+    /// The server refused a step's request as it is.
+    Rejected { errors: ServerErrors, step: PlannedRequest },
+}
+
+/// Sends what is left of the submission `reference`, step after step, until
+/// it is sent, must wait, needs a sign-in or is refused. `memory` is the
+/// submission as the page holds it, used when storage is unavailable.
+pub async fn deliver(reference: &str, credential: Option<String>, memory: &mut Submission) -> Delivery {
+    let tab = tab_id();
+    loop {
+        let stored = get(reference);
+        let storage_works = stored.is_some() || storage().is_none();
+        let mut submission = match stored {
+            Some(stored) => stored,
+            // Gone from storage while we hold it in memory: another tab sent it.
+            None if storage().is_some() && memory.next_step > 0 && memory.status == SubmissionStatus::Sent => {
+                return Delivery::Sent { record_id: memory.captured_id.clone() }
+            }
+            None => memory.clone(),
+        };
+        if submission.status == SubmissionStatus::Sent || submission.next_step >= submission.steps.len() {
+            remove(reference);
+            return Delivery::Sent { record_id: submission.captured_id };
+        }
+        let now = js_sys::Date::now();
+        if submission.status == SubmissionStatus::NeedsSignIn && credential.is_some() {
+            submission.status = SubmissionStatus::Pending;
+            submission.next_attempt_at_ms = now;
+        }
+        if submission.status == SubmissionStatus::NeedsSignIn {
+            return Delivery::NeedsSignIn;
+        }
+        if submission.status == SubmissionStatus::Rejected {
+            submission.status = SubmissionStatus::Pending;
+            submission.next_attempt_at_ms = now;
+        }
+        if !submission.is_due(now, &tab) {
+            if submission.claim_until_ms > now && submission.claimed_by.as_deref() != Some(&tab) {
+                return Delivery::ElsewhereInProgress;
+            }
+            return Delivery::Waiting {
+                retry_in_ms: (submission.next_attempt_at_ms - now).max(0.0),
+                message: submission.last_message.clone(),
+            };
+        }
+        submission.claimed_by = Some(tab.clone());
+        submission.claim_until_ms = now + CLAIM_MS;
+        if storage_works {
+            put(&submission);
+            // Another tab may have claimed it in the same instant; the last
+            // writer holds the claim.
+            if get(reference).and_then(|stored| stored.claimed_by) != Some(tab.clone()) {
+                return Delivery::ElsewhereInProgress;
+            }
+        }
+        let Some(step) = submission.current_step().cloned() else {
+            remove(reference);
+            return Delivery::Sent { record_id: submission.captured_id };
+        };
+        let url = step.resolved_url(submission.captured_id.as_deref());
+        let response = http::send(&step, &url, credential.as_deref()).await;
+        let outcome = classify(&step, &response, submission.attempts, js_sys::Math::random());
+        submission.apply(&outcome, js_sys::Date::now());
+        *memory = submission.clone();
+        match outcome {
+            StepOutcome::Done { .. } if submission.status == SubmissionStatus::Sent => {
+                remove(reference);
+                return Delivery::Sent { record_id: submission.captured_id };
+            }
+            StepOutcome::Done { .. } => {
+                if storage_works {
+                    put(&submission);
+                }
+            }
+            StepOutcome::Retry { delay_ms, reason } => {
+                if storage_works {
+                    put(&submission);
+                }
+                return Delivery::Waiting {
+                    retry_in_ms: delay_ms as f64,
+                    message: Some(reason),
+                };
+            }
+            StepOutcome::SignIn => {
+                if storage_works {
+                    put(&submission);
+                }
+                return Delivery::NeedsSignIn;
+            }
+            StepOutcome::Rejected(errors) => {
+                if storage_works {
+                    put(&submission);
+                }
+                return Delivery::Rejected { errors, step };
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+// Submitting to each of the five targets through the sandbox, on the release
+// build: success, a server-side validation error fixed and sent again, a 503,
+// a connection dropped mid-submit followed by a reload, and an expired
+// sign-in. Every journey ends with exactly one stored record.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, launchBrowser, axeViolations, watchErrors } from './support.mjs';
+
+let sandbox, browser;
+const audit = { states: 0, violations: 0 };
+const STAFF_TOKEN = 'demo-staff-token';
+
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+  console.log(`axe-core (submit): ${audit.states} states audited, ${audit.violations} violations`);
+});
+
+beforeEach(async () => {
+  await sandbox.reset();
+});
+
+async function expectAccessible(page, state) {
+  const violations = await axeViolations(page);
+  audit.states += 1;
+  audit.violations += violations.length;
+  assert.deepEqual(violations, [], `axe-core violations in ${state}`);
+}
+
+/** Console lines that are not the page's fault: the browser reports the faults we inject. */
+function unexpected(errors) {
+  return errors.filter((line) => !/Failed to load resource|ERR_EMPTY_RESPONSE|net::ERR/.test(line));
+}
+
+/** Fills answers by question id: text for inputs, an option label for choices, true for a box. */
+async function fill(page, answers) {
+  for (const [id, value] of Object.entries(answers)) {
+    const question = page.locator(`[data-question-id="${id}"]`);
+    const select = question.locator('select');
+    if (await select.count()) {
+      await select.selectOption({ label: value });
+    } else if (value === true) {
+      await question.locator('input[type="checkbox"]').first().check();
+    } else if (await question.locator('input[type="radio"]').count()) {
+      await question.getByLabel(value, { exact: true }).check();
+    } else {
+      await question.locator('input, textarea').first().fill(value);
+    }
+  }
+}
+
+const unique = () => `T${Math.random().toString(36).slice(2, 8)}`;
+
+/** The five deployments: where to open them, what to answer, where the record lands. */
+const targets = {
+  casebook: {
+    config: 'casebook-staff.json', route: 'POST /casebook/people/people', kind: 'person',
+    answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', email: 'ann@example.org', 'intake.person.hispanic_or_latino': 'No' }),
+    invalid: { 'last-name': '' }, invalidQuestion: 'last-name', fix: { 'last-name': 'Lee' },
+    firstName: (record) => record.body.first_name,
+  },
+  persons_v1: {
+    config: 'persons-v1-staff.json', route: 'PUT /persons_v1/api/v1/persons', kind: 'person',
+    answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', 'household-size': '3' }),
+    invalid: { 'last-name': '' }, invalidQuestion: 'last-name', fix: { 'last-name': 'Lee' },
+    firstName: (record) => record.body.firstName,
+  },
+  charity_crm: {
+    config: 'charity-crm-staff.json', route: 'POST /charity_crm/api/v1/persons', kind: 'person',
+    answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', phone: '+31 6 1234 5678' }),
+    invalid: { phone: '06 1234' }, invalidQuestion: 'phone', fix: { phone: '+31 6 1234 5678' },
+    firstName: (record) => record.body.firstName,
+  },
+  caspen: {
+    config: 'caspen-staff.json', route: 'POST /caspen/v1/clients', kind: 'client',
+    answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', country: 'US', notes: 'Prefers mornings' }),
+    invalid: { country: 'USA' }, invalidQuestion: 'country', fix: { country: 'US' },
+    firstName: (record) => record.body.first_name,
+  },
+  unite_us: {
+    config: 'unite-us-staff.json', route: 'POST /unite_us/v3/groups/demo-group/contacts', kind: 'contact',
+    answers: (name) => ({
+      'first-name': name, 'last-name': 'Lee', 'date-of-birth': '1990-05-06', phone: '5125550199', email: 'ann@example.org',
+      'contact-preference': 'Phone call', 'postal-code': '78701', need: 'Food', description: 'Meals please', 'consent-given': true,
+    }),
+    invalid: { phone: '555' }, invalidQuestion: 'phone', fix: { phone: '5125550199' },
+    firstName: (record) => record.body.first_name,
+  },
+};
+
+async function openStaff(target) {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/${targets[target].config}`);
+  return { page, errors };
+}
+
+async function signIn(page, token = STAFF_TOKEN) {
+  const form = page.locator('[data-testid="sign-in"]');
+  await form.getByLabel(/Access token/).fill(token);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function send(page) {
+  await page.locator('.intake-form button[type="submit"]').click();
+}
+
+async function recordsNamed(target, name) {
+  const records = await sandbox.records(target, targets[target].kind);
+  return records.filter((record) => targets[target].firstName(record) === name);
+}
+
+for (const target of Object.keys(targets)) {
+  const setup = targets[target];
+
+  test(`${target}: a staff submission lands as one record`, async () => {
+    const { page, errors } = await openStaff(target);
+    await expectAccessible(page, `${target} sign-in`);
+    await signIn(page);
+    await page.waitForSelector('[data-question-id]');
+    const name = unique();
+    await fill(page, setup.answers(name));
+    await expectAccessible(page, `${target} filled`);
+    await send(page);
+    await page.waitForSelector('[data-testid="submitted"]');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'submitted', 'the confirmation takes focus');
+    assert.match(await page.locator('[data-testid="reference"]').textContent(), /^[0-9A-F]{8}$/);
+    await expectAccessible(page, `${target} sent`);
+    assert.equal((await recordsNamed(target, name)).length, 1);
+    if (target === 'unite_us') {
+      const responses = await sandbox.records('unite_us', 'form_response');
+      assert.equal(responses.length, 1, 'the form answers were saved for the new contact');
+    }
+    assert.deepEqual(await page.evaluate(() => localStorage.getItem('intake-outbox')), null, 'nothing is left in the outbox');
+    assert.deepEqual(unexpected(errors), []);
+    await page.close();
+  });
+
+  test(`${target}: a server-side validation error lands on its question, is fixed and sent again`, async () => {
+    const { page, errors } = await openStaff(target);
+    await signIn(page);
+    await page.waitForSelector('[data-question-id]');
+    const name = unique();
+    await fill(page, { ...setup.answers(name), ...setup.invalid });
+    await send(page);
+    await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+    const question = page.locator(`[data-question-id="${setup.invalidQuestion}"]`);
+    assert.ok(await question.locator('.error-message').isVisible(), 'the server message is on the question');
+    assert.equal(await question.locator('[aria-invalid="true"]').count() > 0, true);
+    assert.ok((await page.locator('[data-testid="error-summary"] [data-server-error] a').count()) >= 1, 'the summary links to it');
+    await expectAccessible(page, `${target} server error`);
+    assert.equal((await recordsNamed(target, name)).length, 0);
+    await fill(page, setup.fix);
+    assert.equal(await question.locator('.error-message').count(), 0, 'the message clears once the answer changes');
+    await send(page);
+    await page.waitForSelector('[data-testid="submitted"]');
+    assert.equal((await recordsNamed(target, name)).length, 1);
+    assert.deepEqual(unexpected(errors), []);
+    await page.close();
+  });
+
+  test(`${target}: a 503 is retried after Retry-After and stores one record`, async () => {
+    const { page, errors } = await openStaff(target);
+    await signIn(page);
+    await page.waitForSelector('[data-question-id]');
+    const name = unique();
+    await fill(page, setup.answers(name));
+    await sandbox.fault({ route: setup.route, fault: '503', count: 1, retry_after: 1 });
+    await send(page);
+    await page.waitForSelector('[data-testid="saved-on-device"]');
+    await page.waitForSelector('[data-testid="submitted"]', { timeout: 10000 });
+    assert.equal((await recordsNamed(target, name)).length, 1);
+    assert.deepEqual(unexpected(errors), []);
+    await page.close();
+  });
+
+  test(`${target}: a connection dropped mid-submit, then a reload, stores one record`, async () => {
+    const { page, errors } = await openStaff(target);
+    await signIn(page);
+    await page.waitForSelector('[data-question-id]');
+    const name = unique();
+    await fill(page, setup.answers(name));
+    // Every attempt loses its answer, though the server stored the first write; the
+    // browser's own silent retry of a dropped request is among them.
+    await sandbox.fault({ route: setup.route, fault: 'drop', count: 20 });
+    await send(page);
+    await page.waitForSelector('[data-testid="saved-on-device"]');
+    await page.reload();
+    await sandbox.clearFaults();
+    assert.match(await page.locator('[data-testid="pending-count"]').textContent(), /1 submission is saved on this device/);
+    await signIn(page);
+    await page.waitForFunction(() => localStorage.getItem('intake-outbox') === null, null, { timeout: 15000 });
+    assert.equal((await recordsNamed(target, name)).length, 1, 'the retry after the reload did not store a second record');
+    assert.deepEqual(unexpected(errors), []);
+    await page.close();
+  });
+
+  test(`${target}: an expired sign-in asks to sign in again and keeps every answer`, async () => {
+    const { page, errors } = await openStaff(target);
+    await signIn(page);
+    await page.waitForSelector('[data-question-id]');
+    const name = unique();
+    await fill(page, setup.answers(name));
+    await sandbox.fault({ route: setup.route, fault: '401', count: 1 });
+    await send(page);
+    const status = page.locator('[data-testid="submission-status"]');
+    await status.locator('[data-testid="sign-in"]').waitFor();
+    assert.match(await status.textContent(), /sign-in has expired/);
+    assert.equal(await page.locator('[data-question-id="first-name"] input').inputValue(), name, 'the answers are still on screen');
+    await expectAccessible(page, `${target} sign in again`);
+    await signIn(page);
+    await page.waitForSelector('[data-testid="submitted"]');
+    const stored = await recordsNamed(target, name);
+    assert.equal(stored.length, 1);
+    assert.deepEqual(unexpected(errors), []);
+    await page.close();
+  });
+}
+
+test('unite_us widget: an assistance request lands with requestor and form responses', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id]');
+  const name = unique();
+  await fill(page, {
+    ...targets.unite_us.answers(name),
+    'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
+    'intake.person.address.address_type': 'Home',
+  });
+  await expectAccessible(page, 'widget filled');
+  await send(page);
+  await page.waitForSelector('[data-testid="submitted"]');
+  const requests = await sandbox.records('unite_us', 'assistance_request');
+  assert.equal(requests.length, 1);
+  const request = requests[0].body;
+  assert.equal(request.requestor.first_name, name);
+  assert.equal(request.service_type.id, 'st-food-assistance');
+  assert.equal(request.requestor.addresses[0].country, 'US');
+  assert.ok(request.form_response.responses.length >= 8, 'the form answers travel with the request');
+  assert.equal(await page.locator('[data-testid="record-id"]').textContent(), requests[0].id);
+  assert.deepEqual(unexpected(errors), []);
+  await page.close();
+});
+
+test('unite_us widget: a phone number the server refuses is shown on the phone question', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id]');
+  await fill(page, {
+    ...targets.unite_us.answers(unique()), phone: '555',
+    'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
+    'intake.person.address.address_type': 'Home',
+  });
+  await send(page);
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+  assert.match(await page.locator('[data-question-id="phone"] .error-message').textContent(), /too short/);
+  assert.equal((await sandbox.records('unite_us', 'assistance_request')).length, 0);
+  await page.close();
+});
+
+test('a configuration that cannot work is refused naming the key', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${sandbox.baseUrl}/widget?target=casebook&auth=staff_token`);
+  // auth is not a URL parameter the widget reads, so the widget defaults apply; a secret-looking key is refused instead:
+  await page.goto(`${sandbox.baseUrl}/widget?target=salesforce`);
+  const message = await page.locator('[data-testid="intake-error"]').textContent();
+  assert.match(message, /"target"/);
+  await expectAccessible(page, 'configuration refused');
+  await page.close();
+});
+
+test('the preview shows the exact requests for a target, without credentials, live', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${sandbox.baseUrl}/preview?form=/forms/person-intake.json&target=casebook`);
+  await page.waitForSelector('[data-question-id]');
+  await fill(page, { 'first-name': 'Ann', 'household-size': '2' });
+  const payload = JSON.parse(await page.locator('[data-testid="payload"]').textContent());
+  assert.equal(payload.length, 1);
+  assert.equal(payload[0].method, 'POST');
+  assert.equal(payload[0].url, '/casebook/people/people');
+  assert.equal(payload[0].headers['Content-Type'], 'application/vnd.api+json');
+  assert.equal(payload[0].headers.Authorization, undefined);
+  assert.deepEqual(payload[0].body, { data: { type: 'people', attributes: { first_name: 'Ann' } } });
+  assert.match(await page.locator('[data-testid="unstorable"]').textContent(), /How many people live in the household\?/);
+  await expectAccessible(page, 'preview with payload');
+  await page.close();
+});
