@@ -327,7 +327,9 @@ pub fn FormView(
                 match &submitter_for_advance {
                     Some(submitter) => {
                         if !submitter.busy.get_untracked() {
-                            context.state.with_value(|state| (submitter.on_submit)(state));
+                            context
+                                .state
+                                .with_value(|state| (submitter.on_submit)(state));
                         }
                     }
                     None => {
@@ -380,17 +382,23 @@ pub fn FormView(
             if placed.by_question.is_empty() && placed.general.is_empty() {
                 return;
             }
-            let by_index: BTreeMap<QuestionIndex, Vec<String>> = context.state.with_value(|state| {
-                placed
-                    .by_question
-                    .iter()
-                    .filter_map(|(id, messages)| Some((state.form().question_index(id)?, messages.clone())))
-                    .collect()
-            });
+            let by_index: BTreeMap<QuestionIndex, Vec<String>> =
+                context.state.with_value(|state| {
+                    placed
+                        .by_question
+                        .iter()
+                        .filter_map(|(id, messages)| {
+                            Some((state.form().question_index(id)?, messages.clone()))
+                        })
+                        .collect()
+                });
             let mut general = placed.general.clone();
             // A message for a question that is not on the screen still reaches the person.
             for (id, messages) in &placed.by_question {
-                if context.state.with_value(|state| state.form().question_index(id).is_none()) {
+                if context
+                    .state
+                    .with_value(|state| state.form().question_index(id).is_none())
+                {
                     general.extend(messages.iter().cloned());
                 }
             }
@@ -495,10 +503,13 @@ pub fn FormView(
 
     let submits = submitter.is_some();
     let has_payload = context.payload.with_value(Option::is_some);
-    let busy = submitter.as_ref().map_or(Signal::derive(|| false), |submitter| submitter.busy);
+    let busy = submitter
+        .as_ref()
+        .map_or(Signal::derive(|| false), |submitter| submitter.busy);
     let primary_label = move || {
         let current = page.get();
-        let last = (has_review && current == step_count) || (!has_review && current + 1 >= step_count);
+        let last =
+            (has_review && current == step_count) || (!has_review && current + 1 >= step_count);
         if last && submits && busy.get() {
             language.get().text().sending
         } else if last && submits {

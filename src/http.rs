@@ -96,7 +96,10 @@ pub async fn send(
 
 /// GETs JSON from an API with the credential; the answer's status and body
 /// as they came, or no status when the connection failed.
-pub async fn get_with_credential(url: &str, credential: Option<&str>) -> intake_engine::targets::Response {
+pub async fn get_with_credential(
+    url: &str,
+    credential: Option<&str>,
+) -> intake_engine::targets::Response {
     let request = intake_engine::targets::PlannedRequest {
         label: String::new(),
         method: "GET".into(),

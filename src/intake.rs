@@ -25,10 +25,17 @@ use crate::{draft, http, url_parameter, use_language};
 #[derive(Clone)]
 enum Phase {
     Loading,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     SignIn,
-    Ready { form: Form },
-    Sent { reference: String, record_id: Option<String> },
+    Ready {
+        form: Form,
+    },
+    Sent {
+        reference: String,
+        record_id: Option<String>,
+    },
 }
 
 /// What the person is told about the submission in progress.
@@ -36,11 +43,17 @@ enum Phase {
 enum Status {
     Quiet,
     Sending,
-    Waiting { seconds: u64, offline: bool, saved: bool },
+    Waiting {
+        seconds: u64,
+        offline: bool,
+        saved: bool,
+    },
     Elsewhere,
     NeedsSignIn,
     Rejected,
-    EarlierSent { reference: String },
+    EarlierSent {
+        reference: String,
+    },
 }
 
 /// The page's state, shared by the free functions below (all Copy).
@@ -91,9 +104,20 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
         object.insert("target".into(), json!(target));
         object.insert(
             "mode".into(),
-            json!(if mode == Mode::Staff { "staff" } else { "widget" }),
+            json!(if mode == Mode::Staff {
+                "staff"
+            } else {
+                "widget"
+            }),
         );
-        for key in ["base_url", "widget_token", "form", "group_id", "language", "title"] {
+        for key in [
+            "base_url",
+            "widget_token",
+            "form",
+            "group_id",
+            "language",
+            "title",
+        ] {
             if let Some(value) = url_parameter(key) {
                 object.insert(key.into(), json!(value));
             }
@@ -107,15 +131,19 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
         }
         .to_string()
     });
-    let body = http::get_text(&url).await.map_err(|error| match text.failure {
-        Some(translate) => translate(&FailureKind::Fetch(&error)),
-        None => error.to_string(),
-    })?;
+    let body = http::get_text(&url)
+        .await
+        .map_err(|error| match text.failure {
+            Some(translate) => translate(&FailureKind::Fetch(&error)),
+            None => error.to_string(),
+        })?;
     let config = TargetConfig::from_json_str(&body).map_err(|error| error.to_string())?;
     if config.mode != mode {
         return Err(match mode {
             Mode::Widget => "This configuration is for staff intake: open it at /staff.".into(),
-            Mode::Staff => "This configuration is for the public widget: open it at /widget.".into(),
+            Mode::Staff => {
+                "This configuration is for the public widget: open it at /widget.".into()
+            }
         });
     }
     Ok(config)
@@ -146,12 +174,16 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
             .cloned()
             .ok_or("The organisation's form configuration could not be read.")?;
         for service_type in data["service_types"].as_array().into_iter().flatten() {
-            let name = service_type["name"].as_str().unwrap_or_default().to_string();
+            let name = service_type["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if let Some(id) = service_type["id"].as_str() {
                 service_types.push((id.to_string(), name.clone()));
             }
             for child in service_type["children"].as_array().into_iter().flatten() {
-                if let (Some(id), Some(child_name)) = (child["id"].as_str(), child["name"].as_str()) {
+                if let (Some(id), Some(child_name)) = (child["id"].as_str(), child["name"].as_str())
+                {
                     service_types.push((id.to_string(), format!("{name}: {child_name}")));
                 }
             }
@@ -161,18 +193,24 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
         }
     }
     if let Some(url) = &config.form {
-        let text = http::get_text(url).await.map_err(|error| error.to_string())?;
-        definition = Some(serde_json::from_str(&text).map_err(|error| {
-            format!("The form definition at {url} is not JSON ({error}).")
-        })?);
+        let text = http::get_text(url)
+            .await
+            .map_err(|error| error.to_string())?;
+        definition = Some(
+            serde_json::from_str(&text)
+                .map_err(|error| format!("The form definition at {url} is not JSON ({error})."))?,
+        );
     }
     let definition = definition.unwrap_or_else(|| {
         json!({"id": format!("intake-{}", config.target), "name": config.title.clone().unwrap_or_default(), "sections": []})
     });
-    let plain = intake_engine::load_form(&definition).ok().map(|loaded| loaded.form);
+    let plain = intake_engine::load_form(&definition)
+        .ok()
+        .map(|loaded| loaded.form);
     let about_you = about_you_section(config, plain.as_ref(), &service_types);
-    let loaded = load_form_with_leading_sections(&definition, &about_you.into_iter().collect::<Vec<_>>())
-        .map_err(|error| error.to_string())?;
+    let loaded =
+        load_form_with_leading_sections(&definition, &about_you.into_iter().collect::<Vec<_>>())
+            .map_err(|error| error.to_string())?;
     Ok(loaded.form)
 }
 
@@ -190,11 +228,14 @@ fn submit(intake: Intake, state: &FormState) {
         .unwrap_or_else(outbox::new_reference);
     let input = SubmissionInput::from_state(state, &config, &reference);
     let planned = plan(&config, &input);
-    let summary = [input.person.text("person.first_name"), input.person.text("person.last_name")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let summary = [
+        input.person.text("person.first_name"),
+        input.person.text("person.last_name"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
     let mut submission = Submission::new(
         reference.clone(),
         intake.deployment(),
@@ -209,9 +250,15 @@ fn submit(intake: Intake, state: &FormState) {
     }
     let saved = outbox::put(&submission);
     intake.current.set_value(Some(submission));
-    intake.current_input.set_value(Some((input, state.form().clone())));
+    intake
+        .current_input
+        .set_value(Some((input, state.form().clone())));
     intake.server_errors.set(PlacedErrors::default());
-    intake.status.set(if saved { Status::Sending } else { Status::Sending });
+    intake.status.set(if saved {
+        Status::Sending
+    } else {
+        Status::Sending
+    });
     deliver(intake, reference, true);
 }
 
@@ -244,10 +291,19 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 }
                 intake.current.set_value(None);
                 intake.status.set(Status::Quiet);
-                intake.phase.set(Phase::Sent { reference, record_id });
+                intake.phase.set(Phase::Sent {
+                    reference,
+                    record_id,
+                });
                 request_animation_frame(|| {
-                    if let Some(element) = document().query_selector("[data-testid=submitted]").ok().flatten() {
-                        if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
+                    if let Some(element) = document()
+                        .query_selector("[data-testid=submitted]")
+                        .ok()
+                        .flatten()
+                    {
+                        if let Ok(element) =
+                            wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                        {
                             let _ = element.focus();
                         }
                     }
@@ -284,18 +340,34 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 } else {
                     // A widget cannot sign in: its token was refused, which the
                     // organisation must fix. Keep the answers and try later.
-                    intake.status.set(Status::Waiting { seconds: 60, offline: false, saved: true });
+                    intake.status.set(Status::Waiting {
+                        seconds: 60,
+                        offline: false,
+                        saved: true,
+                    });
                     if let Some(mut stored) = outbox::get(&reference) {
                         stored.status = intake_engine::targets::SubmissionStatus::Pending;
                         stored.next_attempt_at_ms = js_sys::Date::now() + 60_000.0;
                         outbox::put(&stored);
                     }
-                    set_timeout(move || deliver(intake, reference, is_current), std::time::Duration::from_secs(60));
+                    set_timeout(
+                        move || deliver(intake, reference, is_current),
+                        std::time::Duration::from_secs(60),
+                    );
                 }
             }
             Delivery::Rejected { errors, step } => {
-                if let (Some(config), Some((input, form))) = (intake.config.get_value(), intake.current_input.get_value()) {
-                    let placed = place_errors(&config, &step, &errors, &input.person, &input.form_response, &form);
+                if let (Some(config), Some((input, form))) =
+                    (intake.config.get_value(), intake.current_input.get_value())
+                {
+                    let placed = place_errors(
+                        &config,
+                        &step,
+                        &errors,
+                        &input.person,
+                        &input.form_response,
+                        &form,
+                    );
                     intake.server_errors.set(placed);
                 }
                 intake.status.set(Status::Rejected);
@@ -365,7 +437,9 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 let staff = config.auth == AuthMode::StaffToken;
                 title.set(config.title.clone());
                 intake.config.set_value(Some(config));
-                intake.pending.set(outbox::waiting_for(&intake.deployment()).len());
+                intake
+                    .pending
+                    .set(outbox::waiting_for(&intake.deployment()).len());
                 if staff {
                     intake.phase.set(Phase::SignIn);
                 } else {
@@ -408,7 +482,8 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         }
     };
 
-    let body = move || match intake.phase.get() {
+    let body = move || {
+        match intake.phase.get() {
         Phase::Loading => view! { <p role="status">{move || text().loading}</p> }.into_any(),
         Phase::Failed { message } => view! {
             <div class="error-summary" role="alert" data-testid="intake-error">
@@ -437,6 +512,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 <p><a href=move || window().location().href().unwrap_or_default()>{move || text().sent_again}</a></p>
             </section>
         }.into_any(),
+    }
     };
 
     let signed_in = move || intake.mode == Mode::Staff && intake.token.get().is_some();

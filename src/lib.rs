@@ -66,8 +66,12 @@ pub fn App() -> impl IntoView {
     match path.trim_end_matches('/') {
         "" | "/index.html" => pages::Home().into_any(),
         "/preview" => pages::Preview().into_any(),
-        "/widget" => view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }.into_any(),
-        "/staff" => view! { <intake::IntakePage mode=intake_engine::targets::Mode::Staff /> }.into_any(),
+        "/widget" => {
+            view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }.into_any()
+        }
+        "/staff" => {
+            view! { <intake::IntakePage mode=intake_engine::targets::Mode::Staff /> }.into_any()
+        }
         _ => pages::NotFound().into_any(),
     }
 }

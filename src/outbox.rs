@@ -38,7 +38,9 @@ fn write(submissions: &[Submission]) -> bool {
         return false;
     };
     match serde_json::to_string(submissions) {
-        Ok(text) if submissions.is_empty() => storage.remove_item(STORAGE_KEY).is_ok() || text.is_empty(),
+        Ok(text) if submissions.is_empty() => {
+            storage.remove_item(STORAGE_KEY).is_ok() || text.is_empty()
+        }
         Ok(text) => storage.set_item(STORAGE_KEY, &text).is_ok(),
         Err(_) => false,
     }
@@ -107,20 +109,32 @@ fn tab_id() -> String {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Delivery {
     /// Every step succeeded; the record's id when the server gave one.
-    Sent { record_id: Option<String> },
+    Sent {
+        record_id: Option<String>,
+    },
     /// Not sent yet; the next try is in `retry_in_ms`.
-    Waiting { retry_in_ms: f64, message: Option<String> },
+    Waiting {
+        retry_in_ms: f64,
+        message: Option<String>,
+    },
     /// Another tab is sending it now.
     ElsewhereInProgress,
     NeedsSignIn,
     /// The server refused a step's request as it is.
-    Rejected { errors: ServerErrors, step: PlannedRequest },
+    Rejected {
+        errors: ServerErrors,
+        step: PlannedRequest,
+    },
 }
 
 /// Sends what is left of the submission `reference`, step after step, until
 /// it is sent, must wait, needs a sign-in or is refused. `memory` is the
 /// submission as the page holds it, used when storage is unavailable.
-pub async fn deliver(reference: &str, credential: Option<String>, memory: &mut Submission) -> Delivery {
+pub async fn deliver(
+    reference: &str,
+    credential: Option<String>,
+    memory: &mut Submission,
+) -> Delivery {
     let tab = tab_id();
     loop {
         let stored = get(reference);
@@ -128,14 +142,23 @@ pub async fn deliver(reference: &str, credential: Option<String>, memory: &mut S
         let mut submission = match stored {
             Some(stored) => stored,
             // Gone from storage while we hold it in memory: another tab sent it.
-            None if storage().is_some() && memory.next_step > 0 && memory.status == SubmissionStatus::Sent => {
-                return Delivery::Sent { record_id: memory.captured_id.clone() }
+            None if storage().is_some()
+                && memory.next_step > 0
+                && memory.status == SubmissionStatus::Sent =>
+            {
+                return Delivery::Sent {
+                    record_id: memory.captured_id.clone(),
+                }
             }
             None => memory.clone(),
         };
-        if submission.status == SubmissionStatus::Sent || submission.next_step >= submission.steps.len() {
+        if submission.status == SubmissionStatus::Sent
+            || submission.next_step >= submission.steps.len()
+        {
             remove(reference);
-            return Delivery::Sent { record_id: submission.captured_id };
+            return Delivery::Sent {
+                record_id: submission.captured_id,
+            };
         }
         let now = js_sys::Date::now();
         if submission.status == SubmissionStatus::NeedsSignIn && credential.is_some() {
@@ -170,17 +193,26 @@ pub async fn deliver(reference: &str, credential: Option<String>, memory: &mut S
         }
         let Some(step) = submission.current_step().cloned() else {
             remove(reference);
-            return Delivery::Sent { record_id: submission.captured_id };
+            return Delivery::Sent {
+                record_id: submission.captured_id,
+            };
         };
         let url = step.resolved_url(submission.captured_id.as_deref());
         let response = http::send(&step, &url, credential.as_deref()).await;
-        let outcome = classify(&step, &response, submission.attempts, js_sys::Math::random());
+        let outcome = classify(
+            &step,
+            &response,
+            submission.attempts,
+            js_sys::Math::random(),
+        );
         submission.apply(&outcome, js_sys::Date::now());
         *memory = submission.clone();
         match outcome {
             StepOutcome::Done { .. } if submission.status == SubmissionStatus::Sent => {
                 remove(reference);
-                return Delivery::Sent { record_id: submission.captured_id };
+                return Delivery::Sent {
+                    record_id: submission.captured_id,
+                };
             }
             StepOutcome::Done { .. } => {
                 if storage_works {

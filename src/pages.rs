@@ -128,14 +128,21 @@ fn questions_per_step() -> Option<usize> {
 fn preview_target() -> Option<Result<TargetConfig, String>> {
     let kind = crate::url_parameter("target").filter(|kind| !kind.trim().is_empty())?;
     let mode = crate::url_parameter("mode").unwrap_or_else(|| {
-        if kind == "unite_us" { "widget" } else { "staff" }.to_string()
+        if kind == "unite_us" {
+            "widget"
+        } else {
+            "staff"
+        }
+        .to_string()
     });
     let mut config = serde_json::json!({"target": kind, "mode": mode});
     if kind == "unite_us" && mode == "widget" {
         config["widget_token"] = "public-widget-token".into();
     }
     if kind == "unite_us" && mode == "staff" {
-        config["group_id"] = crate::url_parameter("group_id").unwrap_or_else(|| "demo-group".into()).into();
+        config["group_id"] = crate::url_parameter("group_id")
+            .unwrap_or_else(|| "demo-group".into())
+            .into();
     }
     Some(TargetConfig::from_json(&config).map_err(|error| error.to_string()))
 }
@@ -252,7 +259,9 @@ fn TargetPanel(coverage: Coverage, form: intake_engine::Form) -> impl IntoView {
         .unstorable
         .iter()
         .map(|(id, why)| {
-            let label = form.question(id).map_or(id.clone(), |question| question.label_text.clone());
+            let label = form
+                .question(id)
+                .map_or(id.clone(), |question| question.label_text.clone());
             (label, why.clone())
         })
         .collect();

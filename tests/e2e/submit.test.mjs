@@ -87,6 +87,7 @@ const targets = {
     answers: (name) => ({
       'first-name': name, 'last-name': 'Lee', 'date-of-birth': '1990-05-06', phone: '5125550199', email: 'ann@example.org',
       'contact-preference': 'Phone call', 'postal-code': '78701', need: 'Food', description: 'Meals please', 'consent-given': true,
+      'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
     }),
     invalid: { phone: '555' }, invalidQuestion: 'phone', fix: { phone: '5125550199' },
     firstName: (record) => record.body.first_name,
@@ -230,7 +231,6 @@ test('unite_us widget: an assistance request lands with requestor and form respo
   const name = unique();
   await fill(page, {
     ...targets.unite_us.answers(name),
-    'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
     'intake.person.address.address_type': 'Home',
   });
   await expectAccessible(page, 'widget filled');
@@ -254,7 +254,6 @@ test('unite_us widget: a phone number the server refuses is shown on the phone q
   await page.waitForSelector('[data-question-id]');
   await fill(page, {
     ...targets.unite_us.answers(unique()), phone: '555',
-    'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
     'intake.person.address.address_type': 'Home',
   });
   await send(page);

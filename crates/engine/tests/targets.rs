@@ -148,6 +148,13 @@ fn server_errors_land_on_the_question_bound_to_the_field() {
             .unwrap_or_default(),
     );
     let cases = [
+        // A question left unanswered still gets its message.
+        (
+            json!({"target": "casebook", "mode": "staff"}),
+            r#"{"errors":[{"detail":"email can't be blank","source":{"pointer":"/data/attributes/email"}}]}"#,
+            "q-email",
+            "Email can't be blank",
+        ),
         (
             json!({"target": "casebook", "mode": "staff"}),
             r#"{"errors":[{"detail":"last_name can't be blank","source":{"pointer":"/data/attributes/last_name"}},{"detail":"Something else broke"}]}"#,

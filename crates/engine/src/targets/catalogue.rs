@@ -128,7 +128,7 @@ const UNITE_US_WIDGET: &[FieldSpec] = &[
     required(field(
         "request.service_type_id",
         "service_type_id",
-        Text,
+        OptionId,
         "Service type",
     )),
     required(field(

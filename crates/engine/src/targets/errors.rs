@@ -176,8 +176,16 @@ pub fn place_errors(
                     .find(|spec| {
                         spec.wire == relative || spec.wire.starts_with(&format!("{relative}."))
                     })
-                    .and_then(|spec| person.sources.get(spec.field))
-                    .cloned()
+                    .and_then(|spec| {
+                        // The question bound to the field, answered or not:
+                        // "can't be blank" is about a question left empty.
+                        person.sources.get(spec.field).cloned().or_else(|| {
+                            form.questions
+                                .iter()
+                                .find(|question| question.field.as_deref() == Some(spec.field))
+                                .map(|question| question.id.clone())
+                        })
+                    })
             })
         });
         match question.and_then(|id| form.question(&id).map(|q| (id, q))) {
@@ -196,7 +204,15 @@ pub fn place_errors(
                 );
             }
             None => {
-                let place = dotted.replace(['.', '_'], " ");
+                // A field with no question on screen (a default, say) is
+                // named as the catalogue names it; an unknown path as words.
+                let spec_label = relative.iter().find_map(|relative| {
+                    specs
+                        .iter()
+                        .find(|spec| spec.wire == relative)
+                        .map(|spec| spec.label.to_string())
+                });
+                let place = spec_label.unwrap_or_else(|| dotted.replace(['.', '_'], " "));
                 placed.general.extend(
                     messages
                         .iter()
