@@ -248,17 +248,15 @@ fn submit(intake: Intake, state: &FormState) {
         submission.next_step = previous.next_step.min(submission.steps.len());
         submission.captured_id = previous.captured_id;
     }
-    let saved = outbox::put(&submission);
+    // Stored before the first request. Where storage is unavailable it is
+    // sent from memory, and a wait says it is not saved on the device.
+    let _ = outbox::put(&submission);
     intake.current.set_value(Some(submission));
     intake
         .current_input
         .set_value(Some((input, state.form().clone())));
     intake.server_errors.set(PlacedErrors::default());
-    intake.status.set(if saved {
-        Status::Sending
-    } else {
-        Status::Sending
-    });
+    intake.status.set(Status::Sending);
     deliver(intake, reference, true);
 }
 
@@ -356,7 +354,8 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     );
                 }
             }
-            Delivery::Rejected { errors, step } => {
+            Delivery::Rejected(rejection) => {
+                let (errors, step) = *rejection;
                 if let (Some(config), Some((input, form))) =
                     (intake.config.get_value(), intake.current_input.get_value())
                 {

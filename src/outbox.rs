@@ -121,10 +121,7 @@ pub enum Delivery {
     ElsewhereInProgress,
     NeedsSignIn,
     /// The server refused a step's request as it is.
-    Rejected {
-        errors: ServerErrors,
-        step: PlannedRequest,
-    },
+    Rejected(Box<(ServerErrors, PlannedRequest)>),
 }
 
 /// Sends what is left of the submission `reference`, step after step, until
@@ -238,7 +235,7 @@ pub async fn deliver(
                 if storage_works {
                     put(&submission);
                 }
-                return Delivery::Rejected { errors, step };
+                return Delivery::Rejected(Box::new((errors, step)));
             }
         }
     }

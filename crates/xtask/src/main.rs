@@ -155,6 +155,13 @@ fn test() -> Result {
         ],
     )?;
     build_release_app()?;
+    // The submission journeys start the sandbox binary itself.
+    step(
+        "sandbox binary for the journeys",
+        "cargo",
+        &["build", "--quiet", "--package", "intake-sandbox"],
+        &[],
+    )?;
     step(
         "end-to-end journeys (Playwright, headless Chromium)",
         "node",
