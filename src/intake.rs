@@ -322,6 +322,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     std::time::Duration::from_millis(retry_in_ms.max(250.0) as u64),
                 );
             }
+            Delivery::AlreadySending => {}
             Delivery::ElsewhereInProgress => {
                 if is_current {
                     intake.status.set(Status::Elsewhere);
@@ -354,6 +355,8 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     );
                 }
             }
+            // The page has moved on (the submission was sent meanwhile).
+            Delivery::Rejected(_) if is_current && intake.current.with_value(Option::is_none) => {}
             Delivery::Rejected(rejection) => {
                 let (errors, step) = *rejection;
                 if let (Some(config), Some((input, form))) =
@@ -383,6 +386,15 @@ fn deliver_waiting(intake: Intake) {
         .map(|submission| submission.reference);
     let waiting = outbox::waiting_for(&intake.deployment());
     intake.pending.set(waiting.len());
+    // The submission on screen is sent even when storage could not keep it.
+    if let Some(current) = &current {
+        if !waiting
+            .iter()
+            .any(|submission| &submission.reference == current)
+        {
+            deliver(intake, current.clone(), true);
+        }
+    }
     for submission in waiting {
         let is_current = current.as_deref() == Some(submission.reference.as_str());
         deliver(intake, submission.reference, is_current);
@@ -472,7 +484,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             Status::Elsewhere => Some(view! { <p>{text.sending}</p> }.into_any()),
             Status::NeedsSignIn => Some(view! {
                 <p>{text.session_expired}</p>
-                <SignInForm intake=intake on_signed_in=move || { if let Some(current) = intake.current.get_value() { deliver(intake, current.reference, true); } deliver_waiting(intake); } />
+                <SignInForm intake=intake on_signed_in=move || deliver_waiting(intake) />
             }.into_any()),
             Status::Rejected => Some(view! { <p>{text.rejected_intro}</p> }.into_any()),
             Status::EarlierSent { reference } => Some(view! {

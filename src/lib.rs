@@ -15,6 +15,11 @@ use leptos::prelude::*;
 /// Mounts the app on `<body>`; the page is chosen by the URL path, and the
 /// server falls back to `index.html` for every app path.
 pub fn mount() {
+    // A bug must leave a readable line in the console, not a bare
+    // "unreachable" trap; the message names where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("intake stopped: {info}").into());
+    }));
     leptos::mount::mount_to_body(App);
 }
 

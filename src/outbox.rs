@@ -8,7 +8,8 @@
 //! carries an idempotency key made from the submission's reference, so even
 //! a lost race ends in one record where the server honours the key.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeSet;
 
 use intake_engine::targets::{
     classify, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission, SubmissionStatus,
@@ -98,6 +99,27 @@ pub fn new_reference() -> String {
 
 thread_local! {
     static TAB_ID: OnceCell<String> = const { OnceCell::new() };
+    /// References this tab is sending right now: a second delivery of the
+    /// same submission (a double click, a timer and a reconnect at once)
+    /// waits for the first instead of sending in parallel.
+    static IN_FLIGHT: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// Marks a reference as being sent by this tab until dropped.
+struct InFlight(String);
+
+impl InFlight {
+    fn claim(reference: &str) -> Option<InFlight> {
+        IN_FLIGHT
+            .with(|set| set.borrow_mut().insert(reference.to_string()))
+            .then(|| InFlight(reference.to_string()))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.with(|set| set.borrow_mut().remove(&self.0));
+    }
 }
 
 /// This tab's id, for claims.
@@ -119,6 +141,8 @@ pub enum Delivery {
     },
     /// Another tab is sending it now.
     ElsewhereInProgress,
+    /// This tab is already sending it; that delivery reports the outcome.
+    AlreadySending,
     NeedsSignIn,
     /// The server refused a step's request as it is.
     Rejected(Box<(ServerErrors, PlannedRequest)>),
@@ -133,6 +157,9 @@ pub async fn deliver(
     memory: &mut Submission,
 ) -> Delivery {
     let tab = tab_id();
+    let Some(_in_flight) = InFlight::claim(reference) else {
+        return Delivery::AlreadySending;
+    };
     loop {
         let stored = get(reference);
         let storage_works = stored.is_some() || storage().is_none();
