@@ -290,3 +290,46 @@ test('the preview shows the exact requests for a target, without credentials, li
   await expectAccessible(page, 'preview with payload');
   await page.close();
 });
+
+test('offline: the submission waits on the device and is sent when the connection returns', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await signIn(page);
+  await page.waitForSelector('[data-question-id]');
+  const name = unique();
+  await fill(page, targets.caspen.answers(name));
+  await context.setOffline(true);
+  await send(page);
+  await page.waitForSelector('[data-testid="saved-on-device"]');
+  assert.match(await page.locator('[data-testid="submission-status"]').textContent(), /You are offline/);
+  assert.equal((await recordsNamed('caspen', name)).length, 0);
+  await context.setOffline(false);
+  await page.waitForSelector('[data-testid="submitted"]', { timeout: 10000 });
+  assert.equal((await recordsNamed('caspen', name)).length, 1);
+  await context.close();
+});
+
+test('two open tabs: a submission being sent by one tab is not sent by the other', async () => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await first.goto(`${sandbox.baseUrl}/staff?config=/config/casebook-staff.json`);
+  await signIn(first);
+  await first.waitForSelector('[data-question-id]');
+  const name = unique();
+  await fill(first, targets.casebook.answers(name));
+  await sandbox.fault({ route: targets.casebook.route, fault: 'latency', count: 1, latency_ms: 2500 });
+  await send(first);
+  await first.waitForFunction(() => localStorage.getItem('intake-outbox')?.includes('claimed_by'));
+  // The second tab finds the stored submission at sign-in and leaves it to the tab sending it.
+  const second = await context.newPage();
+  const writesFromSecond = [];
+  second.on('request', (request) => { if (request.method() !== 'GET') writesFromSecond.push(request.url()); });
+  await second.goto(`${sandbox.baseUrl}/staff?config=/config/casebook-staff.json`);
+  await signIn(second);
+  await first.waitForSelector('[data-testid="submitted"]', { timeout: 10000 });
+  await second.waitForTimeout(500);
+  assert.equal((await recordsNamed('casebook', name)).length, 1);
+  assert.deepEqual(writesFromSecond, [], 'the second tab sent nothing');
+  await context.close();
+});
