@@ -660,7 +660,8 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
             let required = question.required();
             let grouped = matches!(AnswerKind::of(&question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration)
                 && question.input_type != InputType::Select
-                || question.is_multi_select();
+                || question.is_multi_select()
+                || question.input_type == InputType::Signature;
             let label_text = question.label(&lang.code).to_string();
             let input = input_for(&question, index, context, &lang, described_by, has_error);
             let class = move || if has_error() { "question has-error" } else { "question" };
@@ -805,6 +806,9 @@ fn input_for(
                 }
             }).collect_view().into_any()
         }
+        (InputType::Signature, _) => view! {
+            <SignatureInput index=index context=context invalid=Signal::derive(has_error) />
+        }.into_any(),
         (_, AnswerKind::Flag) => {
             let checked = matches!(context.answer(index), Some(Answer::Flag(true)));
             view! {
@@ -836,5 +840,180 @@ fn input_for(
                     on:input=move |event| context.set_answer(index, text_answer(event_target_value(&event))) />
             }.into_any()
         }
+    }
+}
+
+/// The canvas's drawing size in pixels; CSS scales it to the column.
+const SIGNATURE_WIDTH: u32 = 600;
+const SIGNATURE_HEIGHT: u32 = 180;
+
+fn canvas_context(
+    canvas: &web_sys::HtmlCanvasElement,
+) -> Option<web_sys::CanvasRenderingContext2d> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|context| wasm_bindgen::JsCast::dyn_into(context).ok())
+}
+
+/// A signature: drawn on a canvas with mouse, pen or finger (pointer
+/// events), or typed, for people who cannot draw: the typed name is
+/// written onto the canvas, so the answer is a PNG either way. What happens
+/// is announced in a live region; the canvas itself is an image to screen
+/// readers, and the typed field is the keyboard's way in.
+#[component]
+fn SignatureInput(
+    index: QuestionIndex,
+    context: FormContext,
+    invalid: Signal<bool>,
+) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let drawing = StoredValue::new(false);
+    let drawn_anything = StoredValue::new(false);
+    let announcement = RwSignal::new(String::new());
+    let typed = RwSignal::new(String::new());
+    let signed = RwSignal::new(
+        matches!(context.answer(index), Some(Answer::Text(ref image)) if !image.is_empty()),
+    );
+
+    let prepare = move |canvas: &web_sys::HtmlCanvasElement| {
+        if let Some(pen) = canvas_context(canvas) {
+            pen.set_fill_style_str("#ffffff");
+            pen.fill_rect(
+                0.0,
+                0.0,
+                f64::from(SIGNATURE_WIDTH),
+                f64::from(SIGNATURE_HEIGHT),
+            );
+            pen.set_stroke_style_str("#1b1b1b");
+            pen.set_line_width(3.0);
+            pen.set_line_cap("round");
+            pen.set_line_join("round");
+        }
+    };
+    let commit = move || {
+        let Some(canvas) = canvas_ref.get_untracked() else {
+            return;
+        };
+        if let Ok(image) = canvas.to_data_url_with_type("image/png") {
+            context.set_answer(index, Some(Answer::Text(image)));
+            signed.set(true);
+        }
+    };
+    // Paint the white background, and an earlier signature when there is one.
+    Effect::new(move |_| {
+        let Some(canvas) = canvas_ref.get() else {
+            return;
+        };
+        prepare(&canvas);
+        if let Some(Answer::Text(image)) = context.answer(index) {
+            if let Ok(picture) = web_sys::HtmlImageElement::new() {
+                let target = canvas.clone();
+                let loaded = picture.clone();
+                let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
+                    if let Some(pen) = canvas_context(&target) {
+                        let _ = pen.draw_image_with_html_image_element(&loaded, 0.0, 0.0);
+                    }
+                });
+                picture.set_onload(Some(wasm_bindgen::JsCast::unchecked_ref(&onload)));
+                picture.set_src(&image);
+            }
+        }
+    });
+    let point = move |event: &web_sys::PointerEvent| -> Option<(f64, f64)> {
+        let canvas = canvas_ref.get_untracked()?;
+        let width = f64::from(canvas.client_width().max(1));
+        let height = f64::from(canvas.client_height().max(1));
+        Some((
+            f64::from(event.offset_x()) * f64::from(SIGNATURE_WIDTH) / width,
+            f64::from(event.offset_y()) * f64::from(SIGNATURE_HEIGHT) / height,
+        ))
+    };
+    let start = move |event: web_sys::PointerEvent| {
+        event.prevent_default();
+        let Some(canvas) = canvas_ref.get_untracked() else {
+            return;
+        };
+        let _ = canvas.set_pointer_capture(event.pointer_id());
+        if let (Some(pen), Some((x, y))) = (canvas_context(&canvas), point(&event)) {
+            if !drawn_anything.get_value() {
+                // A typed signature is replaced by a drawn one.
+                prepare(&canvas);
+                typed.set(String::new());
+            }
+            pen.begin_path();
+            pen.move_to(x, y);
+            pen.line_to(x + 0.1, y + 0.1);
+            pen.stroke();
+            drawing.set_value(true);
+            drawn_anything.set_value(true);
+        }
+    };
+    let extend = move |event: web_sys::PointerEvent| {
+        if !drawing.get_value() {
+            return;
+        }
+        event.prevent_default();
+        let Some(canvas) = canvas_ref.get_untracked() else {
+            return;
+        };
+        if let (Some(pen), Some((x, y))) = (canvas_context(&canvas), point(&event)) {
+            pen.line_to(x, y);
+            pen.stroke();
+        }
+    };
+    let finish = move |_: web_sys::PointerEvent| {
+        if drawing.get_value() {
+            drawing.set_value(false);
+            commit();
+            announcement.set(text().signature_drawn.to_string());
+        }
+    };
+    let clear = move |_| {
+        if let Some(canvas) = canvas_ref.get_untracked() {
+            prepare(&canvas);
+        }
+        drawn_anything.set_value(false);
+        typed.set(String::new());
+        signed.set(false);
+        context.set_answer(index, None);
+        announcement.set(text().signature_cleared.to_string());
+    };
+    let write_typed = move |name: String| {
+        typed.set(name.clone());
+        let Some(canvas) = canvas_ref.get_untracked() else {
+            return;
+        };
+        prepare(&canvas);
+        drawn_anything.set_value(false);
+        if name.trim().is_empty() {
+            signed.set(false);
+            context.set_answer(index, None);
+            return;
+        }
+        if let Some(pen) = canvas_context(&canvas) {
+            pen.set_fill_style_str("#1b1b1b");
+            pen.set_font("italic 44px 'Segoe Script', 'Brush Script MT', cursive");
+            let _ = pen.fill_text(name.trim(), 24.0, f64::from(SIGNATURE_HEIGHT) * 0.62);
+        }
+        commit();
+    };
+    let typed_id = format!("q-{index}-typed");
+    view! {
+        <div class="signature">
+            <canvas id=input_id(index) node_ref=canvas_ref class="signature-pad" width=SIGNATURE_WIDTH height=SIGNATURE_HEIGHT
+                role="img" aria-label=move || text().signature_pad_label aria-invalid=move || invalid.get().then_some("true")
+                data-testid="signature-pad"
+                on:pointerdown=start on:pointermove=extend on:pointerup=finish on:pointercancel=finish></canvas>
+            <p class="hint">{move || if signed.get() { text().signature_done } else { text().signature_hint }}</p>
+            <button type="button" class="button secondary" on:click=clear>{move || text().signature_clear}</button>
+            <label for=typed_id.clone() class="signature-typed-label">{move || text().signature_type_instead}</label>
+            <input type="text" id=typed_id autocomplete="name" prop:value=move || typed.get()
+                on:input=move |event| write_typed(event_target_value(&event)) />
+            <p class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
+        </div>
     }
 }

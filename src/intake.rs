@@ -7,8 +7,8 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    about_you_section, place_errors, plan, AuthMode, Mode, Operation, PlacedErrors, Submission,
-    SubmissionInput, TargetConfig, TargetKind,
+    about_you_section, consent_section, place_errors, plan, AuthMode, Mode, Operation,
+    PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
@@ -207,10 +207,14 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
     let plain = intake_engine::load_form(&definition)
         .ok()
         .map(|loaded| loaded.form);
-    let about_you = about_you_section(config, plain.as_ref(), &service_types);
-    let loaded =
-        load_form_with_leading_sections(&definition, &about_you.into_iter().collect::<Vec<_>>())
-            .map_err(|error| error.to_string())?;
+    // The app's own sections: "About you" first, the consent signature last
+    // (its display order puts it after the form's sections).
+    let built_in: Vec<Value> = about_you_section(config, plain.as_ref(), &service_types)
+        .into_iter()
+        .chain(consent_section(config, plain.as_ref()))
+        .collect();
+    let loaded = load_form_with_leading_sections(&definition, &built_in)
+        .map_err(|error| error.to_string())?;
     Ok(loaded.form)
 }
 
@@ -289,6 +293,9 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 }
                 intake.current.set_value(None);
                 intake.status.set(Status::Quiet);
+                if let Some(host) = crate::embed::host_origin() {
+                    crate::embed::report_submitted(&host, &short_reference(&reference));
+                }
                 intake.phase.set(Phase::Sent {
                     reference,
                     record_id,
@@ -460,6 +467,9 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             Err(message) => intake.phase.set(Phase::Failed { message }),
         }
     });
+    if let Some(host) = crate::embed::host_origin() {
+        crate::embed::report_height(host);
+    }
     // Back online: send what waits now rather than at the next timer.
     let online = window_event_listener(leptos::ev::online, move |_| deliver_waiting(intake));
     on_cleanup(move || online.remove());

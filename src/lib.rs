@@ -3,6 +3,7 @@
 //! module that does HTTP is [`http`].
 
 pub mod draft;
+pub mod embed;
 pub mod form_view;
 pub mod http;
 pub mod i18n;

@@ -162,7 +162,9 @@ pub async fn deliver(
     };
     loop {
         let stored = get(reference);
-        let storage_works = stored.is_some() || storage().is_none();
+        // Where storage is blocked (a third-party iframe, private mode) the
+        // submission lives in memory only: retried, but lost on reload.
+        let storage_works = storage().is_some();
         let mut submission = match stored {
             Some(stored) => stored,
             // Gone from storage while we hold it in memory: another tab sent it.
@@ -207,13 +209,14 @@ pub async fn deliver(
         }
         submission.claimed_by = Some(tab.clone());
         submission.claim_until_ms = now + CLAIM_MS;
-        if storage_works {
-            put(&submission);
-            // Another tab may have claimed it in the same instant; the last
-            // writer holds the claim.
-            if get(reference).and_then(|stored| stored.claimed_by) != Some(tab.clone()) {
-                return Delivery::ElsewhereInProgress;
-            }
+        // Another tab may have claimed it in the same instant; the last writer
+        // holds the claim. Storage that cannot take the write (full) leaves
+        // the submission to this tab's memory.
+        if storage_works
+            && put(&submission)
+            && get(reference).and_then(|stored| stored.claimed_by) != Some(tab.clone())
+        {
+            return Delivery::ElsewhereInProgress;
         }
         let Some(step) = submission.current_step().cloned() else {
             remove(reference);

@@ -19,7 +19,10 @@ const repoDir = join(import.meta.dirname, '..', '..');
 const distDir = join(repoDir, 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-/** Serves dist/ on a free loopback port; unknown paths get index.html. */
+/** The Content-Security-Policy the app runs under, the same the sandbox sends (crates/sandbox/src/static_files.rs). */
+export const APP_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src *; frame-ancestors *; base-uri 'none'; form-action 'none'; object-src 'none'";
+
+/** Serves dist/ on a free loopback port; unknown paths get index.html, under the app's CSP. */
 export async function startServer() {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
@@ -31,7 +34,9 @@ export async function startServer() {
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+      const headers = { 'content-type': types[extname(file)] ?? 'application/octet-stream' };
+      if (file.endsWith('index.html')) headers['content-security-policy'] = APP_CSP;
+      response.writeHead(200, headers);
       response.end(body);
     } catch {
       response.writeHead(500).end('dist/ is missing: run `cargo xtask test` or `trunk build --release`');
@@ -162,7 +167,9 @@ export async function launchBrowser() {
 /** Runs axe-core on the page and returns its violations, described. */
 export async function axeViolations(page) {
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
-    await page.addScriptTag({ content: axeSource });
+    // Evaluated through the DevTools protocol rather than added as a <script>,
+    // which the app's Content-Security-Policy would rightly refuse.
+    await page.evaluate(axeSource);
   }
   const result = await page.evaluate(async () => {
     const outcome = await window.axe.run(document, { resultTypes: ['violations'] });

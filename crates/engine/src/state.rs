@@ -233,6 +233,10 @@ impl FormState {
                 .map_or_else(|| id.clone(), |option| option.option_label.clone())
         };
         Some(match answer {
+            // A signature is an image; a page lists it as signed.
+            Answer::Text(_) if definition.input_type == crate::model::InputType::Signature => {
+                "Signed".to_string()
+            }
             Answer::Text(text) => text.clone(),
             Answer::Duration { start, end } => format!("{start} to {end}"),
             Answer::Choice(id) => label(id),

@@ -61,12 +61,33 @@ pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> R
     }
     let candidate = dist.join(&relative);
     if let Some(response) = file_response(&candidate).await {
-        return response;
+        return with_app_policy(&candidate, response);
     }
     if let Some(response) = file_response(&candidate.join("index.html")).await {
-        return response;
+        return with_app_policy(&candidate.join("index.html"), response);
     }
-    file_response(&index).await.unwrap_or_else(not_built)
+    file_response(&index)
+        .await
+        .map_or_else(not_built, |response| with_app_policy(&index, response))
+}
+
+/// The Content-Security-Policy the app is built and tested for: scripts and
+/// styles only from the app's own files (no inline code, no `eval`; wasm
+/// compiles under `'wasm-unsafe-eval'`), images also from `data:` (a drawn
+/// signature), requests to any API origin a deployment names, and framing by
+/// any page, since the widget is embedded in organisations' own sites.
+pub const APP_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src *; frame-ancestors *; base-uri 'none'; form-action 'none'; object-src 'none'";
+
+/// Adds the app's policy to the app's own page (`index.html`); other files,
+/// such as the demo host page under `embed/`, are not the app.
+fn with_app_policy(path: &Path, mut response: Response) -> Response {
+    if path.file_name().is_some_and(|name| name == "index.html") {
+        response.headers_mut().insert(
+            "content-security-policy",
+            HeaderValue::from_static(APP_CONTENT_SECURITY_POLICY),
+        );
+    }
+    response
 }
 
 /// The answer when there is no `dist/index.html`: a plain page saying how to build the app.

@@ -6,10 +6,15 @@
 //!   serving the app, the demo forms and the stand-in APIs on one origin.
 //! - `test`: setup, formatting, lints (host and wasm32), host tests, browser
 //!   tests of the app, then end-to-end journeys on the release build.
-//! - `bench`: the engine's host benchmark.
+//! - `build`: the release build of the app into `dist/`, ready for the
+//!   strict Content-Security-Policy (no inline script).
+//! - `bench`: the engine's host benchmark, then our release build against
+//!   SurveyJS and Form.io in headless Chromium (writes docs/benchmarks.md).
 //!
 //! Standard library only, so it compiles in seconds on a fresh machine.
 
+mod bench;
+mod csp;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -23,8 +28,9 @@ fn main() -> ExitCode {
         Some("setup") => setup::ensure_tools(),
         Some("run") => run(&arguments[1..]),
         Some("test") => test(),
+        Some("build") => build_release_app(),
         Some("bench") => bench(),
-        _ => Err("usage: cargo xtask <setup | run [--port N] | test | bench>".into()),
+        _ => Err("usage: cargo xtask <setup | run [--port N] | build | test | bench>".into()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,7 +80,8 @@ fn build_release_app() -> Result {
         "trunk",
         &["build", "--release"],
         &[],
-    )
+    )?;
+    csp::externalise_start_script(&root().join("dist"))
 }
 
 fn run(arguments: &[String]) -> Result {
@@ -171,10 +178,5 @@ fn test() -> Result {
 }
 
 fn bench() -> Result {
-    step(
-        "engine benchmark (host)",
-        "cargo",
-        &["bench", "--quiet", "--package", "intake-engine"],
-        &[],
-    )
+    bench::run()
 }

@@ -19,6 +19,14 @@ use crate::state::FormState;
 /// the person's, never part of an organisation's form response.
 pub const ABOUT_YOU_SECTION_ID: &str = "intake-about-you";
 
+/// The id of the built-in consent section (a signature), placed last.
+pub const CONSENT_SECTION_ID: &str = "intake-consent";
+
+/// Whether a section is one the app adds (its answers are not the form's).
+fn is_built_in(section_id: &str) -> bool {
+    section_id == ABOUT_YOU_SECTION_ID || section_id == CONSENT_SECTION_ID
+}
+
 /// Everything one submission sends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubmissionInput {
@@ -50,7 +58,7 @@ impl SubmissionInput {
         let about_you: BTreeSet<&str> = form
             .sections
             .iter()
-            .filter(|section| section.id == ABOUT_YOU_SECTION_ID)
+            .filter(|section| is_built_in(&section.id))
             .flat_map(|section| section.questions.iter())
             .map(|&index| form.questions[index].id.as_str())
             .collect();
@@ -297,6 +305,41 @@ pub fn about_you_section(
         "section_type": "form_group",
         "display_order": -1_000_000,
         "questions": questions,
+    }))
+}
+
+/// The built-in consent section: a signature bound to
+/// `consent.signature_image`, when the target stores one, the configuration
+/// asks or requires it and the form does not already have it.
+pub fn consent_section(config: &TargetConfig, form: Option<&Form>) -> Option<Value> {
+    let spec = catalogue(config.target, config.mode)
+        .iter()
+        .find(|spec| spec.format == FieldFormat::Image)?;
+    let required = config.require.iter().any(|field| field == spec.field);
+    let asked = required || config.ask.iter().any(|field| field == spec.field);
+    let bound = form.is_some_and(|form| {
+        form.questions
+            .iter()
+            .any(|question| question.field.as_deref() == Some(spec.field))
+    });
+    if !asked || bound {
+        return None;
+    }
+    Some(json!({
+        "id": CONSENT_SECTION_ID,
+        "name": "Consent",
+        "display_name": true,
+        "section_type": "form_group",
+        "display_order": 1_000_000,
+        "questions": [{
+            "id": format!("intake.{}", spec.field),
+            "label_text": "Your signature",
+            "help_text": "Sign to agree that the organisation may contact you and share your request with the services that can help. Draw with a mouse, pen or finger, or type your full name instead.",
+            "help_text_position": "before_input",
+            "input_type": "signature",
+            "field": spec.field,
+            "is_required": required,
+        }],
     }))
 }
 

@@ -35,8 +35,8 @@ pub use config::{
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
 pub use mapping::{
-    about_you_section, coverage, plan, Coverage, Plan, PlannedRequest, RequestBody,
-    SubmissionInput, ABOUT_YOU_SECTION_ID,
+    about_you_section, consent_section, coverage, plan, Coverage, Plan, PlannedRequest,
+    RequestBody, SubmissionInput, ABOUT_YOU_SECTION_ID, CONSENT_SECTION_ID,
 };
 pub use outbox::{
     backoff_delay_ms, classify, parse_retry_after, Response, StepOutcome, Submission,

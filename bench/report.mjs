@@ -1,0 +1,275 @@
+// Turns the benchmark's samples into the table printed on stdout and into
+// docs/benchmarks.md, including the verdict on each of the issue's aims.
+// Every figure is a median over the cold runs with its minimum and maximum;
+// each peer's column has its ratio to ours (peer ÷ ours: above 1 means we
+// are smaller, faster or lighter by that factor).
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+// One frame at 60 Hz, the rate at which headless Chromium produces frames here.
+const FRAME_MS = 1000 / 60;
+const AIMS = { firstLoadGzipKiB: 150, firstQuestionFactor: 5, toggleFactor: 20, heapBelowPeers: true };
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function summary(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+function number(value, digits) {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ratio(peer, ours) {
+  if (ours === 0) return '–';
+  const factor = peer / ours;
+  return `${number(factor, factor >= 10 ? 0 : 1)}×`;
+}
+
+/** The measures, in table order. `digits` is how many decimals a value shows. */
+function measures(form) {
+  const initiallyShown = form.questionCount - form.dependentCount;
+  return [
+    { label: 'shipped JS+CSS+WASM+HTML, raw (KB)', value: (run) => run.bytes.raw / KIB, digits: 0, exact: true },
+    { label: 'shipped, gzip -9 (KB)', value: (run) => run.bytes.gzip / KIB, digits: 0, exact: true },
+    { label: 'first question shown (ms)', value: (run) => run.firstQuestionMs, digits: 0 },
+    { label: `all ${initiallyShown} initial questions shown (ms)`, value: (run) => run.allQuestionsMs, digits: 0 },
+    { label: `toggle: show ${form.dependentCount}, to the frame after (ms)`, value: (run) => run.show.nextFrameMs, digits: 1 },
+    { label: '  click to first frame showing it (ms)', value: (run) => run.show.changedMs, digits: 1 },
+    { label: '  frames until shown', value: (run) => run.show.frames, digits: 0, noRatio: true },
+    { label: `toggle: hide ${form.dependentCount}, to the frame after (ms)`, value: (run) => run.hide.nextFrameMs, digits: 1 },
+    { label: '  click to first frame showing it (ms)', value: (run) => run.hide.changedMs, digits: 1 },
+    { label: '  frames until hidden', value: (run) => run.hide.frames, digits: 0, noRatio: true },
+    { label: 'heap after render: JS + WASM (MB)', value: (run) => (run.heap.js + run.heap.wasm) / MIB, digits: 1 },
+    { label: '  of which WASM memory (MB)', value: (run) => run.heap.wasm / MIB, digits: 1, noRatio: true },
+    { label: 'DOM (Blink) heap after render (MB)', value: (run) => run.heap.dom / MIB, digits: 1 },
+  ];
+}
+
+function cell(stats, measure) {
+  if (measure.exact || stats.min === stats.max) return number(stats.median, measure.digits);
+  return `${number(stats.median, measure.digits)} (${number(stats.min, measure.digits)}–${number(stats.max, measure.digits)})`;
+}
+
+/** The rows of one form's table: label, then per renderer its cell and (for peers) its ratio. */
+function tableRows(form, renderers, samples) {
+  return measures(form).map((measure) => {
+    const stats = Object.fromEntries(renderers.map((renderer) => [renderer.key, summary(samples[renderer.key].map(measure.value))]));
+    const ours = stats.ours.median;
+    const cells = renderers.map((renderer) => ({
+      text: cell(stats[renderer.key], measure),
+      ratio: renderer.key === 'ours' || measure.noRatio ? '' : ratio(stats[renderer.key].median, ours),
+    }));
+    return { label: measure.label, cells };
+  });
+}
+
+function plainTable(form, renderers, samples, runCount) {
+  const rows = tableRows(form, renderers, samples);
+  const header = [`${form.questionCount} questions (${form.dependentCount} conditional), ${runCount} cold runs: median (min–max); × is peer ÷ ours`, ...renderers.map((renderer) => renderer.name)];
+  const lines = [header, ...rows.map((row) => [row.label, ...row.cells.map((item) => (item.ratio ? `${item.text}  ${item.ratio}` : item.text))])];
+  const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
+  widths[0] = Math.max(...lines.slice(1).map((line) => line[0].length));
+  const format = (line) => line.map((text, column) => (column === 0 ? text.padEnd(widths[0]) : text.padEnd(widths[column]))).join('   ').trimEnd();
+  return [header[0], format(['', ...header.slice(1)]), ...lines.slice(1).map(format)].join('\n');
+}
+
+function markdownTable(form, renderers, samples) {
+  const rows = tableRows(form, renderers, samples);
+  const header = ['measure', ...renderers.flatMap((renderer) => (renderer.key === 'ours' ? [renderer.name] : [renderer.name, '÷ ours']))];
+  const body = rows.map((row) => [row.label.trim().replace(/^/, row.label.startsWith('  ') ? '… ' : ''), ...row.cells.flatMap((item, index) => (renderers[index].key === 'ours' ? [item.text] : [item.text, item.ratio]))]);
+  const align = header.map((_, index) => (index === 0 ? '---' : '---:'));
+  return [header, align, ...body].map((line) => `| ${line.join(' | ')} |`).join('\n');
+}
+
+function metOrNot(met) {
+  return met ? '(met)' : '(not met)';
+}
+
+/** Whether our change was painted in the first frame after the click, in every run. */
+function insideOneFrame(toggle) {
+  return toggle.oursFrames === 1 && toggle.oursChanged <= FRAME_MS;
+}
+
+/** Each aim of the issue, met or not, with the figures that decide it. */
+function aimVerdicts(forms, renderers, samples) {
+  const peers = renderers.filter((renderer) => renderer.key !== 'ours');
+  const medianOf = (formName, rendererKey, value) => median(samples[formName][rendererKey].map(value));
+  const verdicts = [];
+
+  const gzipKiB = medianOf(forms[0].name, 'ours', (run) => run.bytes.gzip) / KIB;
+  verdicts.push({
+    aim: `First load ≤ ${AIMS.firstLoadGzipKiB} KB gzip`,
+    met: gzipKiB <= AIMS.firstLoadGzipKiB,
+    figures: `ours ships ${number(gzipKiB, 0)} KB gzip (HTML, JS, CSS and WASM; the form itself not counted), the same for every form size.`,
+  });
+
+  const firstQuestion = forms.map((form) => {
+    const ours = medianOf(form.name, 'ours', (run) => run.firstQuestionMs);
+    const fastest = peers.map((peer) => ({ peer, ms: medianOf(form.name, peer.key, (run) => run.firstQuestionMs) })).sort((a, b) => a.ms - b.ms)[0];
+    return { form, ours, fastest, factor: fastest.ms / ours };
+  });
+  verdicts.push({
+    aim: `First question ≥ ${AIMS.firstQuestionFactor}× faster than the fastest peer`,
+    met: firstQuestion.every((item) => item.factor >= AIMS.firstQuestionFactor),
+    figures: firstQuestion.map((item) => `${item.form.questionCount} questions: ours ${number(item.ours, 0)} ms, fastest peer ${item.fastest.peer.name} ${number(item.fastest.ms, 0)} ms, ${number(item.factor, 1)}× ${metOrNot(item.factor >= AIMS.firstQuestionFactor)}`).join('; ') + '.',
+  });
+
+  const toggles = forms.flatMap((form) => ['show', 'hide'].map((direction) => {
+    const ours = medianOf(form.name, 'ours', (run) => run[direction].nextFrameMs);
+    const oursChanged = medianOf(form.name, 'ours', (run) => run[direction].changedMs);
+    const oursFrames = Math.max(...samples[form.name].ours.map((run) => run[direction].frames));
+    const fastest = peers.map((peer) => ({ peer, ms: medianOf(form.name, peer.key, (run) => run[direction].nextFrameMs) })).sort((a, b) => a.ms - b.ms)[0];
+    return { form, direction, ours, oursChanged, oursFrames, fastest, factor: fastest.ms / ours };
+  }));
+  verdicts.push({
+    aim: `Toggle ≥ ${AIMS.toggleFactor}× faster than the fastest peer`,
+    met: toggles.every((item) => item.factor >= AIMS.toggleFactor),
+    figures: toggles.map((item) => `${item.form.questionCount} questions, ${item.direction}: ours ${number(item.ours, 1)} ms, fastest peer ${item.fastest.peer.name} ${number(item.fastest.ms, 1)} ms, ${number(item.factor, 1)}× ${metOrNot(item.factor >= AIMS.toggleFactor)}`).join('; ') + '.',
+  });
+  verdicts.push({
+    aim: 'Toggle inside one 16 ms frame',
+    met: toggles.every(insideOneFrame),
+    figures: toggles.map((item) => `${item.form.questionCount} questions, ${item.direction}: the first frame with the change began ${number(item.oursChanged, 1)} ms after the click${item.oursFrames === 1 ? '' : ` (in some run ${item.oursFrames} frames after it)`} ${metOrNot(insideOneFrame(item))}`).join('; ')
+      + `. Met means that frame began within one 60 Hz frame (${number(FRAME_MS, 1)} ms) of the click, so the change was painted in the very next frame; the "to the frame after" figure adds one frame by construction, so it is over 16.7 ms even then.`,
+  });
+
+  const heaps = forms.map((form) => {
+    const heapOf = (key) => medianOf(form.name, key, (run) => run.heap.js + run.heap.wasm) / MIB;
+    const ours = heapOf('ours');
+    const lowest = peers.map((peer) => ({ peer, mb: heapOf(peer.key) })).sort((a, b) => a.mb - b.mb)[0];
+    return { form, ours, lowest };
+  });
+  verdicts.push({
+    aim: 'Heap below every peer’s',
+    met: heaps.every((item) => item.ours < item.lowest.mb),
+    figures: heaps.map((item) => `${item.form.questionCount} questions: ours ${number(item.ours, 1)} MB (JS heap plus WASM memory), lowest peer ${item.lowest.peer.name} ${number(item.lowest.mb, 1)} MB ${metOrNot(item.ours < item.lowest.mb)}`).join('; ') + '.',
+  });
+  return verdicts;
+}
+
+function loadNote(load, logicalCpus) {
+  const figures = `The 1-minute load average was ${load.before.toFixed(2)} before the run, at most ${load.highest.toFixed(2)} during it and ${load.after.toFixed(2)} after it, on ${logicalCpus} logical CPUs (the benchmark itself keeps about one busy).`;
+  const others = Object.entries(load.othersSeen).sort((a, b) => b[1] - a[1]);
+  const seen = others.length === 0
+    ? `No other build or browser was seen in ${load.samples} samples of the process list.`
+    : `Other processes seen in ${load.samples} samples of the process list, outside the benchmark's own: ${others.map(([name, count]) => `${name} (${count})`).join(', ')}.`;
+  const busy = others.length > 0 || load.before >= 0.7 || load.highest >= logicalCpus;
+  return busy
+    ? `${figures} ${seen} Another build or test run was probably sharing the CPU, so the times are likely higher and noisier than on an idle machine; the ratios suffer less, since the renderers ran interleaved under the same conditions.`
+    : `${figures} ${seen}`;
+}
+
+const METHOD = `Each renderer loads each form in a new browser context (empty cache) of one
+headless Chromium, from one local static server that serves our release build
+(\`dist/\`, single-page fallback), the peers' pages and packages, and the
+generated forms. Ours is the real preview page,
+\`/preview?form=/bench-forms/form-N.json\`, which also renders the definition
+check and the live form_response beside the form; SurveyJS and Form.io render
+the converted form alone on a page that follows their own getting-started
+guides. An init script (\`bench/probe.mjs\`) runs in every page before its own
+scripts. A question counts as shown when its element (\`[data-question-id]\`,
+SurveyJS's \`[data-name]\`, Form.io's \`formio-component-<id>\` wrapper) is in the
+document with a height; Form.io keeps an empty wrapper for a hidden question.
+"First question" is \`performance.now()\` (from navigation start) in the first
+animation frame with a question shown. The toggle is a real Playwright click on
+the master question's "Yes" (then "No") label: a capture-phase listener takes
+the time of the click, then each animation frame checks whether every
+dependent question has changed; when they have, one more frame is awaited and
+its time is the figure ("to the frame after"). "Click to first frame showing
+it" is the time of the frame that first has the change, before that extra
+frame, and "frames" how many frames that took. The heap is read over the
+DevTools protocol after a forced garbage collection, once the form has
+rendered and settled for a second: V8's used JavaScript heap plus, for ours,
+the WebAssembly memory, which V8 does not count; Blink's heap (the DOM) is
+shown apart. Bytes are every HTML, JavaScript, CSS and WebAssembly response
+of the load (the form definition, JSON, not counted), raw and after gzip
+level 9 computed with zlib. Before any timing, every renderer is checked on
+every form: it must show exactly the expected questions after loading, after
+"Yes" and after "No", with no page errors, and our definition check must
+report no warnings. The order of renderers rotates from run to run.`;
+
+const CHOICES = `Where a conversion had a choice, it took the one that favours the peer:
+SurveyJS's stylesheet without web fonts (\`survey-core.fontless.min.css\`; the
+default one fetches Open Sans from Google); Form.io's renderer-only bundle
+(\`formio.form.min.js\`, no builder), without the Bootstrap stylesheet its
+templates expect, and its native \`html5\` select widget instead of the default
+Choices.js one. Form.io has no native date input: its text field takes only
+text or password, and its \`datetime\` question loads flatpickr from Form.io's
+CDN at run time, which this machine cannot reach, so dates are its bundled
+\`day\` question (month, day, year). Single checkboxes are SurveyJS \`boolean\`
+questions rendered as a checkbox and Form.io \`checkbox\` questions. Conditions
+become SurveyJS \`visibleIf\` expressions and Form.io JSON-logic
+\`conditional.json\`, with our evaluation ((all AND) or (any OR)) and with
+option labels turned into the option values the peers compare.`;
+
+const FORMS = `\`bench/generate.mjs\` generates the forms from a fixed seed: sections of ten
+questions of mixed input types (text, textarea, number, email, date, select,
+radio, checkbox list, single checkbox), about a quarter of them conditional,
+with AND and OR lists using \`=\`, \`is\`, \`is_not_blank\`, \`contains\` and
+\`greater_than\` on earlier questions. The first question is a "master" radio
+that every condition reads (in the AND list beside conditions that hold on
+stored answers, or in the OR list beside conditions that fail on unanswered
+questions), so "Yes" shows every dependent question and "No" hides them all.
+\`node bench/generate.mjs DIR\` writes the three formats of each form to DIR.`;
+
+export function renderReport({ renderers, forms, samples, runCount, machine, versions, build, load, startedAt }) {
+  const verdicts = aimVerdicts(forms, renderers, samples);
+  const text = [
+    ...forms.map((form) => plainTable(form, renderers, samples[form.name], runCount)),
+    ...verdicts.map((verdict) => `${verdict.met ? 'MET    ' : 'NOT MET'}  ${verdict.aim}: ${verdict.figures}`),
+    loadNote(load, machine.logicalCpus),
+  ].join('\n\n');
+  const markdown = `# Benchmarks
+
+<!-- Written by \`cargo xtask bench\` (bench/run.mjs); edits here are overwritten. -->
+
+Our app against [SurveyJS](https://surveyjs.io/) and [Form.io](https://form.io/)
+on the same generated forms, in headless Chromium. Run it with
+\`cargo xtask bench\` (\`INTAKE_BENCH_RUNS=2\` for a quicker, rougher pass).
+
+Run of ${startedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${runCount} cold runs per renderer and form size.
+
+## Machine and versions
+
+- CPU: ${machine.model}, ${machine.logicalCpus} logical CPUs; ${number(machine.memoryGiB, 0)} GiB memory; ${machine.os}, Linux ${machine.kernel}
+- Browser: Chromium ${machine.chromium} (Debian's \`/usr/bin/chromium\`, headless), driven by playwright-core ${versions['playwright-core']} on Node.js ${machine.node}
+- Ours: release build of commit ${build.commit}${build.changed ? ' with uncommitted changes to the app' : ''}, built ${build.builtAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}: ${build.files.map((file) => `\`${file.path.slice(1)}\` ${number(file.bytes / KIB, file.bytes < 10 * KIB ? 1 : 0)} KB`).join(', ')}
+- SurveyJS: survey-core ${versions['survey-core']} and survey-js-ui ${versions['survey-js-ui']}
+- Form.io: @formio/js ${versions['@formio/js']}
+- Load: ${loadNote(load, machine.logicalCpus)}
+
+## Results
+
+Medians over ${runCount} cold runs, with (min–max); "÷ ours" is the peer's
+median divided by ours, so above 1 means we are smaller, faster or lighter by
+that factor. Byte counts do not vary between runs.
+
+${forms.map((form) => `### ${form.questionCount} questions, ${form.dependentCount} of them conditional
+
+${markdownTable(form, renderers, samples[form.name])}
+`).join('\n')}
+Our definition check on the generated forms: ${[...new Set(forms.map((form) => form.definitionCheck))].join('; ')}.
+
+## Aims (issue 8)
+
+${verdicts.map((verdict) => `- **${verdict.met ? 'Met' : 'Not met'}: ${verdict.aim}.** ${verdict.figures}`).join('\n')}
+
+## Method
+
+${METHOD}
+
+## Forms
+
+${FORMS}
+
+## Choices in the peers' favour
+
+${CHOICES}
+`;
+  return { text, markdown };
+}

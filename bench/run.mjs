@@ -1,0 +1,256 @@
+// The side-by-side benchmark: our app against SurveyJS and Form.io on the
+// same generated forms (bench/generate.mjs), in Debian's headless Chromium
+// driven by playwright-core. Run by `cargo xtask bench` after the engine
+// benchmark, or alone with `node bench/run.mjs` once `npm ci --prefix bench`
+// has run and dist/ holds a release build.
+//
+// For each renderer and form size it measures, over cold runs (a new
+// browser context, so an empty cache, each time):
+// - bytes shipped: every HTML, JavaScript, CSS and WebAssembly response, raw
+//   and gzip level 9 (computed here: the local server sends them raw);
+// - first question: from navigation start to the first frame in which a
+//   question element is on screen; and to the frame in which all are;
+// - toggle: a real click on the master question's "Yes" (then "No"), from
+//   the click to the frame after the one in which every dependent question
+//   has changed visibility;
+// - heap after render: the JavaScript heap after a garbage collection, plus
+//   WebAssembly memory (ours keeps its state there), and the DOM's heap.
+// It then prints a table and writes docs/benchmarks.md.
+//
+// Settings: INTAKE_BENCH_RUNS (default 7) cold runs per renderer and size;
+// INTAKE_BENCH_SIZES (default 50,200,1000) the form sizes.
+
+import { readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { gzipSync, constants as zlibConstants } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { FORM_SIZES, generateForm } from './generate.mjs';
+import { describeMachine, watchLoad } from './machine.mjs';
+import { installProbe } from './probe.mjs';
+import { snapshotDist, startServer } from './server.mjs';
+import { renderReport } from './report.mjs';
+
+const benchDir = import.meta.dirname;
+const repoDir = join(benchDir, '..');
+
+const RENDERERS = [
+  { key: 'ours', name: 'ours', url: (form) => `/preview?form=/bench-forms/${form.name}.json`, question: (id) => `[data-question-id="${id}"]` },
+  { key: 'surveyjs', name: 'SurveyJS', url: (form) => `/bench/pages/surveyjs.html?form=/bench-forms/${form.name}.surveyjs.json`, question: (id) => `[data-name="${id}"]` },
+  { key: 'formio', name: 'Form.io', url: (form) => `/bench/pages/formio.html?form=/bench-forms/${form.name}.formio.json`, question: (id) => `.formio-component-${id}` },
+];
+const SHIPPED_TYPES = { 'text/html': 'html', 'text/javascript': 'js', 'text/css': 'css', 'application/wasm': 'wasm' };
+const LOAD_TIMEOUT_MS = 180_000;
+const TOGGLE_TIMEOUT_MS = 60_000;
+// Long enough for deferred work (our draft is saved 400 ms after a change,
+// Form.io debounces some of its own) to finish before the next measurement.
+const SETTLE_MS = 1000;
+
+function positiveIntegers(text, name) {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((value) => !Number.isInteger(value) || value < 1)) {
+    throw new Error(`${name} must be a positive whole number (or a comma-separated list of them), not "${text}"`);
+  }
+  return values;
+}
+
+const runCount = positiveIntegers(process.env.INTAKE_BENCH_RUNS ?? '7', 'INTAKE_BENCH_RUNS')[0];
+const sizes = positiveIntegers(process.env.INTAKE_BENCH_SIZES ?? FORM_SIZES.join(','), 'INTAKE_BENCH_SIZES');
+
+function lockedVersions() {
+  const lock = JSON.parse(readFileSync(join(benchDir, 'package-lock.json'), 'utf8'));
+  const version = (name) => lock.packages[`node_modules/${name}`]?.version ?? 'not installed';
+  return Object.fromEntries(['survey-core', 'survey-js-ui', '@formio/js', 'playwright-core'].map((name) => [name, version(name)]));
+}
+
+/** Which commit our build comes from, and whether the app's sources differ from it. */
+function ourBuild(dist) {
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: repoDir, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  const changed = git('status', '--porcelain', '--', 'src', 'crates/engine', 'style', 'index.html', 'Cargo.toml', 'Cargo.lock') !== '';
+  const files = ['/index.html', ...dist.referenced].map((path) => ({ path, bytes: dist.files.get(path).length }));
+  const builtAt = statSync(join(repoDir, 'dist', 'index.html')).mtime;
+  return { commit, changed, files, builtAt };
+}
+
+const gzipSizes = new Map();
+function gzipSize(path, body) {
+  const key = `${path}:${Buffer.byteLength(body)}`;
+  if (!gzipSizes.has(key)) gzipSizes.set(key, gzipSync(body, { level: zlibConstants.Z_BEST_COMPRESSION }).length);
+  return gzipSizes.get(key);
+}
+
+/** Sums the HTML, JavaScript, CSS and WebAssembly a page load received. */
+function shippedBytes(responses) {
+  const bytes = { raw: 0, gzip: 0, byType: { html: 0, js: 0, css: 0, wasm: 0 }, data: 0, files: [] };
+  for (const { path, status, contentType, body } of responses) {
+    // Chromium asks for a favicon on its own; it is not part of any renderer.
+    if (path === '/favicon.ico') continue;
+    const type = SHIPPED_TYPES[contentType];
+    if (status !== 200 || type === undefined) {
+      bytes.data += Buffer.byteLength(body);
+      continue;
+    }
+    const raw = Buffer.byteLength(body);
+    bytes.raw += raw;
+    bytes.gzip += gzipSize(path, body);
+    bytes.byType[type] += raw;
+    bytes.files.push(path);
+  }
+  return bytes;
+}
+
+function differences(actual, expected) {
+  const actualSet = new Set(actual);
+  const expectedSet = new Set(expected);
+  const missing = expected.filter((id) => !actualSet.has(id));
+  const unexpected = actual.filter((id) => !expectedSet.has(id));
+  return { missing, unexpected, equal: missing.length === 0 && unexpected.length === 0 && actual.length === expected.length };
+}
+
+function assertShown(renderer, form, actual, expected, when) {
+  const { missing, unexpected, equal } = differences(actual, expected);
+  if (!equal) {
+    const list = (ids) => (ids.length > 8 ? `${ids.slice(0, 8).join(', ')}, ...` : ids.join(', ')) || 'none';
+    throw new Error(`${renderer.name} shows ${actual.length} questions of ${form.name} ${when}, expected ${expected.length}; missing: ${list(missing)}; unexpected: ${list(unexpected)}`);
+  }
+}
+
+/**
+ * One cold load of one form by one renderer: a fresh browser context, the
+ * load, the heap, the two toggles, and checks that every step showed the
+ * questions it should. Throws, naming the renderer and form, when a check
+ * fails or the page reports an error.
+ */
+async function measureOnce(browser, server, form, renderer) {
+  const allIds = form.questionIds;
+  const dependents = new Set(form.dependentIds);
+  const initiallyShown = allIds.filter((id) => !dependents.has(id));
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const failures = [];
+    page.on('pageerror', (error) => failures.push(`uncaught: ${error.message}`));
+    page.on('console', (message) => { if (message.type() === 'error') failures.push(`console: ${message.text()}`); });
+    page.on('request', (request) => { if (!request.url().startsWith(server.baseUrl)) failures.push(`request outside the local server: ${request.url()}`); });
+    await page.addInitScript(installProbe, { renderer: renderer.key, initiallyShownCount: initiallyShown.length });
+
+    server.takeResponses();
+    await page.goto(`${server.baseUrl}${renderer.url(form)}`);
+    await page.waitForFunction(() => window.__bench.allQuestionsAt !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
+    const [firstQuestionMs, allQuestionsMs] = await page.evaluate(() => [window.__bench.firstQuestionAt, window.__bench.allQuestionsAt]);
+    await page.waitForTimeout(SETTLE_MS);
+    const bytes = shippedBytes(server.takeResponses());
+    assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), initiallyShown, 'after loading');
+
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    const usage = await cdp.send('Runtime.getHeapUsage');
+    await cdp.send('HeapProfiler.disable');
+    await cdp.detach();
+    const heap = { js: usage.usedSize, wasm: await page.evaluate(() => window.__bench.wasmMemoryBytes()), dom: usage.embedderHeapUsedSize ?? 0 };
+
+    const toggle = async (label, expectShown, expectedIds, when) => {
+      await page.evaluate((options) => window.__bench.armToggle(options), { dependentIds: form.dependentIds, expectShown, timeoutMs: TOGGLE_TIMEOUT_MS });
+      await page.locator(renderer.question(form.master.id)).getByText(label, { exact: true }).click();
+      const result = await page.evaluate(() => window.__bench.toggle);
+      if (result.timedOut) {
+        throw new Error(`${renderer.name}: after "${label}" on ${form.name}, ${result.stillWrong.length} dependent questions had not changed within ${TOGGLE_TIMEOUT_MS} ms (${result.stillWrong.slice(0, 5).join(', ')})`);
+      }
+      await page.waitForTimeout(SETTLE_MS);
+      assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), expectedIds, when);
+      return result;
+    };
+    const show = await toggle(form.master.yes, true, allIds, `after choosing "${form.master.yes}"`);
+    const hide = await toggle(form.master.no, false, initiallyShown, `after choosing "${form.master.no}"`);
+
+    let definitionCheck = null;
+    if (renderer.key === 'ours') {
+      // Our preview's definition check: the generated forms must load with no warnings.
+      const panel = page.locator('[data-testid="lint-problems"]');
+      definitionCheck = (await panel.locator('summary').textContent()).trim();
+      const warnings = await panel.locator('li.warning').count();
+      if (warnings > 0) throw new Error(`${form.name} has ${warnings} warnings in our definition check: ${await panel.textContent()}`);
+    }
+    if (failures.length > 0) throw new Error(`${renderer.name} on ${form.name}:\n  ${failures.join('\n  ')}`);
+    return { bytes, firstQuestionMs, allQuestionsMs, show, hide, heap, definitionCheck };
+  } finally {
+    await context.close();
+  }
+}
+
+async function main() {
+  const dist = snapshotDist();
+  const forms = sizes.map((size) => generateForm(size));
+  const served = new Map();
+  for (const form of forms) {
+    served.set(`${form.name}.json`, JSON.stringify(form.uniteUs));
+    served.set(`${form.name}.surveyjs.json`, JSON.stringify(form.surveyJs));
+    served.set(`${form.name}.formio.json`, JSON.stringify(form.formio));
+  }
+  const server = await startServer({ dist, forms: served });
+  const loadWatch = watchLoad();
+  // The flags of tests/e2e/support.mjs, plus exact heap figures in performance.memory.
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
+  });
+  const startedAt = new Date();
+  try {
+    // One untimed pass checks every renderer on every form before anything
+    // is measured (and warms the file cache, which every run then shares).
+    console.error(`bench: checking ${forms.length} forms in ${RENDERERS.length} renderers`);
+    const definitionChecks = {};
+    for (const form of forms) {
+      for (const renderer of RENDERERS) {
+        const result = await measureOnce(browser, server, form, renderer);
+        if (result.definitionCheck) definitionChecks[form.name] = result.definitionCheck;
+      }
+    }
+    const samples = Object.fromEntries(forms.map((form) => [form.name, Object.fromEntries(RENDERERS.map((renderer) => [renderer.key, []]))]));
+    for (let run = 0; run < runCount; run += 1) {
+      console.error(`bench: run ${run + 1} of ${runCount}`);
+      for (const form of forms) {
+        // The order of renderers rotates from run to run, so none always
+        // runs first (or right after the heaviest one).
+        for (let offset = 0; offset < RENDERERS.length; offset += 1) {
+          const renderer = RENDERERS[(run + offset) % RENDERERS.length];
+          samples[form.name][renderer.key].push(await measureOnce(browser, server, form, renderer));
+        }
+      }
+    }
+    const load = loadWatch.stop();
+    const report = renderReport({
+      renderers: RENDERERS.map(({ key, name }) => ({ key, name })),
+      forms: forms.map((form) => ({ name: form.name, questionCount: form.questionCount, dependentCount: form.dependentIds.length, definitionCheck: definitionChecks[form.name] })),
+      samples,
+      runCount,
+      machine: describeMachine(browser.version()),
+      versions: lockedVersions(),
+      build: ourBuild(dist),
+      load,
+      startedAt,
+    });
+    console.log(report.text);
+    mkdirSync(join(repoDir, 'docs'), { recursive: true });
+    writeFileSync(join(repoDir, 'docs', 'benchmarks.md'), report.markdown);
+    console.error('bench: wrote docs/benchmarks.md');
+  } finally {
+    loadWatch.stop();
+    await browser.close();
+    server.server.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+// One local static server for all three renderers, so they load over the
+// same connection type from the same origin:
+// - `/bench-forms/NAME.json`, `NAME.surveyjs.json`, `NAME.formio.json`: the
+//   generated forms, from memory;
+// - `/bench/pages/...`: the SurveyJS and Form.io pages;
+// - `/bench/node_modules/...`: the peers' packages, as the pages load them;
+// - anything else: our release build (dist/), with single-page fallback to
+//   index.html as in tests/e2e/support.mjs, so `/preview?...` is our app.
+//
+// dist/ is read into memory once at start: another engineer may rebuild it
+// during a run, and a half-written build must not end up in the figures.
+import { createServer } from 'node:http';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, relative, sep } from 'node:path';
+
+const benchDir = import.meta.dirname;
+const repoDir = join(benchDir, '..');
+export const distDir = join(repoDir, 'dist');
+const contentTypes = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.svg': 'image/svg+xml',
+};
+
+function filesUnder(directory) {
+  return readdirSync(directory, { recursive: true })
+    .map((name) => join(directory, name))
+    .filter((path) => statSync(path).isFile());
+}
+
+/**
+ * Reads dist/ into memory and checks that index.html's scripts, styles and
+ * WebAssembly are all there; throws with the reason otherwise.
+ */
+export function snapshotDist() {
+  if (!existsSync(join(distDir, 'index.html'))) {
+    throw new Error('dist/index.html is missing: build the app with `trunk build --release` (or `cargo xtask run`) first');
+  }
+  const files = new Map();
+  for (const path of filesUnder(distDir)) {
+    files.set(`/${relative(distDir, path).split(sep).join('/')}`, readFileSync(path));
+  }
+  const index = files.get('/index.html').toString('utf8');
+  const referenced = [...index.matchAll(/(?:href|src|module_or_path:)\s*=?\s*['"](\/[^'"]+)['"]/g)].map((match) => match[1]);
+  const missing = referenced.filter((path) => !files.has(path));
+  if (referenced.length === 0 || missing.length > 0) {
+    throw new Error(`dist/ is incomplete (a build may be under way): index.html refers to ${missing.join(', ') || 'nothing'}`);
+  }
+  return { files, referenced };
+}
+
+/**
+ * Starts the server on a free loopback port. `forms` maps a file name under
+ * /bench-forms/ to its JSON text. Resolves to `{ server, baseUrl,
+ * takeResponses }`; `takeResponses()` returns what was sent since its last
+ * call, as `{ path, contentType, body }`, which is how the runner counts the
+ * bytes each page load cost without slowing the browser down.
+ */
+export async function startServer({ dist, forms }) {
+  let sent = [];
+  const send = (response, status, contentType, body) => {
+    sent.push({ path: new URL(response.req.url, 'http://x').pathname, status, contentType, body });
+    response.writeHead(status, { 'content-type': contentType });
+    response.end(body);
+  };
+  const server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    if (path.startsWith('/bench-forms/')) {
+      const form = forms.get(path.slice('/bench-forms/'.length));
+      return form === undefined ? send(response, 404, 'text/plain', 'no such form') : send(response, 200, 'application/json', form);
+    }
+    if (path.startsWith('/bench/pages/') || path.startsWith('/bench/node_modules/')) {
+      try {
+        const body = await readFile(join(repoDir, path));
+        return send(response, 200, contentTypes[extname(path)] ?? 'application/octet-stream', body);
+      } catch {
+        return send(response, 404, 'text/plain', 'not found');
+      }
+    }
+    const file = dist.files.has(path) ? path : '/index.html';
+    return send(response, 200, contentTypes[extname(file)] ?? 'application/octet-stream', dist.files.get(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const takeResponses = () => {
+    const taken = sent;
+    sent = [];
+    return taken;
+  };
+  return { server, baseUrl: `http://127.0.0.1:${server.address().port}`, takeResponses };
+}

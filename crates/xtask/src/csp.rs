@@ -1,0 +1,81 @@
+//! Makes the release build work under a strict Content-Security-Policy.
+//!
+//! Trunk writes the start-up code (import the JS glue, instantiate the wasm)
+//! as an inline `<script type="module">` in `index.html`, which a policy of
+//! `script-src 'self'` refuses. This moves that code into its own file next
+//! to the glue and points a `<script src>` at it, so no inline script is left.
+
+use std::fs;
+use std::path::Path;
+
+const OPEN: &str = "<script type=\"module\">";
+const CLOSE: &str = "</script>";
+
+/// Rewrites `dist/index.html` in place; an index without inline script is left alone.
+pub fn externalise_start_script(dist: &Path) -> Result<(), String> {
+    let index_path = dist.join("index.html");
+    let html = fs::read_to_string(&index_path)
+        .map_err(|error| format!("cannot read {}: {error}", index_path.display()))?;
+    let Some(start) = html.find(OPEN) else {
+        return Ok(());
+    };
+    let body_start = start + OPEN.len();
+    let Some(body_length) = html[body_start..].find(CLOSE) else {
+        return Err(format!(
+            "{}: an inline script is not closed",
+            index_path.display()
+        ));
+    };
+    let script = html[body_start..body_start + body_length]
+        .trim()
+        .to_string();
+    // The name carries a hash of the content, like Trunk's own files, so
+    // caches never serve an old start script with a new module.
+    let name = format!("start-{:016x}.js", fnv1a(script.as_bytes()));
+    fs::write(dist.join(&name), format!("{script}\n"))
+        .map_err(|error| format!("cannot write {name}: {error}"))?;
+    let replaced = format!(
+        "{}<script type=\"module\" src=\"/{name}\"></script>{}",
+        &html[..start],
+        &html[body_start + body_length + CLOSE.len()..]
+    );
+    fs::write(&index_path, replaced)
+        .map_err(|error| format!("cannot write {}: {error}", index_path.display()))
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inline_start_script_moves_to_its_own_file() {
+        let dist = std::env::temp_dir().join(format!("intake-csp-test-{}", std::process::id()));
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(
+            dist.join("index.html"),
+            "<head>\n<script type=\"module\">\nimport init from '/app.js';\nawait init();\n</script>\n</head>",
+        )
+        .unwrap();
+        externalise_start_script(&dist).unwrap();
+        let html = fs::read_to_string(dist.join("index.html")).unwrap();
+        assert!(!html.contains("import init"), "{html}");
+        let name = html
+            .split("src=\"/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(dist.join(name)).unwrap(),
+            "import init from '/app.js';\nawait init();\n"
+        );
+        fs::remove_dir_all(&dist).unwrap();
+    }
+}
