@@ -129,7 +129,8 @@ for (const target of Object.keys(targets)) {
     await expectAccessible(page, `${target} filled`);
     await send(page);
     await page.waitForSelector('[data-testid="submitted"]');
-    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'submitted', 'the confirmation takes focus');
+    // Focus moves on the next animation frame, so wait for it rather than race it.
+    await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'submitted', null, { timeout: 5000 });
     assert.match(await page.locator('[data-testid="reference"]').textContent(), /^[0-9A-F]{8}$/);
     await expectAccessible(page, `${target} sent`);
     assert.equal((await recordsNamed(target, name)).length, 1);
