@@ -17,6 +17,15 @@ pub fn key_for(form_id: &str, form_name: &str) -> String {
     format!("{PREFIX}{identity}")
 }
 
+/// The key of one form's draft for one purpose: a person being edited
+/// (`Some(id)`) keeps a draft apart from another's and from a new one.
+pub fn scoped_key(form_id: &str, form_name: &str, scope: Option<&str>) -> String {
+    match scope {
+        Some(scope) => format!("{}:{scope}", key_for(form_id, form_name)),
+        None => key_for(form_id, form_name),
+    }
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }

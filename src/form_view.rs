@@ -193,10 +193,22 @@ pub fn FormView(
     /// Shows the exact requests a target would get, beside the form.
     #[prop(optional_no_strip)]
     payload: Option<PayloadFn>,
+    /// Answers to start from, e.g. a stored record opened for editing.
+    #[prop(optional_no_strip)]
+    initial_answers: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Separates drafts of one form, e.g. per person being edited.
+    #[prop(optional_no_strip)]
+    draft_scope: Option<String>,
 ) -> impl IntoView {
     let language = use_language();
-    let draft_key = keep_draft.then(|| draft::key_for(&form.id, &form.name));
+    let draft_key =
+        keep_draft.then(|| draft::scoped_key(&form.id, &form.name, draft_scope.as_deref()));
     let mut state = FormState::new(form);
+    // A record opened for editing starts from its stored values; a draft
+    // typed since then wins over them.
+    if let Some(answers) = &initial_answers {
+        let _ = state.set_answers_from_json(answers);
+    }
     let restored = match draft_key.as_deref().and_then(draft::load) {
         // Answers that no longer fit the form (it changed since) are dropped.
         Some(answers) => {

@@ -10,6 +10,10 @@ use intake_engine::targets::{
     about_you_section, consent_section, place_errors, plan, AuthMode, Mode, Operation,
     PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
 };
+use intake_engine::targets::{
+    parse_search, person_changes, person_record, plan_search, possible_duplicates, prefill_answers,
+    FoundPerson, PersonQuery, PersonRecord,
+};
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -29,8 +33,14 @@ enum Phase {
         message: String,
     },
     SignIn,
+    /// Staff: find the person before anything else.
+    Find,
     Ready {
         form: Form,
+        /// A stored record's values, when one was opened for editing.
+        initial: Option<serde_json::Map<String, Value>>,
+        /// Keeps this person's draft apart from others'.
+        scope: Option<String>,
     },
     Sent {
         reference: String,
@@ -54,6 +64,16 @@ enum Status {
     EarlierSent {
         reference: String,
     },
+    /// People who may be the one about to be created.
+    PossibleDuplicates,
+}
+
+/// The stored record a staff member opened, and the person as it was, so
+/// an update sends only what changed.
+#[derive(Clone)]
+struct Editing {
+    id: String,
+    before: PersonRecord,
 }
 
 /// The page's state, shared by the free functions below (all Copy).
@@ -73,6 +93,16 @@ struct Intake {
     current_input: StoredValue<Option<(SubmissionInput, Form)>, LocalStorage>,
     draft_key: StoredValue<Option<String>, LocalStorage>,
     pending: RwSignal<usize>,
+    /// The form with its built-in sections, once loaded.
+    form: StoredValue<Option<Form>, LocalStorage>,
+    editing: StoredValue<Option<Editing>, LocalStorage>,
+    /// Matches found for a new person; the staff member decides.
+    duplicates: RwSignal<Vec<FoundPerson>>,
+    /// The new person waiting while duplicates are checked.
+    pending_create: StoredValue<Option<(SubmissionInput, Form)>, LocalStorage>,
+    duplicates_checked: StoredValue<bool>,
+    /// Who the form on screen is about, for the bar that stays in view.
+    person_label: RwSignal<Option<String>>,
 }
 
 impl Intake {
@@ -225,12 +255,92 @@ fn submit(intake: Intake, state: &FormState) {
     let Some(config) = intake.config.get_value() else {
         return;
     };
-    let previous = intake.current.get_value();
-    let reference = previous
-        .as_ref()
-        .map(|submission| submission.reference.clone())
+    let reference = intake
+        .current
+        .with_value(|current| {
+            current
+                .as_ref()
+                .map(|submission| submission.reference.clone())
+        })
         .unwrap_or_else(outbox::new_reference);
-    let input = SubmissionInput::from_state(state, &config, &reference);
+    let mut input = SubmissionInput::from_state(state, &config, &reference);
+    match intake.editing.get_value() {
+        Some(editing) => {
+            input.existing_id = Some(editing.id.clone());
+            let (changed, cleared) = person_changes(&editing.before, &input.person);
+            input.changed = Some(changed);
+            input.cleared = cleared;
+        }
+        None if config.mode == Mode::Staff && !intake.duplicates_checked.get_value() => {
+            intake
+                .pending_create
+                .set_value(Some((input, state.form().clone())));
+            check_duplicates(intake, config);
+            return;
+        }
+        None => {}
+    }
+    send_input(intake, input, state.form().clone());
+}
+
+/// Before creating a person, looks for people with the same name and date
+/// of birth with the target's own search; when there are some, the staff
+/// member chooses between opening one and creating anyway. A search that
+/// fails does not stop the intake: the check is advice, not a gate.
+fn check_duplicates(intake: Intake, config: TargetConfig) {
+    let Some((input, _)) = intake.pending_create.get_value() else {
+        return;
+    };
+    let query = PersonQuery {
+        first_name: input.person.text("person.first_name").unwrap_or_default(),
+        last_name: input.person.text("person.last_name").unwrap_or_default(),
+        date_of_birth: input.person.text("person.date_of_birth"),
+    };
+    intake.busy.set(true);
+    intake.status.set(Status::Sending);
+    spawn_local(async move {
+        let request = plan_search(&config, &query, None);
+        let answer = http::send(&request, &request.url, intake.credential().as_deref()).await;
+        intake.busy.set(false);
+        let found = match answer.status {
+            Some(200..=299) => parse_search(&config, &query, &answer.body)
+                .map(|page| possible_duplicates(&query, &page.people))
+                .unwrap_or_default(),
+            Some(401) => {
+                intake.token.set(None);
+                intake.status.set(Status::NeedsSignIn);
+                return;
+            }
+            _ => Vec::new(),
+        };
+        if found.is_empty() {
+            create_now(intake);
+        } else {
+            intake.duplicates.set(found);
+            intake.status.set(Status::PossibleDuplicates);
+        }
+    });
+}
+
+/// Sends the new person that waited for the duplicate check.
+fn create_now(intake: Intake) {
+    intake.duplicates_checked.set_value(true);
+    intake.duplicates.set(Vec::new());
+    if let Some((input, form)) = intake.pending_create.get_value() {
+        intake.pending_create.set_value(None);
+        send_input(intake, input, form);
+    }
+}
+
+/// Plans the input, stores the submission, then sends it. A submission the
+/// server refused keeps its reference and the steps already done (a created
+/// contact is not created again).
+fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
+    let Some(config) = intake.config.get_value() else {
+        return;
+    };
+    let previous = intake.current.get_value();
+    let reference = input.reference.clone();
     let planned = plan(&config, &input);
     let summary = [
         input.person.text("person.first_name"),
@@ -256,12 +366,80 @@ fn submit(intake: Intake, state: &FormState) {
     // sent from memory, and a wait says it is not saved on the device.
     let _ = outbox::put(&submission);
     intake.current.set_value(Some(submission));
-    intake
-        .current_input
-        .set_value(Some((input, state.form().clone())));
+    intake.current_input.set_value(Some((input, form)));
     intake.server_errors.set(PlacedErrors::default());
     intake.status.set(Status::Sending);
     deliver(intake, reference, true);
+}
+
+/// Opens a found person's record in the form, prefilled.
+fn open_person(intake: Intake, found: FoundPerson) {
+    let (Some(config), Some(form)) = (intake.config.get_value(), intake.form.get_value()) else {
+        return;
+    };
+    let answers = prefill_answers(&config, &form, &found);
+    let mut state = FormState::new(form.clone());
+    let _ = state.set_answers_from_json(&answers);
+    let before = person_record(&state, &config.defaults);
+    let name = format!("{} {}", found.first_name, found.last_name)
+        .trim()
+        .to_string();
+    intake.editing.set_value(Some(Editing {
+        id: found.id.clone(),
+        before,
+    }));
+    intake.duplicates_checked.set_value(true);
+    intake.duplicates.set(Vec::new());
+    intake.pending_create.set_value(None);
+    intake.current.set_value(None);
+    intake.status.set(Status::Quiet);
+    intake.person_label.set(Some(name));
+    intake.phase.set(Phase::Ready {
+        form,
+        initial: Some(answers),
+        scope: Some(found.id),
+    });
+}
+
+/// Starts a new person, with what was searched for already filled in.
+fn new_person(intake: Intake, query: PersonQuery) {
+    let Some(form) = intake.form.get_value() else {
+        return;
+    };
+    let mut answers = serde_json::Map::new();
+    for question in &form.questions {
+        let value = match question.field.as_deref() {
+            Some("person.first_name") => Some(query.first_name.clone()),
+            Some("person.last_name") => Some(query.last_name.clone()),
+            Some("person.date_of_birth") => query.date_of_birth.clone(),
+            _ => None,
+        };
+        if let Some(value) = value.filter(|value| !value.trim().is_empty()) {
+            answers.insert(question.id.clone(), Value::String(value));
+        }
+    }
+    intake.editing.set_value(None);
+    intake.duplicates_checked.set_value(false);
+    intake.current.set_value(None);
+    intake.status.set(Status::Quiet);
+    intake.person_label.set(None);
+    intake.phase.set(Phase::Ready {
+        form,
+        initial: Some(answers),
+        scope: Some("new".into()),
+    });
+}
+
+/// Back to the search, for the next person; the token stays signed in.
+fn find_another(intake: Intake) {
+    intake.editing.set_value(None);
+    intake.duplicates_checked.set_value(false);
+    intake.duplicates.set(Vec::new());
+    intake.pending_create.set_value(None);
+    intake.current.set_value(None);
+    intake.status.set(Status::Quiet);
+    intake.person_label.set(None);
+    intake.phase.set(Phase::Find);
 }
 
 /// Sends one stored submission and tells the person how it went; schedules
@@ -424,6 +602,12 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         current_input: StoredValue::new_local(None),
         draft_key: StoredValue::new_local(None),
         pending: RwSignal::new(0),
+        form: StoredValue::new_local(None),
+        editing: StoredValue::new_local(None),
+        duplicates: RwSignal::new(Vec::new()),
+        pending_create: StoredValue::new_local(None),
+        duplicates_checked: StoredValue::new(false),
+        person_label: RwSignal::new(None),
     };
 
     let title = RwSignal::new(None::<String>);
@@ -437,7 +621,16 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                     intake
                         .draft_key
                         .set_value(Some(draft::key_for(&form.id, &form.name)));
-                    intake.phase.set(Phase::Ready { form });
+                    intake.form.set_value(Some(form.clone()));
+                    if config.mode == Mode::Staff {
+                        intake.phase.set(Phase::Find);
+                    } else {
+                        intake.phase.set(Phase::Ready {
+                            form,
+                            initial: None,
+                            scope: None,
+                        });
+                    }
                     deliver_waiting(intake);
                 }
                 Err(message) => intake.phase.set(Phase::Failed { message }),
@@ -470,6 +663,22 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
     if let Some(host) = crate::embed::host_origin() {
         crate::embed::report_height(host);
     }
+    // Staff move fast by keyboard: Ctrl+S (or Cmd+S) sends, Alt+Down and
+    // Alt+Up move to the next and previous section of the form.
+    let shortcuts = window_event_listener(leptos::ev::keydown, move |event| {
+        if mode != Mode::Staff {
+            return;
+        }
+        let key = event.key();
+        if (event.ctrl_key() || event.meta_key()) && key.eq_ignore_ascii_case("s") {
+            event.prevent_default();
+            click_first("form.intake-form button[type=submit]");
+        } else if event.alt_key() && (key == "ArrowDown" || key == "ArrowUp") {
+            event.prevent_default();
+            move_between_sections(key == "ArrowDown");
+        }
+    });
+    on_cleanup(move || shortcuts.remove());
     // Back online: send what waits now rather than at the next timer.
     let online = window_event_listener(leptos::ev::online, move |_| deliver_waiting(intake));
     on_cleanup(move || online.remove());
@@ -497,6 +706,18 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 <SignInForm intake=intake on_signed_in=move || deliver_waiting(intake) />
             }.into_any()),
             Status::Rejected => Some(view! { <p>{text.rejected_intro}</p> }.into_any()),
+            Status::PossibleDuplicates => Some(view! {
+                <div class="duplicates" role="alert" data-testid="possible-duplicates">
+                    <p>{text.possible_duplicates}</p>
+                    <ul>
+                        {intake.duplicates.get().into_iter().map(|found| {
+                            let description = describe(&found);
+                            view! { <li><button type="button" class="link-button" on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
+                        }).collect_view()}
+                    </ul>
+                    <button type="button" class="button secondary" data-testid="create-anyway" on:click=move |_| create_now(intake)>{text.create_anyway}</button>
+                </div>
+            }.into_any()),
             Status::EarlierSent { reference } => Some(view! {
                 <p>{format!("{} {}: {}", text.sent_title, text.sent_reference.to_lowercase(), short_reference(&reference))}</p>
             }.into_any()),
@@ -519,18 +740,36 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 <SignInForm intake=intake on_signed_in=load_form />
             </section>
         }.into_any(),
-        Phase::Ready { form } => view! {
-            {move || (intake.pending.get() > 0 && intake.current.with_value(Option::is_none)).then(|| view! {
-                <p class="notice" data-testid="pending-count">{(text().pending_submissions)(intake.pending.get())}</p>
-            })}
-            <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) />
-        }.into_any(),
+        Phase::Find => view! { <FindPerson intake=intake /> }.into_any(),
+        Phase::Ready { form, initial, scope } => {
+            if let Some(scope) = &scope {
+                intake.draft_key.set_value(Some(draft::scoped_key(&form.id, &form.name, Some(scope))));
+            }
+            view! {
+                {move || (intake.pending.get() > 0 && intake.current.with_value(Option::is_none)).then(|| view! {
+                    <p class="notice" data-testid="pending-count">{(text().pending_submissions)(intake.pending.get())}</p>
+                })}
+                {(mode == Mode::Staff).then(|| view! {
+                    <div class="person-bar" data-testid="person-bar">
+                        <p>{move || match intake.person_label.get() {
+                            Some(name) => format!("{} {name}", text().editing_person),
+                            None => text().new_person.to_string(),
+                        }}</p>
+                        <button type="button" class="link-button" on:click=move |_| find_another(intake)>{move || text().find_another}</button>
+                    </div>
+                })}
+                <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) initial_answers=initial draft_scope=scope />
+            }.into_any()
+        }
         Phase::Sent { reference, record_id } => view! {
             <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
                 <h2 id="sent-title">{move || text().sent_title}</h2>
                 <p>{move || text().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
                 {record_id.map(|id| view! { <p>{move || text().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
-                <p><a href=move || window().location().href().unwrap_or_default()>{move || text().sent_again}</a></p>
+                {match mode {
+                    Mode::Widget => view! { <p><a href=move || window().location().href().unwrap_or_default()>{move || text().sent_again}</a></p> }.into_any(),
+                    Mode::Staff => view! { <p><button type="button" class="button" on:click=move |_| find_another(intake)>{move || text().find_another}</button></p> }.into_any(),
+                }}
             </section>
         }.into_any(),
     }
@@ -557,6 +796,167 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
             {body}
         </main>
+    }
+}
+
+fn click_first(selector: &str) {
+    if let Some(element) = document().query_selector(selector).ok().flatten() {
+        if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
+            element.click();
+        }
+    }
+}
+
+/// Focuses the first field of the next (or previous) shown section.
+fn move_between_sections(forward: bool) {
+    let Ok(sections) = document().query_selector_all(".form-section:not([hidden])") else {
+        return;
+    };
+    let sections: Vec<web_sys::Element> = (0..sections.length())
+        .filter_map(|index| sections.item(index))
+        .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+        .collect();
+    let active = document().active_element();
+    let current = sections.iter().position(|section| {
+        active
+            .as_ref()
+            .is_some_and(|active| section.contains(Some(active)))
+    });
+    let target = match (current, forward) {
+        (Some(at), true) => at + 1,
+        (Some(0), false) | (None, false) => return,
+        (Some(at), false) => at - 1,
+        (None, true) => 0,
+    };
+    let Some(section) = sections.get(target) else {
+        return;
+    };
+    if let Some(field) = section
+        .query_selector("input, select, textarea, button")
+        .ok()
+        .flatten()
+    {
+        if let Ok(field) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(field) {
+            let _ = field.focus();
+        }
+    }
+}
+
+/// One line that tells people apart: name, birth date, email, phone, city.
+fn describe(found: &FoundPerson) -> String {
+    let mut parts = vec![format!("{} {}", found.first_name, found.last_name)
+        .trim()
+        .to_string()];
+    if let Some(born) = &found.date_of_birth {
+        parts.push(format!("born {born}"));
+    }
+    parts.extend(found.email.clone());
+    parts.extend(found.phone.clone());
+    parts.extend(found.city.clone());
+    if found.inactive {
+        parts.push("inactive".into());
+    }
+    parts.join(", ")
+}
+
+/// The staff member's search: name and date of birth, with the target's own
+/// search; results are buttons, so Tab and Enter open one.
+#[component]
+fn FindPerson(intake: Intake) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let born = RwSignal::new(String::new());
+    let results = RwSignal::new(None::<Vec<FoundPerson>>);
+    let next_page = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let searching = RwSignal::new(false);
+    let query = move || PersonQuery {
+        first_name: first_name.get_untracked().trim().to_string(),
+        last_name: last_name.get_untracked().trim().to_string(),
+        date_of_birth: Some(born.get_untracked()).filter(|date| !date.is_empty()),
+    };
+    let search = move |page: Option<String>| {
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        let query = query();
+        if query.last_name.is_empty()
+            || (config.target == TargetKind::UniteUs && query.first_name.is_empty())
+        {
+            problem.set(Some(text().search_needs_name.to_string()));
+            return;
+        }
+        problem.set(None);
+        searching.set(true);
+        spawn_local(async move {
+            let request = plan_search(&config, &query, page.as_deref());
+            let answer = http::send(&request, &request.url, intake.credential().as_deref()).await;
+            searching.set(false);
+            match answer.status {
+                Some(200..=299) => match parse_search(&config, &query, &answer.body) {
+                    Ok(found) => {
+                        let mut people = if page.is_some() {
+                            results.get_untracked().unwrap_or_default()
+                        } else {
+                            Vec::new()
+                        };
+                        people.extend(found.people);
+                        results.set(Some(people));
+                        next_page.set(found.next_page);
+                    }
+                    Err(message) => problem.set(Some(message)),
+                },
+                Some(401) => {
+                    intake.token.set(None);
+                    intake.phase.set(Phase::SignIn);
+                }
+                Some(status) => {
+                    problem.set(Some(format!("{} (HTTP {status})", text().search_failed)))
+                }
+                None => problem.set(Some(text().search_failed.to_string())),
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="find-title" data-testid="find-person">
+            <h2 id="find-title">{move || text().find_title}</h2>
+            <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
+                <div class="question">
+                    <label for="find-first">{move || text().first_name}</label>
+                    <input id="find-first" type="text" autocomplete="off" prop:value=move || first_name.get() on:input=move |event| first_name.set(event_target_value(&event)) />
+                </div>
+                <div class="question">
+                    <label for="find-last">{move || text().last_name}</label>
+                    <input id="find-last" type="text" autocomplete="off" prop:value=move || last_name.get() on:input=move |event| last_name.set(event_target_value(&event)) />
+                </div>
+                <div class="question">
+                    <label for="find-born">{move || text().date_of_birth}</label>
+                    <input id="find-born" type="date" prop:value=move || born.get() on:input=move |event| born.set(event_target_value(&event)) />
+                </div>
+                {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
+                <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().search}</button>
+            </form>
+            <div role="status" aria-live="polite" data-testid="search-results">
+                {move || results.get().map(|people| {
+                    let count = people.len();
+                    view! {
+                        <p>{(text().results_count)(count)}</p>
+                        <ul class="results">
+                            {people.into_iter().map(|found| {
+                                let description = describe(&found);
+                                view! { <li><button type="button" class="link-button" data-person-id=found.id.clone() on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
+                            }).collect_view()}
+                        </ul>
+                        {move || next_page.get().map(|page| view! {
+                            <button type="button" class="button secondary" on:click=move |_| search(Some(page.clone()))>{text().more_results}</button>
+                        })}
+                        <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, query())>{text().new_person_button}</button>
+                    }
+                })}
+            </div>
+        </section>
     }
 }
 

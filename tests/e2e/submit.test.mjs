@@ -107,6 +107,16 @@ async function signIn(page, token = STAFF_TOKEN) {
   await form.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Staff find the person first; these journeys then create a new one. */
+async function startNewPerson(page) {
+  const find = page.locator('[data-testid="find-person"]');
+  await find.getByLabel('First name').fill('Nobody');
+  await find.getByLabel('Last name').fill('Known');
+  await find.getByRole('button', { name: 'Search' }).click();
+  await page.locator('[data-testid="new-person"]').click();
+  await page.waitForSelector('[data-question-id]');
+}
+
 async function send(page) {
   await page.locator('.intake-form button[type="submit"]').click();
 }
@@ -123,7 +133,7 @@ for (const target of Object.keys(targets)) {
     const { page, errors } = await openStaff(target);
     await expectAccessible(page, `${target} sign-in`);
     await signIn(page);
-    await page.waitForSelector('[data-question-id]');
+    await startNewPerson(page);
     const name = unique();
     await fill(page, setup.answers(name));
     await expectAccessible(page, `${target} filled`);
@@ -146,7 +156,7 @@ for (const target of Object.keys(targets)) {
   test(`${target}: a server-side validation error lands on its question, is fixed and sent again`, async () => {
     const { page, errors } = await openStaff(target);
     await signIn(page);
-    await page.waitForSelector('[data-question-id]');
+    await startNewPerson(page);
     const name = unique();
     await fill(page, { ...setup.answers(name), ...setup.invalid });
     await send(page);
@@ -169,7 +179,7 @@ for (const target of Object.keys(targets)) {
   test(`${target}: a 503 is retried after Retry-After and stores one record`, async () => {
     const { page, errors } = await openStaff(target);
     await signIn(page);
-    await page.waitForSelector('[data-question-id]');
+    await startNewPerson(page);
     const name = unique();
     await fill(page, setup.answers(name));
     await sandbox.fault({ route: setup.route, fault: '503', count: 1, retry_after: 1 });
@@ -184,7 +194,7 @@ for (const target of Object.keys(targets)) {
   test(`${target}: a connection dropped mid-submit, then a reload, stores one record`, async () => {
     const { page, errors } = await openStaff(target);
     await signIn(page);
-    await page.waitForSelector('[data-question-id]');
+    await startNewPerson(page);
     const name = unique();
     await fill(page, setup.answers(name));
     // Every attempt loses its answer, though the server stored the first write; the
@@ -205,7 +215,7 @@ for (const target of Object.keys(targets)) {
   test(`${target}: an expired sign-in asks to sign in again and keeps every answer`, async () => {
     const { page, errors } = await openStaff(target);
     await signIn(page);
-    await page.waitForSelector('[data-question-id]');
+    await startNewPerson(page);
     const name = unique();
     await fill(page, setup.answers(name));
     await sandbox.fault({ route: setup.route, fault: '401', count: 1 });
@@ -297,7 +307,7 @@ test('offline: the submission waits on the device and is sent when the connectio
   const page = await context.newPage();
   await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
   await signIn(page);
-  await page.waitForSelector('[data-question-id]');
+  await startNewPerson(page);
   const name = unique();
   await fill(page, targets.caspen.answers(name));
   await context.setOffline(true);
@@ -316,7 +326,7 @@ test('two open tabs: a submission being sent by one tab is not sent by the other
   const first = await context.newPage();
   await first.goto(`${sandbox.baseUrl}/staff?config=/config/casebook-staff.json`);
   await signIn(first);
-  await first.waitForSelector('[data-question-id]');
+  await startNewPerson(first);
   const name = unique();
   await fill(first, targets.casebook.answers(name));
   await sandbox.fault({ route: targets.casebook.route, fault: 'latency', count: 1, latency_ms: 2500 });

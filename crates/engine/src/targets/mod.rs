@@ -27,6 +27,7 @@ mod errors;
 mod mapping;
 mod outbox;
 mod person;
+mod search;
 
 pub use catalogue::{catalogue, FieldFormat, FieldSpec};
 pub use config::{
@@ -43,3 +44,7 @@ pub use outbox::{
     SubmissionStatus,
 };
 pub use person::{person_record, uuid_v4, PersonRecord};
+pub use search::{
+    parse_search, person_changes, plan_search, possible_duplicates, prefill_answers, FoundPerson,
+    PersonQuery, SearchPage,
+};
