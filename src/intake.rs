@@ -986,9 +986,11 @@ fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl 
             let Some(config) = intake.config.get_value() else {
                 return;
             };
+            // The cheapest call that needs the token and takes no parameters:
+            // Unite US's group forms (its search requires names), else the list.
             let url = config
-                .url(Operation::FindPeople, &[])
-                .or_else(|| config.url(Operation::CreatePerson, &[]))
+                .url(Operation::FormsAvailable, &[])
+                .or_else(|| config.url(Operation::FindPeople, &[]))
                 .unwrap_or_default();
             let answer = http::get_with_credential(&url, Some(&token)).await;
             checking.set(false);

@@ -450,6 +450,25 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
     let mut record = Value::Object(Map::new());
     let mut unstorable = Vec::new();
     let mut extra_lines = Vec::new();
+    // A list item (an address in `addresses.0`) is replaced as a whole by
+    // the servers that take lists, so a change to one of its members sends
+    // all of its members the person has.
+    let changed: Option<BTreeSet<&str>> = input.changed.as_ref().map(|changed| {
+        let items: BTreeSet<&str> = specs
+            .iter()
+            .filter(|spec| changed.contains(spec.field))
+            .filter_map(|spec| list_item(spec.wire))
+            .collect();
+        specs
+            .iter()
+            .filter(|spec| {
+                changed.contains(spec.field)
+                    || list_item(spec.wire).is_some_and(|item| items.contains(item))
+            })
+            .map(|spec| spec.field)
+            .chain(changed.iter().map(String::as_str))
+            .collect()
+    });
     // Display order, so folded notes read like the form.
     for (field, value) in input
         .person
@@ -474,8 +493,8 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
             }
             continue;
         };
-        if let Some(changed) = &input.changed {
-            if !changed.contains(field) {
+        if let Some(changed) = &changed {
+            if !changed.contains(field.as_str()) {
                 continue;
             }
         }
@@ -502,6 +521,20 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
         unstorable,
         extra_lines,
     }
+}
+
+/// The list item a wire path is inside (`addresses.0` for
+/// `addresses.0.city`), if any.
+fn list_item(wire: &str) -> Option<&str> {
+    let mut end = 0;
+    for segment in wire.split('.') {
+        end += segment.len();
+        if segment.parse::<usize>().is_ok() {
+            return Some(&wire[..end]);
+        }
+        end += 1;
+    }
+    None
 }
 
 /// A model path as words, for notes: `person.address.city` → "Address city".
@@ -876,5 +909,17 @@ mod tests {
         assert_eq!(humanise("single/never-married"), "Single/never-married");
         assert_eq!(humanise("phone_call"), "Phone call");
         assert_eq!(humanise("hispanic-or-latino"), "Hispanic or latino");
+    }
+}
+
+#[cfg(test)]
+mod list_item_tests {
+    use super::list_item;
+
+    #[test]
+    fn list_item_names_the_indexed_part_of_a_wire_path() {
+        assert_eq!(list_item("addresses.0.city"), Some("addresses.0"));
+        assert_eq!(list_item("requestor.address.city"), None);
+        assert_eq!(list_item("phone_numbers.0.number"), Some("phone_numbers.0"));
     }
 }

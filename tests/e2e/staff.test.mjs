@@ -1,0 +1,177 @@
+// Staff intake on each target, by keyboard alone: sign in, find a seeded
+// person, open and update them (only what changed is sent), then create a new
+// person after the possible-duplicate warning. Afterwards no storage, URL or
+// console line holds the token.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, launchBrowser, axeViolations, watchErrors, keyboard } from './support.mjs';
+
+let sandbox, browser;
+const audit = { states: 0, violations: 0 };
+const TOKEN = 'demo-staff-token';
+
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+  console.log(`axe-core (staff): ${audit.states} states audited, ${audit.violations} violations`);
+});
+
+beforeEach(async () => {
+  await sandbox.reset();
+});
+
+async function expectAccessible(page, state) {
+  const violations = await axeViolations(page);
+  audit.states += 1;
+  audit.violations += violations.length;
+  assert.deepEqual(violations, [], `axe-core violations in ${state}`);
+}
+
+/** Presses Tab until the element with this id has focus. */
+async function tabToId(page, id) {
+  for (let presses = 0; presses < 60 && (await page.evaluate(() => document.activeElement?.id)) !== id; presses += 1) {
+    await page.keyboard.press('Tab');
+  }
+  assert.equal(await page.evaluate(() => document.activeElement?.id), id, `Tab never reached #${id}`);
+}
+
+/** Presses Tab until focus is on an element matching the selector. */
+async function tabToMatch(page, selector) {
+  const matches = () => page.evaluate((wanted) => Boolean(document.activeElement?.matches(wanted)), selector);
+  for (let presses = 0; presses < 80 && !(await matches()); presses += 1) await page.keyboard.press('Tab');
+  assert.ok(await matches(), `Tab never reached ${selector}`);
+}
+
+/** Replaces the text of the focused field by keyboard. */
+async function retype(page, text) {
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(text);
+}
+
+const personForm = { config: 'person-intake' };
+const targets = {
+  casebook: { ...personForm, config: 'casebook-staff.json', kind: 'person', email: (r) => r.body.email, first: (r) => r.body.first_name },
+  persons_v1: { config: 'persons-v1-staff.json', kind: 'person', email: (r) => r.body.information, first: (r) => r.body.firstName },
+  charity_crm: { config: 'charity-crm-staff.json', kind: 'person', email: (r) => r.body.email, first: (r) => r.body.firstName },
+  caspen: { config: 'caspen-staff.json', kind: 'client', email: (r) => r.body.email, first: (r) => r.body.first_name },
+  unite_us: {
+    config: 'unite-us-staff.json', kind: 'contact', email: (r) => r.body.email_addresses?.[0]?.email_address, first: (r) => r.body.first_name,
+    // The Unite US intake form asks more than the person; answered by keyboard too.
+    more: async (page, { tabTo }) => {
+      await tabTo('contact-preference'); await page.keyboard.press('Space');
+      await tabTo('postal-code'); await retype(page, '78701');
+      await tabTo('need'); await page.keyboard.press('ArrowDown');
+      await tabTo('description'); await retype(page, 'Needs groceries this week.');
+      await tabTo('consent-given'); await page.keyboard.press('Space');
+      await tabTo('intake.person.address.line_1'); await retype(page, '1 Main St');
+      await tabTo('intake.person.address.city'); await retype(page, 'Austin');
+      await tabTo('intake.person.address.state'); await retype(page, 'TX');
+    },
+  },
+};
+
+async function signInByKeyboard(page) {
+  await tabToId(page, 'staff-token');
+  await page.keyboard.type(TOKEN);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="find-person"]');
+}
+
+async function searchByKeyboard(page, first, last) {
+  await tabToId(page, 'find-first'); await retype(page, first);
+  await tabToId(page, 'find-last'); await retype(page, last);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="search-results"] [data-testid="new-person"]');
+}
+
+function watchTokenLeaks(page) {
+  const lines = [];
+  page.on('console', (message) => lines.push(message.text()));
+  page.on('request', (request) => lines.push(request.url()));
+  return lines;
+}
+
+async function assertNoTokenLeft(page, lines) {
+  const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, url: location.href }));
+  assert.ok(!stored.includes(TOKEN), 'no storage or URL holds the token');
+  assert.ok(!lines.some((line) => line.includes(TOKEN)), 'no console line or request URL holds the token');
+}
+
+for (const [target, setup] of Object.entries(targets)) {
+  test(`${target}: find a seeded person by keyboard, update them, and only what changed is sent`, async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const lines = watchTokenLeaks(page);
+    await page.goto(`${sandbox.baseUrl}/staff?config=/config/${setup.config}`);
+    await signInByKeyboard(page);
+    await searchByKeyboard(page, 'Maria', 'Garcia');
+    const results = page.locator('[data-testid="search-results"] [data-person-id]');
+    assert.equal(await results.count(), 1, 'the seeded Maria Garcia is found');
+    assert.match(await results.first().textContent(), /Maria Garcia/);
+    await expectAccessible(page, `${target} search results`);
+    await tabToMatch(page, '[data-person-id]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-question-id="first-name"]');
+    assert.equal(await page.locator('[data-question-id="first-name"] input').inputValue(), 'Maria', 'the record is prefilled');
+    assert.match(await page.locator('[data-testid="person-bar"]').textContent(), /Editing Maria Garcia/);
+    const before = (await sandbox.records(target, setup.kind)).find((record) => setup.first(record) === 'Maria');
+    const { tabTo } = keyboard(page);
+    await tabTo('email'); await retype(page, 'maria.new@example.org');
+    if (setup.more) await setup.more(page, { tabTo });
+    await expectAccessible(page, `${target} editing`);
+    await page.keyboard.press('Control+s');
+    await page.waitForSelector('[data-testid="submitted"]');
+    const records = (await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria');
+    assert.equal(records.length, 1, 'updated, not created');
+    assert.match(String(setup.email(records[0])), /maria\.new@example\.org/);
+    if (target !== 'persons_v1' && target !== 'unite_us') {
+      // Everything but the email (and the server's own timestamps) is as it was.
+      const changed = Object.keys(records[0].body).filter((key) => !/updated|email|Email/i.test(key)
+        && JSON.stringify(records[0].body[key]) !== JSON.stringify(before.body[key]));
+      assert.deepEqual(changed, [], 'only the email changed');
+    }
+    if (target === 'unite_us') {
+      const responses = await sandbox.records('unite_us', 'form_response');
+      assert.equal(responses.length, 1, 'the intake form answers were saved for the contact');
+    }
+    await assertNoTokenLeft(page, lines);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test(`${target}: creating someone who may exist warns first, then creates on request`, async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const lines = watchTokenLeaks(page);
+    await page.goto(`${sandbox.baseUrl}/staff?config=/config/${setup.config}`);
+    await signInByKeyboard(page);
+    await searchByKeyboard(page, 'Maria', 'Garcia');
+    await tabToMatch(page, '[data-testid="new-person"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-question-id="first-name"]');
+    assert.equal(await page.locator('[data-question-id="last-name"] input').inputValue(), 'Garcia', 'the search fills the new person in');
+    const { tabTo } = keyboard(page);
+    await tabTo('date-of-birth'); await page.keyboard.type('04121985');
+    await tabTo('email'); await retype(page, 'maria.two@example.org');
+    if (setup.more) await setup.more(page, { tabTo });
+    await page.keyboard.press('Control+s');
+    const warning = page.locator('[data-testid="possible-duplicates"]');
+    await warning.waitFor();
+    assert.match(await warning.textContent(), /Maria Garcia, born 1985-04-12/);
+    await expectAccessible(page, `${target} possible duplicate`);
+    assert.equal((await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria').length, 1, 'nothing created yet');
+    await tabToMatch(page, '[data-testid="create-anyway"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="submitted"]');
+    const marias = (await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria');
+    assert.equal(marias.length, 2, 'the staff member chose to create a second Maria Garcia');
+    await assertNoTokenLeft(page, lines);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
