@@ -105,7 +105,7 @@ function aimVerdicts(forms, renderers, samples) {
   verdicts.push({
     aim: `First load ≤ ${AIMS.firstLoadGzipKiB} KB gzip`,
     met: gzipKiB <= AIMS.firstLoadGzipKiB,
-    figures: `ours ships ${number(gzipKiB, 0)} KB gzip (HTML, JS, CSS and WASM; the form itself not counted), the same for every form size.`,
+    figures: `Ours ships ${number(gzipKiB, 0)} KB gzip (HTML, JS, CSS and WASM; the form itself not counted), the same for every form size.`,
   });
 
   const firstQuestion = forms.map((form) => {
@@ -238,7 +238,7 @@ Run of ${startedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, 
 
 - CPU: ${machine.model}, ${machine.logicalCpus} logical CPUs; ${number(machine.memoryGiB, 0)} GiB memory; ${machine.os}, Linux ${machine.kernel}
 - Browser: Chromium ${machine.chromium} (Debian's \`/usr/bin/chromium\`, headless), driven by playwright-core ${versions['playwright-core']} on Node.js ${machine.node}
-- Ours: release build of commit ${build.commit}${build.changed ? ' with uncommitted changes to the app' : ''}, built ${build.builtAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}: ${build.files.map((file) => `\`${file.path.slice(1)}\` ${number(file.bytes / KIB, file.bytes < 10 * KIB ? 1 : 0)} KB`).join(', ')}
+- Ours: the release build in \`dist/\`, built ${build.builtAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (the repository was at commit ${build.commit}${build.changed ? ', with uncommitted changes to the app' : ''}): ${build.files.map((file) => `\`${file.path.slice(1)}\` ${number(file.bytes / KIB, file.bytes < 10 * KIB ? 1 : 0)} KB`).join(', ')}
 - SurveyJS: survey-core ${versions['survey-core']} and survey-js-ui ${versions['survey-js-ui']}
 - Form.io: @formio/js ${versions['@formio/js']}
 - Load: ${loadNote(load, machine.logicalCpus)}
@@ -253,7 +253,7 @@ ${forms.map((form) => `### ${form.questionCount} questions, ${form.dependentCoun
 
 ${markdownTable(form, renderers, samples[form.name])}
 `).join('\n')}
-Our definition check on the generated forms: ${[...new Set(forms.map((form) => form.definitionCheck))].join('; ')}.
+Our preview's definition check said, for the generated forms: ${forms.map((form) => `${form.questionCount} questions, “${form.definitionCheck}”`).join('; ')}.
 
 ## Aims (issue 8)
 

@@ -20,7 +20,7 @@
 // Settings: INTAKE_BENCH_RUNS (default 7) cold runs per renderer and size;
 // INTAKE_BENCH_SIZES (default 50,200,1000) the form sizes.
 
-import { readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
@@ -63,7 +63,10 @@ function lockedVersions() {
   return Object.fromEntries(['survey-core', 'survey-js-ui', '@formio/js', 'playwright-core'].map((name) => [name, version(name)]));
 }
 
-/** Which commit our build comes from, and whether the app's sources differ from it. */
+/**
+ * Which commit our build comes from, and whether the app's sources differ
+ * from it; read when dist/ is read, since both may change during a run.
+ */
 function ourBuild(dist) {
   const git = (...args) => {
     try {
@@ -75,8 +78,7 @@ function ourBuild(dist) {
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
   const changed = git('status', '--porcelain', '--', 'src', 'crates/engine', 'style', 'index.html', 'Cargo.toml', 'Cargo.lock') !== '';
   const files = ['/index.html', ...dist.referenced].map((path) => ({ path, bytes: dist.files.get(path).length }));
-  const builtAt = statSync(join(repoDir, 'dist', 'index.html')).mtime;
-  return { commit, changed, files, builtAt };
+  return { commit, changed, files, builtAt: dist.builtAt };
 }
 
 const gzipSizes = new Map();
@@ -188,6 +190,7 @@ async function measureOnce(browser, server, form, renderer) {
 
 async function main() {
   const dist = snapshotDist();
+  const build = ourBuild(dist);
   const forms = sizes.map((size) => generateForm(size));
   const served = new Map();
   for (const form of forms) {
@@ -235,7 +238,7 @@ async function main() {
       runCount,
       machine: describeMachine(browser.version()),
       versions: lockedVersions(),
-      build: ourBuild(dist),
+      build,
       load,
       startedAt,
     });

@@ -54,7 +54,7 @@ export function snapshotDist() {
   if (referenced.length === 0 || missing.length > 0) {
     throw new Error(`dist/ is incomplete (a build may be under way): index.html refers to ${missing.join(', ') || 'nothing'}`);
   }
-  return { files, referenced };
+  return { files, referenced, builtAt: statSync(join(distDir, 'index.html')).mtime };
 }
 
 /**
