@@ -275,3 +275,26 @@ test('a definition dropped on the paste box is rendered, and a broken one is exp
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a hostile definition is shown as text and runs no script, under the CSP', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${baseUrl}/preview`);
+  const hostile = JSON.stringify({
+    name: '<script>window.__pwned = 1</script>',
+    sections: [{ id: 's', name: '<img src=x onerror="window.__pwned=2">', display_name: true, questions: [
+      { id: 'q', input_type: 'radio', label_text: '<svg onload="window.__pwned=3">', input_options: [{ id: 'o', option_label: '<iframe srcdoc="<script>parent.__pwned=4</script>">' }] },
+      { id: 'q2', input_type: 'text', label_text: 'Plain', help_text: '<a href="javascript:window.__pwned=5">help</a>', placeholder_text: '"><img src=x onerror=window.__pwned=6>' },
+    ] }],
+  });
+  await page.locator('#pasted-definition').fill(hostile);
+  await page.getByRole('button', { name: 'Render this definition' }).click();
+  await page.waitForSelector('[data-question-id="q"]');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script ran');
+  assert.equal(await page.locator('.intake-form img, .intake-form svg, .intake-form iframe, .intake-form script, .intake-form a[href^="javascript"]').count(), 0);
+  assert.match(await page.locator('[data-question-id="q"]').textContent(), /<svg onload=/, 'the markup is shown literally');
+  assert.deepEqual(errors, [], 'and the CSP had nothing to refuse');
+  console.log('security: hostile definition rendered as text, 0 scripts ran, 0 CSP violations');
+  await page.close();
+});

@@ -8,6 +8,7 @@ import { startSandbox, launchBrowser, axeViolations, watchErrors, keyboard } fro
 
 let sandbox, browser;
 const audit = { states: 0, violations: 0 };
+let tokenChecks = 0;
 const TOKEN = 'demo-staff-token';
 
 before(async () => {
@@ -19,6 +20,7 @@ after(async () => {
   await browser?.close();
   await sandbox?.stop();
   console.log(`axe-core (staff): ${audit.states} states audited, ${audit.violations} violations`);
+  console.log(`security: after ${tokenChecks} staff journeys no storage, URL, request URL or console line held the token`);
 });
 
 beforeEach(async () => {
@@ -100,6 +102,7 @@ async function assertNoTokenLeft(page, lines) {
   const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, url: location.href }));
   assert.ok(!stored.includes(TOKEN), 'no storage or URL holds the token');
   assert.ok(!lines.some((line) => line.includes(TOKEN)), 'no console line or request URL holds the token');
+  tokenChecks += 1;
 }
 
 for (const [target, setup] of Object.entries(targets)) {

@@ -8,6 +8,19 @@ import { startSandbox, launchBrowser, axeViolations, watchErrors } from './suppo
 
 let sandbox, browser;
 const audit = { states: 0, violations: 0 };
+/** The reliability audit: per fault, journeys, records stored, duplicates, answers lost. */
+const reliability = new Map();
+
+/** Counts what one journey left in the sandbox: one record is right, more are duplicates, a different answer is a loss. */
+async function account(fault, target, name) {
+  const stored = await recordsNamed(target, name);
+  const row = reliability.get(fault) ?? { journeys: 0, stored: 0, duplicates: 0, lost: 0 };
+  row.journeys += 1;
+  row.stored += stored.length;
+  row.duplicates += Math.max(0, stored.length - 1);
+  row.lost += stored.length === 0 || stored.some((record) => targets[target].lastName(record) !== 'Lee') ? 1 : 0;
+  reliability.set(fault, row);
+}
 const STAFF_TOKEN = 'demo-staff-token';
 
 before(async () => {
@@ -19,6 +32,11 @@ after(async () => {
   await browser?.close();
   await sandbox?.stop();
   console.log(`axe-core (submit): ${audit.states} states audited, ${audit.violations} violations`);
+  console.log('reliability (submit journeys against the sandbox):');
+  console.log('  fault                          journeys  records stored  duplicates  answers lost');
+  for (const [fault, row] of reliability) {
+    console.log(`  ${fault.padEnd(30)} ${String(row.journeys).padStart(8)}  ${String(row.stored).padStart(14)}  ${String(row.duplicates).padStart(10)}  ${String(row.lost).padStart(12)}`);
+  }
 });
 
 beforeEach(async () => {
@@ -62,25 +80,25 @@ const targets = {
     config: 'casebook-staff.json', route: 'POST /casebook/people/people', kind: 'person',
     answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', email: 'ann@example.org', 'intake.person.hispanic_or_latino': 'No' }),
     invalid: { 'last-name': '' }, invalidQuestion: 'last-name', fix: { 'last-name': 'Lee' },
-    firstName: (record) => record.body.first_name,
+    firstName: (record) => record.body.first_name, lastName: (record) => record.body.last_name,
   },
   persons_v1: {
     config: 'persons-v1-staff.json', route: 'PUT /persons_v1/api/v1/persons', kind: 'person',
     answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', 'household-size': '3' }),
     invalid: { 'last-name': '' }, invalidQuestion: 'last-name', fix: { 'last-name': 'Lee' },
-    firstName: (record) => record.body.firstName,
+    firstName: (record) => record.body.firstName, lastName: (record) => record.body.lastName,
   },
   charity_crm: {
     config: 'charity-crm-staff.json', route: 'POST /charity_crm/api/v1/persons', kind: 'person',
     answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', phone: '+31 6 1234 5678' }),
     invalid: { phone: '06 1234' }, invalidQuestion: 'phone', fix: { phone: '+31 6 1234 5678' },
-    firstName: (record) => record.body.firstName,
+    firstName: (record) => record.body.firstName, lastName: (record) => record.body.lastName,
   },
   caspen: {
     config: 'caspen-staff.json', route: 'POST /caspen/v1/clients', kind: 'client',
     answers: (name) => ({ 'first-name': name, 'last-name': 'Lee', country: 'US', notes: 'Prefers mornings' }),
     invalid: { country: 'USA' }, invalidQuestion: 'country', fix: { country: 'US' },
-    firstName: (record) => record.body.first_name,
+    firstName: (record) => record.body.first_name, lastName: (record) => record.body.last_name,
   },
   unite_us: {
     config: 'unite-us-staff.json', route: 'POST /unite_us/v3/groups/demo-group/contacts', kind: 'contact',
@@ -90,7 +108,7 @@ const targets = {
       'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
     }),
     invalid: { phone: '555' }, invalidQuestion: 'phone', fix: { phone: '5125550199' },
-    firstName: (record) => record.body.first_name,
+    firstName: (record) => record.body.first_name, lastName: (record) => record.body.last_name,
   },
 };
 
@@ -143,6 +161,7 @@ for (const target of Object.keys(targets)) {
     await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'submitted', null, { timeout: 5000 });
     assert.match(await page.locator('[data-testid="reference"]').textContent(), /^[0-9A-F]{8}$/);
     await expectAccessible(page, `${target} sent`);
+    await account('none', target, name);
     assert.equal((await recordsNamed(target, name)).length, 1);
     if (target === 'unite_us') {
       const responses = await sandbox.records('unite_us', 'form_response');
@@ -171,6 +190,7 @@ for (const target of Object.keys(targets)) {
     assert.equal(await question.locator('.error-message').count(), 0, 'the message clears once the answer changes');
     await send(page);
     await page.waitForSelector('[data-testid="submitted"]');
+    await account('422, fixed and sent again', target, name);
     assert.equal((await recordsNamed(target, name)).length, 1);
     assert.deepEqual(unexpected(errors), []);
     await page.close();
@@ -186,6 +206,7 @@ for (const target of Object.keys(targets)) {
     await send(page);
     await page.waitForSelector('[data-testid="saved-on-device"]');
     await page.waitForSelector('[data-testid="submitted"]', { timeout: 10000 });
+    await account('503 with Retry-After', target, name);
     assert.equal((await recordsNamed(target, name)).length, 1);
     assert.deepEqual(unexpected(errors), []);
     await page.close();
@@ -207,6 +228,7 @@ for (const target of Object.keys(targets)) {
     assert.match(await page.locator('[data-testid="pending-count"]').textContent(), /1 submission is saved on this device/);
     await signIn(page);
     await page.waitForFunction(() => localStorage.getItem('intake-outbox') === null, null, { timeout: 15000 });
+    await account('connection dropped, reload', target, name);
     assert.equal((await recordsNamed(target, name)).length, 1, 'the retry after the reload did not store a second record');
     assert.deepEqual(unexpected(errors), []);
     await page.close();
@@ -228,6 +250,7 @@ for (const target of Object.keys(targets)) {
     await signIn(page);
     await page.waitForSelector('[data-testid="submitted"]');
     const stored = await recordsNamed(target, name);
+    await account('401, sign in again', target, name);
     assert.equal(stored.length, 1);
     assert.deepEqual(unexpected(errors), []);
     await page.close();
@@ -317,6 +340,7 @@ test('offline: the submission waits on the device and is sent when the connectio
   assert.equal((await recordsNamed('caspen', name)).length, 0);
   await context.setOffline(false);
   await page.waitForSelector('[data-testid="submitted"]', { timeout: 10000 });
+  await account('offline, then online', 'caspen', name);
   assert.equal((await recordsNamed('caspen', name)).length, 1);
   await context.close();
 });
@@ -340,6 +364,7 @@ test('two open tabs: a submission being sent by one tab is not sent by the other
   await signIn(second);
   await first.waitForSelector('[data-testid="submitted"]', { timeout: 10000 });
   await second.waitForTimeout(500);
+  await account('two tabs', 'casebook', name);
   assert.equal((await recordsNamed('casebook', name)).length, 1);
   assert.deepEqual(writesFromSecond, [], 'the second tab sent nothing');
   await context.close();
