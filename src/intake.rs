@@ -231,19 +231,43 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
                 .map_err(|error| format!("The form definition at {url} is not JSON ({error})."))?,
         );
     }
+    // Unite US staff without a configured form use the group's first intake
+    // form from "forms available for use".
+    if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
+        if let Some(url) = config.url(Operation::FormsAvailable, &[]) {
+            let answer =
+                http::get_with_credential(&format!("{url}?q%5Buse_type%5D=intake"), intake.credential().as_deref()).await;
+            if let Some(body) = answer
+                .status
+                .filter(|status| (200..300).contains(status))
+                .and_then(|_| serde_json::from_str::<Value>(&answer.body).ok())
+            {
+                definition = body["data"].as_array().and_then(|forms| forms.first()).cloned();
+            }
+        }
+    }
     let definition = definition.unwrap_or_else(|| {
         json!({"id": format!("intake-{}", config.target), "name": config.title.clone().unwrap_or_default(), "sections": []})
     });
-    let plain = intake_engine::load_form(&definition)
+    compose_form(config, &definition, &service_types)
+}
+
+/// The organisation's definition with the app's own sections: "About you"
+/// first, the consent signature last (its display order puts it after the
+/// form's sections).
+fn compose_form(
+    config: &TargetConfig,
+    definition: &Value,
+    service_types: &[(String, String)],
+) -> Result<Form, String> {
+    let plain = intake_engine::load_form(definition)
         .ok()
         .map(|loaded| loaded.form);
-    // The app's own sections: "About you" first, the consent signature last
-    // (its display order puts it after the form's sections).
-    let built_in: Vec<Value> = about_you_section(config, plain.as_ref(), &service_types)
+    let built_in: Vec<Value> = about_you_section(config, plain.as_ref(), service_types)
         .into_iter()
         .chain(consent_section(config, plain.as_ref()))
         .collect();
-    let loaded = load_form_with_leading_sections(&definition, &built_in)
+    let loaded = load_form_with_leading_sections(definition, &built_in)
         .map_err(|error| error.to_string())?;
     Ok(loaded.form)
 }
@@ -372,11 +396,39 @@ fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
     deliver(intake, reference, true);
 }
 
-/// Opens a found person's record in the form, prefilled.
+/// Opens a found person's record in the form, prefilled. For Unite US the
+/// form comes with the contact's earlier answers ("Contacts: Forms"), so an
+/// intake already begun continues where it was.
 fn open_person(intake: Intake, found: FoundPerson) {
     let (Some(config), Some(form)) = (intake.config.get_value(), intake.form.get_value()) else {
         return;
     };
+    if config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
+        let url = config.url(Operation::PersonForm, &[("id", &found.id), ("form_id", &form.id)]);
+        intake.status.set(Status::Sending);
+        spawn_local(async move {
+            let mut form = form;
+            if let Some(url) = url {
+                let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
+                let with_answers = answer
+                    .status
+                    .filter(|status| (200..300).contains(status))
+                    .and_then(|_| serde_json::from_str::<Value>(&answer.body).ok())
+                    .and_then(|body| compose_form(&config, &body, &[]).ok());
+                if let Some(with_answers) = with_answers {
+                    form = with_answers;
+                }
+            }
+            show_person(intake, &config, form, found);
+        });
+        return;
+    }
+    show_person(intake, &config, form, found);
+}
+
+/// Shows the form for a found person, their stored values filled in.
+fn show_person(intake: Intake, config: &TargetConfig, form: Form, found: FoundPerson) {
+    let config = config.clone();
     let answers = prefill_answers(&config, &form, &found);
     let mut state = FormState::new(form.clone());
     let _ = state.set_answers_from_json(&answers);

@@ -141,6 +141,16 @@ for (const [target, setup] of Object.entries(targets)) {
     if (target === 'unite_us') {
       const responses = await sandbox.records('unite_us', 'form_response');
       assert.equal(responses.length, 1, 'the intake form answers were saved for the contact');
+      // Opening the contact again brings back the form with the answers given.
+      await tabToMatch(page, '[data-testid="submitted"] button');
+      await page.keyboard.press('Enter');
+      await searchByKeyboard(page, 'Maria', 'Garcia');
+      await tabToMatch(page, '[data-person-id]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('[data-question-id="description"]');
+      assert.equal(await page.locator('[data-question-id="description"] textarea').inputValue(), 'Needs groceries this week.',
+        'the earlier response is prefilled');
+      assert.equal(await page.locator('[data-question-id="email"] input').inputValue(), 'maria.new@example.org');
     }
     await assertNoTokenLeft(page, lines);
     assert.deepEqual(errors, []);
