@@ -235,14 +235,20 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
     // form from "forms available for use".
     if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
         if let Some(url) = config.url(Operation::FormsAvailable, &[]) {
-            let answer =
-                http::get_with_credential(&format!("{url}?q%5Buse_type%5D=intake"), intake.credential().as_deref()).await;
+            let answer = http::get_with_credential(
+                &format!("{url}?q%5Buse_type%5D=intake"),
+                intake.credential().as_deref(),
+            )
+            .await;
             if let Some(body) = answer
                 .status
                 .filter(|status| (200..300).contains(status))
                 .and_then(|_| serde_json::from_str::<Value>(&answer.body).ok())
             {
-                definition = body["data"].as_array().and_then(|forms| forms.first()).cloned();
+                definition = body["data"]
+                    .as_array()
+                    .and_then(|forms| forms.first())
+                    .cloned();
             }
         }
     }
@@ -404,7 +410,10 @@ fn open_person(intake: Intake, found: FoundPerson) {
         return;
     };
     if config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
-        let url = config.url(Operation::PersonForm, &[("id", &found.id), ("form_id", &form.id)]);
+        let url = config.url(
+            Operation::PersonForm,
+            &[("id", &found.id), ("form_id", &form.id)],
+        );
         intake.status.set(Status::Sending);
         spawn_local(async move {
             let mut form = form;
@@ -828,6 +837,38 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
     };
 
     let signed_in = move || intake.mode == Mode::Staff && intake.token.get().is_some();
+    // Staff: after the configured idle time the screen locks. The token is
+    // dropped, the form stays mounted (hidden), so its answers and draft are
+    // kept for whoever signs in again.
+    let locked = RwSignal::new(false);
+    if mode == Mode::Staff {
+        let last_activity = StoredValue::new(js_sys::Date::now());
+        let touch = move || last_activity.set_value(js_sys::Date::now());
+        let keys = window_event_listener(leptos::ev::keydown, move |_| touch());
+        let pointer = window_event_listener(leptos::ev::pointerdown, move |_| touch());
+        on_cleanup(move || {
+            keys.remove();
+            pointer.remove();
+        });
+        let check = set_interval_with_handle(
+            move || {
+                let Some(config) = intake.config.get_value() else {
+                    return;
+                };
+                let limit = f64::from(config.idle_timeout_minutes) * 60_000.0;
+                if intake.token.get_untracked().is_some()
+                    && js_sys::Date::now() - last_activity.get_value() > limit
+                {
+                    intake.token.set(None);
+                    locked.set(true);
+                }
+            },
+            std::time::Duration::from_secs(15),
+        );
+        if let Ok(check) = check {
+            on_cleanup(move || check.clear());
+        }
+    }
     view! {
         <main id="main" class="page intake-page">
             <LanguageSwitch />
@@ -845,8 +886,17 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                     }>{move || text().sign_out}</button>
                 </p>
             })}
-            <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
-            {body}
+            {move || locked.get().then(|| view! {
+                <section class="locked" aria-labelledby="locked-title" data-testid="locked">
+                    <h2 id="locked-title">{move || text().locked_title}</h2>
+                    <p>{move || text().locked_intro}</p>
+                    <SignInForm intake=intake on_signed_in=move || locked.set(false) />
+                </section>
+            })}
+            <div hidden=move || locked.get()>
+                <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
+                {body}
+            </div>
         </main>
     }
 }

@@ -188,3 +188,24 @@ for (const [target, setup] of Object.entries(targets)) {
     await page.close();
   });
 }
+
+test('an idle staff screen locks, forgets the token and keeps the answers', async () => {
+  const page = await browser.newPage();
+  await page.clock.install();
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await signInByKeyboard(page);
+  await searchByKeyboard(page, 'Ann', 'Lee');
+  await page.locator('[data-testid="new-person"]').click();
+  await page.waitForSelector('[data-question-id="notes"]');
+  await page.locator('[data-question-id="notes"] textarea').fill('Prefers mornings');
+  // The demo configuration locks after the default 15 minutes without input.
+  await page.clock.fastForward('16:00');
+  await page.locator('[data-testid="locked"]').waitFor();
+  assert.ok(await page.locator('[data-question-id="notes"]').isHidden(), 'the form is out of sight while locked');
+  await expectAccessible(page, 'locked');
+  await page.locator('[data-testid="locked"] #staff-token').fill(TOKEN);
+  await page.locator('[data-testid="locked"]').getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid="locked"]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-question-id="notes"] textarea').inputValue(), 'Prefers mornings', 'nothing typed was lost');
+  await page.close();
+});
