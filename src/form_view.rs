@@ -47,11 +47,16 @@ struct FormContext {
     server_general: RwSignal<Vec<String>>,
     /// Computes the exact requests a target would get, for the preview.
     payload: StoredValue<Option<PayloadFn>, LocalStorage>,
+    /// Told of every change, e.g. to list what an edit changes.
+    on_change: StoredValue<Option<ChangeFn>, LocalStorage>,
     payload_json: RwSignal<String>,
 }
 
 /// Turns the engine's state into the preview's JSON of planned requests.
 pub type PayloadFn = Rc<dyn Fn(&FormState) -> String>;
+
+/// Hears the engine's state after every change of answer.
+pub type ChangeFn = Rc<dyn Fn(&FormState)>;
 
 /// What a page that sends answers gives the form.
 #[derive(Clone)]
@@ -160,6 +165,9 @@ impl FormContext {
             let json = self.state.with_value(|state| payload(state));
             self.payload_json.set(json);
         }
+        if let Some(on_change) = self.on_change.get_value() {
+            self.state.with_value(|state| on_change(state));
+        }
     }
 }
 
@@ -199,6 +207,9 @@ pub fn FormView(
     /// Separates drafts of one form, e.g. per person being edited.
     #[prop(optional_no_strip)]
     draft_scope: Option<String>,
+    /// Called with the state after every change of answer.
+    #[prop(optional_no_strip)]
+    on_change: Option<ChangeFn>,
 ) -> impl IntoView {
     let language = use_language();
     let draft_key =
@@ -236,6 +247,7 @@ pub fn FormView(
         server_errors: RwSignal::new(BTreeMap::new()),
         server_general: RwSignal::new(Vec::new()),
         payload: StoredValue::new_local(payload),
+        on_change: StoredValue::new_local(on_change),
         payload_json: RwSignal::new(String::new()),
     };
     context.refresh_response();

@@ -103,6 +103,8 @@ struct Intake {
     duplicates_checked: StoredValue<bool>,
     /// Who the form on screen is about, for the bar that stays in view.
     person_label: RwSignal<Option<String>>,
+    /// What an edit changes so far: (label, before, after), shown before saving.
+    changes: RwSignal<Vec<(String, String, String)>>,
 }
 
 impl Intake {
@@ -299,7 +301,17 @@ fn submit(intake: Intake, state: &FormState) {
             input.existing_id = Some(editing.id.clone());
             let (changed, cleared) = person_changes(&editing.before, &input.person);
             input.changed = Some(changed);
-            input.cleared = cleared;
+            // Only a field whose question is on screen and was emptied is
+            // cleared; a question a condition hid keeps the stored value.
+            let form = state.form();
+            input.cleared = cleared
+                .into_iter()
+                .filter(|field| {
+                    form.questions.iter().enumerate().any(|(index, question)| {
+                        question.field.as_deref() == Some(field.as_str()) && state.is_visible(index)
+                    })
+                })
+                .collect();
         }
         None if config.mode == Mode::Staff && !intake.duplicates_checked.get_value() => {
             intake
@@ -455,6 +467,7 @@ fn show_person(intake: Intake, config: &TargetConfig, form: Form, found: FoundPe
     intake.current.set_value(None);
     intake.status.set(Status::Quiet);
     intake.person_label.set(Some(name));
+    intake.changes.set(Vec::new());
     intake.phase.set(Phase::Ready {
         form,
         initial: Some(answers),
@@ -484,6 +497,7 @@ fn new_person(intake: Intake, query: PersonQuery) {
     intake.current.set_value(None);
     intake.status.set(Status::Quiet);
     intake.person_label.set(None);
+    intake.changes.set(Vec::new());
     intake.phase.set(Phase::Ready {
         form,
         initial: Some(answers),
@@ -500,6 +514,7 @@ fn find_another(intake: Intake) {
     intake.current.set_value(None);
     intake.status.set(Status::Quiet);
     intake.person_label.set(None);
+    intake.changes.set(Vec::new());
     intake.phase.set(Phase::Find);
 }
 
@@ -669,6 +684,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         pending_create: StoredValue::new_local(None),
         duplicates_checked: StoredValue::new(false),
         person_label: RwSignal::new(None),
+        changes: RwSignal::new(Vec::new()),
     };
 
     let title = RwSignal::new(None::<String>);
@@ -751,6 +767,36 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
     };
     // Stored so the view's closures, which must be Send, can reach it.
     let submitter = StoredValue::new_local(submitter);
+    // While editing a stored record, the changes so far, listed before saving.
+    let list_changes: crate::form_view::ChangeFn = Rc::new(move |state: &FormState| {
+        let (Some(editing), Some(config)) = (intake.editing.get_value(), intake.config.get_value())
+        else {
+            return;
+        };
+        let now = person_record(state, &config.defaults);
+        let (changed, _) = person_changes(&editing.before, &now);
+        let label = |field: &str| {
+            now.labels
+                .get(field)
+                .or_else(|| editing.before.labels.get(field))
+                .cloned()
+                .unwrap_or_else(|| field.to_string())
+        };
+        let rows: Vec<(String, String, String)> = changed
+            .iter()
+            .map(|field| {
+                (
+                    label(field),
+                    editing.before.text(field).unwrap_or_default(),
+                    now.text(field).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if intake.changes.with_untracked(|current| *current != rows) {
+            intake.changes.set(rows);
+        }
+    });
+    let list_changes = StoredValue::new_local(list_changes);
 
     let status_view = move || {
         let text = text();
@@ -819,7 +865,20 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                         <button type="button" class="link-button" on:click=move |_| find_another(intake)>{move || text().find_another}</button>
                     </div>
                 })}
-                <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) initial_answers=initial draft_scope=scope />
+                {move || (!intake.changes.get().is_empty()).then(|| view! {
+                    <section class="changes" aria-labelledby="changes-title" data-testid="changes">
+                        <h2 id="changes-title">{move || text().changes_title}</h2>
+                        <ul>
+                            {intake.changes.get().into_iter().map(|(label, before, after)| {
+                                let before = if before.is_empty() { text().empty_value.to_string() } else { before };
+                                let after = if after.is_empty() { text().empty_value.to_string() } else { after };
+                                view! { <li><strong>{label}</strong>": "{before}" → "{after}</li> }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })}
+                <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) initial_answers=initial draft_scope=scope
+                    on_change=(mode == Mode::Staff).then(|| list_changes.get_value()) />
             }.into_any()
         }
         Phase::Sent { reference, record_id } => view! {

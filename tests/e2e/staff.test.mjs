@@ -126,6 +126,8 @@ for (const [target, setup] of Object.entries(targets)) {
     const { tabTo } = keyboard(page);
     await tabTo('email'); await retype(page, 'maria.new@example.org');
     if (setup.more) await setup.more(page, { tabTo });
+    const changes = await page.locator('[data-testid="changes"]').textContent();
+    assert.match(changes, /Email address: .* → maria\.new@example\.org/, 'what will change is shown before saving');
     await expectAccessible(page, `${target} editing`);
     await page.keyboard.press('Control+s');
     await page.waitForSelector('[data-testid="submitted"]');

@@ -168,6 +168,9 @@ for (const target of Object.keys(targets)) {
       assert.equal(responses.length, 1, 'the form answers were saved for the new contact');
     }
     assert.deepEqual(await page.evaluate(() => localStorage.getItem('intake-outbox')), null, 'nothing is left in the outbox');
+    await page.waitForTimeout(500); // longer than the draft's debounce
+    assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('intake-draft:'))), [],
+      'the draft is deleted once the submission is sent');
     assert.deepEqual(unexpected(errors), []);
     await page.close();
   });
