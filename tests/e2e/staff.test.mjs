@@ -4,10 +4,11 @@
 // console line holds the token.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, launchBrowser, axeViolations, watchErrors, keyboard } from './support.mjs';
+import { startSandbox, launchBrowser, axeAudit, watchErrors, keyboard } from './support.mjs';
 
 let sandbox, browser;
-const audit = { states: 0, violations: 0 };
+const audit = axeAudit('staff');
+const expectAccessible = audit.check;
 let tokenChecks = 0;
 const TOKEN = 'demo-staff-token';
 
@@ -19,7 +20,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await sandbox?.stop();
-  console.log(`axe-core (staff): ${audit.states} states audited, ${audit.violations} violations`);
+  audit.report();
   console.log(`security: after ${tokenChecks} staff journeys no storage, URL, request URL or console line held the token`);
 });
 
@@ -27,12 +28,6 @@ beforeEach(async () => {
   await sandbox.reset();
 });
 
-async function expectAccessible(page, state) {
-  const violations = await axeViolations(page);
-  audit.states += 1;
-  audit.violations += violations.length;
-  assert.deepEqual(violations, [], `axe-core violations in ${state}`);
-}
 
 /** Presses Tab until the element with this id has focus. */
 async function tabToId(page, id) {

@@ -4,10 +4,11 @@
 // sign-in. Every journey ends with exactly one stored record.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, launchBrowser, axeViolations, watchErrors } from './support.mjs';
+import { startSandbox, launchBrowser, axeAudit, watchErrors } from './support.mjs';
 
 let sandbox, browser;
-const audit = { states: 0, violations: 0 };
+const audit = axeAudit('submit');
+const expectAccessible = audit.check;
 /** The reliability audit: per fault, journeys, records stored, duplicates, answers lost. */
 const reliability = new Map();
 
@@ -31,7 +32,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await sandbox?.stop();
-  console.log(`axe-core (submit): ${audit.states} states audited, ${audit.violations} violations`);
+  audit.report();
   console.log('reliability (submit journeys against the sandbox):');
   console.log('  fault                          journeys  records stored  duplicates  answers lost');
   for (const [fault, row] of reliability) {
@@ -43,12 +44,6 @@ beforeEach(async () => {
   await sandbox.reset();
 });
 
-async function expectAccessible(page, state) {
-  const violations = await axeViolations(page);
-  audit.states += 1;
-  audit.violations += violations.length;
-  assert.deepEqual(violations, [], `axe-core violations in ${state}`);
-}
 
 /** Console lines that are not the page's fault: the browser reports the faults we inject. */
 function unexpected(errors) {

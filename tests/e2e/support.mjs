@@ -178,6 +178,22 @@ export async function axeViolations(page) {
   return result;
 }
 
+/** One suite's axe-core audit: `check` asserts a state has no violation and counts it; `report` prints the counts. */
+export function axeAudit(suite) {
+  const counts = { states: 0, violations: 0 };
+  return {
+    async check(page, state) {
+      const violations = await axeViolations(page);
+      counts.states += 1;
+      counts.violations += violations.length;
+      assert.deepEqual(violations, [], `axe-core violations in ${state}`);
+    },
+    report() {
+      console.log(`axe-core (${suite}): ${counts.states} states audited, ${counts.violations} violations`);
+    },
+  };
+}
+
 /** Collects console errors and uncaught exceptions, which fail a journey. */
 export function watchErrors(page) {
   const errors = [];

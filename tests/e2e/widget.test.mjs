@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startSandbox, launchBrowser, axeViolations, watchErrors, keyboard } from './support.mjs';
+import { startSandbox, launchBrowser, axeAudit, watchErrors, keyboard } from './support.mjs';
 
 let sandbox, browser, host, hostUrl;
-const audit = { states: 0, violations: 0 };
+const audit = axeAudit('widget');
+const expectAccessible = audit.check;
 const embedDir = join(import.meta.dirname, '..', '..', 'public', 'embed');
 
 /** The demo host page on its own origin, its snippet pointing at the sandbox. */
@@ -42,19 +43,13 @@ after(async () => {
   await browser?.close();
   host?.server.close();
   await sandbox?.stop();
-  console.log(`axe-core (widget): ${audit.states} states audited, ${audit.violations} violations`);
+  audit.report();
 });
 
 beforeEach(async () => {
   await sandbox.reset();
 });
 
-async function expectAccessible(pageOrFrame, state) {
-  const violations = await axeViolations(pageOrFrame);
-  audit.states += 1;
-  audit.violations += violations.length;
-  assert.deepEqual(violations, [], `axe-core violations in ${state}`);
-}
 
 const answers = {
   'first-name': 'Rosa', 'last-name': 'Diaz', 'date-of-birth': '1990-05-06', phone: '5125550199', email: 'rosa@example.org',

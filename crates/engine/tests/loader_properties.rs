@@ -187,12 +187,25 @@ fn exercise(form: &Value, random: &mut Random) {
     }
 }
 
+/// With `INTAKE_FUZZ_SECONDS=N` (the test command's fuzz audit sets it) the
+/// properties keep drawing cases until N seconds have passed, beyond the
+/// fixed minimum every plain `cargo test` runs.
+fn keep_going(case: u64, minimum: u64, started: std::time::Instant) -> bool {
+    let budget = std::env::var("INTAKE_FUZZ_SECONDS")
+        .ok()
+        .and_then(|seconds| seconds.parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    case < minimum || budget.is_some_and(|budget| started.elapsed() < budget)
+}
+
 #[test]
 fn loading_and_evaluating_random_definitions_never_panics() {
     let seed = 0x1A7A_4E5E_ED00_0001;
     let mut random = Random(seed);
-    for case in 0..4_000 {
-        let form = if case % 2 == 0 {
+    let started = std::time::Instant::now();
+    let mut case = 0u64;
+    while keep_going(case, 4_000, started) {
+        let form = if case.is_multiple_of(2) {
             form_like(&mut random)
         } else {
             value(&mut random, 6)
@@ -204,7 +217,9 @@ fn loading_and_evaluating_random_definitions_never_panics() {
             outcome.is_ok(),
             "seed {seed:#x}, case {case}: panicked on {form}"
         );
+        case += 1;
     }
+    println!("fuzz: {case} random definitions loaded and evaluated, 0 panics");
 }
 
 #[test]
@@ -217,7 +232,9 @@ fn mutated_fixture_text_never_panics() {
         texts.push(fixture["form"].to_string().into_bytes());
     }
     let mut random = Random(0xF1_0A7);
-    for case in 0..3_000 {
+    let started = std::time::Instant::now();
+    let mut case = 0u64;
+    while keep_going(case, 3_000, started) {
         let mut bytes = random.pick(&texts).clone();
         for _ in 0..random.below(4) + 1 {
             let at = random.below(bytes.len());
@@ -240,5 +257,7 @@ fn mutated_fixture_text_never_panics() {
             }
         });
         assert!(outcome.is_ok(), "case {case}: panicked on {text}");
+        case += 1;
     }
+    println!("fuzz: {case} mutated definition texts loaded, 0 panics");
 }

@@ -143,6 +143,22 @@ fn test() -> Result {
         &[],
     )?;
     step("host tests", "cargo", &["test", "--quiet"], &[])?;
+    // The definition loader fuzzed for a bounded time, printing its counts.
+    step(
+        "fuzz audit: the definition loader for 15 s",
+        "cargo",
+        &[
+            "test",
+            "--quiet",
+            "--package",
+            "intake-engine",
+            "--test",
+            "loader_properties",
+            "--",
+            "--nocapture",
+        ],
+        &[("INTAKE_FUZZ_SECONDS", "15")],
+    )?;
     step(
         "browser tests of the app (wasm-bindgen-test, headless Chromium)",
         "cargo",
