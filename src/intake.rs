@@ -45,6 +45,8 @@ enum Phase {
     Sent {
         reference: String,
         record_id: Option<String>,
+        /// What an upsert did, as the server said (persons_v1).
+        upsert: Option<String>,
     },
 }
 
@@ -541,7 +543,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
             .pending
             .set(outbox::waiting_for(&intake.deployment()).len());
         match delivery {
-            Delivery::Sent { record_id } if is_current => {
+            Delivery::Sent { record_id, upsert } if is_current => {
                 if let Some(key) = intake.draft_key.get_value() {
                     draft::clear(&key);
                 }
@@ -553,6 +555,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 intake.phase.set(Phase::Sent {
                     reference,
                     record_id,
+                    upsert,
                 });
                 request_animation_frame(|| {
                     if let Some(element) = document()
@@ -881,11 +884,12 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                     on_change=(mode == Mode::Staff).then(|| list_changes.get_value()) />
             }.into_any()
         }
-        Phase::Sent { reference, record_id } => view! {
+        Phase::Sent { reference, record_id, upsert } => view! {
             <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
                 <h2 id="sent-title">{move || text().sent_title}</h2>
                 <p>{move || text().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
                 {record_id.map(|id| view! { <p>{move || text().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
+                {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (text().upsert_status)(&status)}</p> })}
                 {match mode {
                     Mode::Widget => view! { <p><a href=move || window().location().href().unwrap_or_default()>{move || text().sent_again}</a></p> }.into_any(),
                     Mode::Staff => view! { <p><button type="button" class="button" on:click=move |_| find_another(intake)>{move || text().find_another}</button></p> }.into_any(),

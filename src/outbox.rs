@@ -12,7 +12,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeSet;
 
 use intake_engine::targets::{
-    classify, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission, SubmissionStatus,
+    classify, upsert_status, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission,
+    SubmissionStatus,
 };
 
 use crate::http;
@@ -130,9 +131,11 @@ fn tab_id() -> String {
 /// Where a delivery attempt left a submission.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Delivery {
-    /// Every step succeeded; the record's id when the server gave one.
+    /// Every step succeeded; the record's id when the server gave one, and
+    /// what an upsert said it did (persons_v1: created, updated, unchanged).
     Sent {
         record_id: Option<String>,
+        upsert: Option<String>,
     },
     /// Not sent yet; the next try is in `retry_in_ms`.
     Waiting {
@@ -174,6 +177,7 @@ pub async fn deliver(
             {
                 return Delivery::Sent {
                     record_id: memory.captured_id.clone(),
+                    upsert: None,
                 }
             }
             None => memory.clone(),
@@ -184,6 +188,7 @@ pub async fn deliver(
             remove(reference);
             return Delivery::Sent {
                 record_id: submission.captured_id,
+                upsert: None,
             };
         }
         let now = js_sys::Date::now();
@@ -222,6 +227,7 @@ pub async fn deliver(
             remove(reference);
             return Delivery::Sent {
                 record_id: submission.captured_id,
+                upsert: None,
             };
         };
         let url = step.resolved_url(submission.captured_id.as_deref());
@@ -239,6 +245,7 @@ pub async fn deliver(
                 remove(reference);
                 return Delivery::Sent {
                     record_id: submission.captured_id,
+                    upsert: upsert_status(&response.body),
                 };
             }
             StepOutcome::Done { .. } => {

@@ -126,6 +126,9 @@ for (const [target, setup] of Object.entries(targets)) {
     await expectAccessible(page, `${target} editing`);
     await page.keyboard.press('Control+s');
     await page.waitForSelector('[data-testid="submitted"]');
+    if (target === 'persons_v1') {
+      assert.match(await page.locator('[data-testid="upsert-status"]').textContent(), /updated the record/, 'the upsert status is shown');
+    }
     const records = (await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria');
     assert.equal(records.length, 1, 'updated, not created');
     assert.match(String(setup.email(records[0])), /maria\.new@example\.org/);
@@ -178,6 +181,9 @@ for (const [target, setup] of Object.entries(targets)) {
     await tabToMatch(page, '[data-testid="create-anyway"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="submitted"]');
+    if (target === 'persons_v1') {
+      assert.match(await page.locator('[data-testid="upsert-status"]').textContent(), /created a new record/);
+    }
     const marias = (await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria');
     assert.equal(marias.length, 2, 'the staff member chose to create a second Maria Garcia');
     await assertNoTokenLeft(page, lines);

@@ -398,3 +398,46 @@ mod tests {
         );
     }
 }
+
+/// What an upsert says it did, from persons_v1's answer: `created`,
+/// `updated` or `unchanged`, for a single person (`{"status": "updated"}`)
+/// or the first person of a list (`{"status": {"created": [6], ...}}`).
+/// `None` for any other answer.
+pub fn upsert_status(body: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    match value.get("status")? {
+        Value::String(status) => Some(status.clone()),
+        Value::Object(groups) => ["created", "updated", "unchanged"]
+            .into_iter()
+            .find(|group| {
+                groups
+                    .get(*group)
+                    .and_then(Value::as_array)
+                    .is_some_and(|ids| !ids.is_empty())
+            })
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod upsert_status_tests {
+    use super::upsert_status;
+
+    #[test]
+    fn the_upsert_status_is_read_from_single_and_list_answers() {
+        assert_eq!(
+            upsert_status(r#"{"status":"unchanged","data":{"personId":1}}"#).as_deref(),
+            Some("unchanged")
+        );
+        assert_eq!(
+            upsert_status(
+                r#"{"status":{"created":[6],"updated":[],"unchanged":[]},"data":[{"personId":6}]}"#
+            )
+            .as_deref(),
+            Some("created")
+        );
+        assert_eq!(upsert_status(r#"{"data":{"id":"1"}}"#), None);
+        assert_eq!(upsert_status("not json"), None);
+    }
+}
