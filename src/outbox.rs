@@ -39,13 +39,11 @@ fn write(submissions: &[Submission]) -> bool {
     let Some(storage) = storage() else {
         return false;
     };
-    match serde_json::to_string(submissions) {
-        Ok(text) if submissions.is_empty() => {
-            storage.remove_item(STORAGE_KEY).is_ok() || text.is_empty()
-        }
-        Ok(text) => storage.set_item(STORAGE_KEY, &text).is_ok(),
-        Err(_) => false,
+    if submissions.is_empty() {
+        return storage.remove_item(STORAGE_KEY).is_ok();
     }
+    serde_json::to_string(submissions)
+        .is_ok_and(|text| storage.set_item(STORAGE_KEY, &text).is_ok())
 }
 
 /// Stores or replaces a submission. False when the device could not keep
@@ -168,20 +166,9 @@ pub async fn deliver(
         // Where storage is blocked (a third-party iframe, private mode) the
         // submission lives in memory only: retried, but lost on reload.
         let storage_works = storage().is_some();
-        let mut submission = match stored {
-            Some(stored) => stored,
-            // Gone from storage while we hold it in memory: another tab sent it.
-            None if storage().is_some()
-                && memory.next_step > 0
-                && memory.status == SubmissionStatus::Sent =>
-            {
-                return Delivery::Sent {
-                    record_id: memory.captured_id.clone(),
-                    upsert: None,
-                }
-            }
-            None => memory.clone(),
-        };
+        // Not in storage: blocked or full storage, or already sent and
+        // removed; the copy in memory says which.
+        let mut submission = stored.unwrap_or_else(|| memory.clone());
         if submission.status == SubmissionStatus::Sent
             || submission.next_step >= submission.steps.len()
         {
