@@ -126,6 +126,33 @@ pub struct PlannedRequest {
 }
 
 impl PlannedRequest {
+    /// A write step whose URL is complete and whose 409 is a real
+    /// conflict; a step that differs sets those two fields on the result.
+    fn write(
+        label: String,
+        method: &str,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: RequestBody,
+        capture_id: &str,
+        error_prefixes: &[&str],
+    ) -> PlannedRequest {
+        PlannedRequest {
+            label,
+            method: method.to_string(),
+            url,
+            headers,
+            body: Some(body),
+            conflict_means_done: false,
+            capture_id: Some(capture_id.to_string()),
+            error_prefixes: error_prefixes
+                .iter()
+                .map(|prefix| prefix.to_string())
+                .collect(),
+            needs_captured_id: false,
+        }
+    }
+
     /// The URL with `{id}` filled from an earlier step's answer.
     pub fn resolved_url(&self, captured_id: Option<&str>) -> String {
         match captured_id {
@@ -585,15 +612,20 @@ pub fn plan(config: &TargetConfig, input: &SubmissionInput) -> Plan {
 }
 
 fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Vec<PlannedRequest> {
-    let encode = |root: &str, inner: Value| -> (RequestBody, &'static str) {
+    // The body under its root key, nested JSON or Rails bracket keys; the
+    // answer is JSON either way.
+    let encode = |step: usize, root: &str, inner: Value| -> (RequestBody, Vec<(String, String)>) {
         let body = json!({ root: inner });
-        match config.encoding {
+        let (body, media_type) = match config.encoding {
             UniteUsEncoding::NestedJson => (RequestBody::Json(body), "application/json"),
             UniteUsEncoding::RailsForm => (
                 RequestBody::Form(rails_form_encode(&body)),
                 "application/x-www-form-urlencoded",
             ),
-        }
+        };
+        let mut headers = json_headers(&input.reference, step, media_type);
+        headers[0] = header("Accept", "application/json");
+        (body, headers)
     };
     let responses = || {
         Value::Array(
@@ -614,67 +646,33 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
                     json!({"form_id": input.form_id, "data": responses()}),
                 );
             }
-            let (body, media_type) = encode("assistance_request", request);
-            let mut headers = json_headers(&input.reference, 1, media_type);
-            headers[0] = header("Accept", "application/json");
-            vec![PlannedRequest {
-                label: "Send the assistance request".into(),
-                method: "POST".into(),
-                url: config
+            let (body, headers) = encode(1, "assistance_request", request);
+            vec![PlannedRequest::write(
+                "Send the assistance request".into(),
+                "POST",
+                config
                     .url(Operation::SubmitAssistanceRequest, &[])
                     .unwrap_or_default(),
                 headers,
-                body: Some(body),
-                conflict_means_done: false,
-                capture_id: Some("/data/id".into()),
-                error_prefixes: vec!["assistance_request.".into(), String::new()],
-                needs_captured_id: false,
-            }]
+                body,
+                "/data/id",
+                &["assistance_request.", ""],
+            )]
         }
         Mode::Staff => {
-            let (body, media_type) = encode("contact", record);
-            let mut headers = json_headers(&input.reference, 1, media_type);
-            headers[0] = header("Accept", "application/json");
-            let contact = match &input.existing_id {
-                None => PlannedRequest {
-                    label: "Create the contact".into(),
-                    method: "POST".into(),
-                    url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
-                    headers,
-                    body: Some(body),
-                    conflict_means_done: false,
-                    capture_id: Some("/data/id".into()),
-                    error_prefixes: vec!["contact.".into(), String::new()],
-                    needs_captured_id: false,
-                },
-                Some(id) => PlannedRequest {
-                    label: "Update the contact".into(),
-                    method: "PATCH".into(),
-                    url: config
-                        .url(Operation::UpdatePerson, &[("id", id)])
-                        .unwrap_or_default(),
-                    headers,
-                    body: Some(body),
-                    conflict_means_done: false,
-                    capture_id: Some("/data/id".into()),
-                    error_prefixes: vec!["contact.".into(), String::new()],
-                    needs_captured_id: false,
-                },
-            };
-            let mut steps = vec![contact];
+            let (body, headers) = encode(1, "contact", record);
+            let (label, method, url) = create_or_update(config, input, "contact", "POST", "PATCH");
+            let mut steps = vec![PlannedRequest::write(
+                label,
+                method,
+                url,
+                headers,
+                body,
+                "/data/id",
+                &["contact.", ""],
+            )];
             if !input.form_response.is_empty() && !input.form_id.is_empty() {
-                let (body, media_type) = match config.encoding {
-                    UniteUsEncoding::NestedJson => (
-                        RequestBody::Json(json!({"data": responses()})),
-                        "application/json",
-                    ),
-                    UniteUsEncoding::RailsForm => (
-                        RequestBody::Form(rails_form_encode(&json!({"data": responses()}))),
-                        "application/x-www-form-urlencoded",
-                    ),
-                };
-                let mut headers = json_headers(&input.reference, 2, media_type);
-                headers[0] = header("Accept", "application/json");
+                let (body, headers) = encode(2, "data", responses());
                 let url = match &input.existing_id {
                     Some(id) => config.url(
                         Operation::RespondToForm,
@@ -682,20 +680,46 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
                     ),
                     None => config.url(Operation::RespondToForm, &[("form_id", &input.form_id)]),
                 };
-                steps.push(PlannedRequest {
-                    label: "Save the form's answers".into(),
-                    method: "POST".into(),
-                    url: url.unwrap_or_default(),
+                let mut respond = PlannedRequest::write(
+                    "Save the form's answers".into(),
+                    "POST",
+                    url.unwrap_or_default(),
                     headers,
-                    body: Some(body),
-                    conflict_means_done: false,
-                    capture_id: Some("/data/id".into()),
-                    error_prefixes: vec!["form_response.".into(), String::new()],
-                    needs_captured_id: input.existing_id.is_none(),
-                });
+                    body,
+                    "/data/id",
+                    &["form_response.", ""],
+                );
+                // A new contact's id comes from the first step's answer.
+                respond.needs_captured_id = input.existing_id.is_none();
+                steps.push(respond);
             }
             steps
         }
+    }
+}
+
+/// The label, method and URL of the step that creates the record, or
+/// updates it when the submission names an existing one.
+fn create_or_update<'a>(
+    config: &TargetConfig,
+    input: &SubmissionInput,
+    noun: &str,
+    create_method: &'a str,
+    update_method: &'a str,
+) -> (String, &'a str, String) {
+    match &input.existing_id {
+        None => (
+            format!("Create the {noun}"),
+            create_method,
+            config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
+        ),
+        Some(id) => (
+            format!("Update the {noun}"),
+            update_method,
+            config
+                .url(Operation::UpdatePerson, &[("id", id)])
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -705,38 +729,20 @@ fn casebook(
     attributes: Value,
 ) -> Vec<PlannedRequest> {
     const MEDIA_TYPE: &str = "application/vnd.api+json";
-    let headers = json_headers(&input.reference, 1, MEDIA_TYPE);
-    let step = match &input.existing_id {
-        None => PlannedRequest {
-            label: "Create the person".into(),
-            method: "POST".into(),
-            url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
-            headers,
-            body: Some(RequestBody::Json(
-                json!({"data": {"type": "people", "attributes": attributes}}),
-            )),
-            conflict_means_done: false,
-            capture_id: Some("/data/id".into()),
-            error_prefixes: vec!["/data/attributes/".into()],
-            needs_captured_id: false,
-        },
-        Some(id) => PlannedRequest {
-            label: "Update the person".into(),
-            method: "PATCH".into(),
-            url: config
-                .url(Operation::UpdatePerson, &[("id", id)])
-                .unwrap_or_default(),
-            headers,
-            body: Some(RequestBody::Json(
-                json!({"data": {"type": "people", "id": id, "attributes": attributes}}),
-            )),
-            conflict_means_done: false,
-            capture_id: Some("/data/id".into()),
-            error_prefixes: vec!["/data/attributes/".into()],
-            needs_captured_id: false,
-        },
+    let document = match &input.existing_id {
+        None => json!({"data": {"type": "people", "attributes": attributes}}),
+        Some(id) => json!({"data": {"type": "people", "id": id, "attributes": attributes}}),
     };
-    vec![step]
+    let (label, method, url) = create_or_update(config, input, "person", "POST", "PATCH");
+    vec![PlannedRequest::write(
+        label,
+        method,
+        url,
+        json_headers(&input.reference, 1, MEDIA_TYPE),
+        RequestBody::Json(document),
+        "/data/id",
+        &["/data/attributes/"],
+    )]
 }
 
 /// Lines for a free-text note: model values the target has no field for,
@@ -769,35 +775,26 @@ fn persons_v1(
             Value::String(information.join("\n")),
         );
     }
-    let headers = json_headers(&input.reference, 1, "application/json");
-    let step = match &input.existing_id {
-        // A list upsert lets the server choose the new personId.
-        None => PlannedRequest {
-            label: "Create the person".into(),
-            method: "PUT".into(),
-            url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
-            headers,
-            body: Some(RequestBody::Json(json!({"data": [person]}))),
-            conflict_means_done: false,
-            capture_id: Some("/data/0/personId".into()),
-            error_prefixes: vec!["data.0.".into(), "data.".into()],
-            needs_captured_id: false,
-        },
-        Some(id) => PlannedRequest {
-            label: "Update the person".into(),
-            method: "PUT".into(),
-            url: config
-                .url(Operation::UpdatePerson, &[("id", id)])
-                .unwrap_or_default(),
-            headers,
-            body: Some(RequestBody::Json(json!({ "data": person }))),
-            conflict_means_done: false,
-            capture_id: Some("/data/personId".into()),
-            error_prefixes: vec!["data.".into()],
-            needs_captured_id: false,
-        },
+    // A new person goes in a one-person list upsert, which lets the server
+    // choose the personId; an update is the single-person upsert.
+    let (document, capture_id, error_prefixes): (Value, &str, &[&str]) = match &input.existing_id {
+        None => (
+            json!({"data": [person]}),
+            "/data/0/personId",
+            &["data.0.", "data."],
+        ),
+        Some(_) => (json!({ "data": person }), "/data/personId", &["data."]),
     };
-    vec![step]
+    let (label, method, url) = create_or_update(config, input, "person", "PUT", "PUT");
+    vec![PlannedRequest::write(
+        label,
+        method,
+        url,
+        json_headers(&input.reference, 1, "application/json"),
+        RequestBody::Json(document),
+        capture_id,
+        error_prefixes,
+    )]
 }
 
 fn charity_crm(
@@ -805,37 +802,22 @@ fn charity_crm(
     input: &SubmissionInput,
     mut person: Value,
 ) -> Vec<PlannedRequest> {
-    let headers = json_headers(&input.reference, 1, "application/json");
-    let step = match &input.existing_id {
-        None => {
-            set_path(&mut person, "uuid", Value::String(input.reference.clone()));
-            PlannedRequest {
-                label: "Create the person".into(),
-                method: "POST".into(),
-                url: config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
-                headers,
-                body: Some(RequestBody::Json(person)),
-                // The uuid is ours: a 409 means our earlier attempt landed.
-                conflict_means_done: true,
-                capture_id: Some("/uuid".into()),
-                error_prefixes: vec![String::new()],
-                needs_captured_id: false,
-            }
-        }
-        Some(id) => PlannedRequest {
-            label: "Update the person".into(),
-            method: "PUT".into(),
-            url: config
-                .url(Operation::UpdatePerson, &[("id", id)])
-                .unwrap_or_default(),
-            headers,
-            body: Some(RequestBody::Json(person)),
-            conflict_means_done: false,
-            capture_id: Some("/uuid".into()),
-            error_prefixes: vec![String::new()],
-            needs_captured_id: false,
-        },
-    };
+    let creating = input.existing_id.is_none();
+    if creating {
+        set_path(&mut person, "uuid", Value::String(input.reference.clone()));
+    }
+    let (label, method, url) = create_or_update(config, input, "person", "POST", "PUT");
+    let mut step = PlannedRequest::write(
+        label,
+        method,
+        url,
+        json_headers(&input.reference, 1, "application/json"),
+        RequestBody::Json(person),
+        "/uuid",
+        &[""],
+    );
+    // The uuid is ours: a 409 on create means our earlier attempt landed.
+    step.conflict_means_done = creating;
     vec![step]
 }
 
@@ -845,28 +827,16 @@ fn caspen(config: &TargetConfig, input: &SubmissionInput, mapped: &Mapped) -> Ve
     if !lines.is_empty() {
         set_path(&mut client, "notes", Value::String(lines.join("\n")));
     }
-    let headers = json_headers(&input.reference, 1, "application/json");
-    let (label, url) = match &input.existing_id {
-        None => (
-            "Create the client",
-            config.url(Operation::CreatePerson, &[]),
-        ),
-        Some(id) => (
-            "Update the client",
-            config.url(Operation::UpdatePerson, &[("id", id)]),
-        ),
-    };
-    vec![PlannedRequest {
-        label: label.into(),
-        method: "POST".into(),
-        url: url.unwrap_or_default(),
-        headers,
-        body: Some(RequestBody::Json(client)),
-        conflict_means_done: false,
-        capture_id: Some("/id".into()),
-        error_prefixes: vec![String::new()],
-        needs_captured_id: false,
-    }]
+    let (label, method, url) = create_or_update(config, input, "client", "POST", "POST");
+    vec![PlannedRequest::write(
+        label,
+        method,
+        url,
+        json_headers(&input.reference, 1, "application/json"),
+        RequestBody::Json(client),
+        "/id",
+        &[""],
+    )]
 }
 
 /// The preview's JSON for a plan: `[{method, url, headers, body}]`.
