@@ -12,7 +12,7 @@ use intake_engine::targets::{
 };
 use intake_engine::targets::{
     parse_search, person_changes, person_record, plan_search, possible_duplicates, prefill_answers,
-    FoundPerson, PersonQuery, PersonRecord,
+    FoundPerson, PersonQuery, PersonRecord, SearchPage,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
@@ -343,19 +343,16 @@ fn check_duplicates(intake: Intake, config: TargetConfig) {
     intake.busy.set(true);
     intake.status.set(Status::Sending);
     spawn_local(async move {
-        let request = plan_search(&config, &query, None);
-        let answer = http::send(&request, &request.url, intake.credential().as_deref()).await;
+        let outcome = search_people(intake, &config, &query, None).await;
         intake.busy.set(false);
-        let found = match answer.status {
-            Some(200..=299) => parse_search(&config, &query, &answer.body)
-                .map(|page| possible_duplicates(&query, &page.people))
-                .unwrap_or_default(),
-            Some(401) => {
+        let found = match outcome {
+            Ok(page) => possible_duplicates(&query, &page.people),
+            Err(SearchFailure::SignIn) => {
                 intake.token.set(None);
                 intake.status.set(Status::NeedsSignIn);
                 return;
             }
-            _ => Vec::new(),
+            Err(_) => Vec::new(),
         };
         if found.is_empty() {
             create_now(intake);
@@ -364,6 +361,34 @@ fn check_duplicates(intake: Intake, config: TargetConfig) {
             intake.status.set(Status::PossibleDuplicates);
         }
     });
+}
+
+/// Why a search has no people to show.
+enum SearchFailure {
+    /// The token was refused.
+    SignIn,
+    /// The server answered with an error status, or not at all (`None`).
+    Status(Option<u16>),
+    /// The answer could not be read; the message says so.
+    Unreadable(String),
+}
+
+/// Runs the target's own search with the credential held in memory.
+async fn search_people(
+    intake: Intake,
+    config: &TargetConfig,
+    query: &PersonQuery,
+    page: Option<&str>,
+) -> Result<SearchPage, SearchFailure> {
+    let request = plan_search(config, query, page);
+    let answer = http::send(&request, &request.url, intake.credential().as_deref()).await;
+    match answer.status {
+        Some(200..=299) => {
+            parse_search(config, query, &answer.body).map_err(SearchFailure::Unreadable)
+        }
+        Some(401) => Err(SearchFailure::SignIn),
+        status => Err(SearchFailure::Status(status)),
+    }
 }
 
 /// Sends the new person that waited for the duplicate check.
@@ -1056,31 +1081,30 @@ fn FindPerson(intake: Intake) -> impl IntoView {
         problem.set(None);
         searching.set(true);
         spawn_local(async move {
-            let request = plan_search(&config, &query, page.as_deref());
-            let answer = http::send(&request, &request.url, intake.credential().as_deref()).await;
+            let outcome = search_people(intake, &config, &query, page.as_deref()).await;
             searching.set(false);
-            match answer.status {
-                Some(200..=299) => match parse_search(&config, &query, &answer.body) {
-                    Ok(found) => {
-                        let mut people = if page.is_some() {
-                            results.get_untracked().unwrap_or_default()
-                        } else {
-                            Vec::new()
-                        };
-                        people.extend(found.people);
-                        results.set(Some(people));
-                        next_page.set(found.next_page);
-                    }
-                    Err(message) => problem.set(Some(message)),
-                },
-                Some(401) => {
+            match outcome {
+                Ok(found) => {
+                    let mut people = if page.is_some() {
+                        results.get_untracked().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    people.extend(found.people);
+                    results.set(Some(people));
+                    next_page.set(found.next_page);
+                }
+                Err(SearchFailure::Unreadable(message)) => problem.set(Some(message)),
+                Err(SearchFailure::SignIn) => {
                     intake.token.set(None);
                     intake.phase.set(Phase::SignIn);
                 }
-                Some(status) => {
+                Err(SearchFailure::Status(Some(status))) => {
                     problem.set(Some(format!("{} (HTTP {status})", text().search_failed)))
                 }
-                None => problem.set(Some(text().search_failed.to_string())),
+                Err(SearchFailure::Status(None)) => {
+                    problem.set(Some(text().search_failed.to_string()))
+                }
             }
         });
     };
