@@ -11,6 +11,10 @@ use intake_engine::targets::{
     PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
 };
 use intake_engine::targets::{
+    intake_forms_url, parse_forms_available, parse_service_types, service_types_from, FormChoice,
+    ServiceTypeChoice,
+};
+use intake_engine::targets::{
     parse_search, person_changes, person_record, plan_search, possible_duplicates, prefill_answers,
     FoundPerson, PersonQuery, PersonRecord, SearchPage,
 };
@@ -107,6 +111,12 @@ struct Intake {
     person_label: RwSignal<Option<String>>,
     /// What an edit changes so far: (label, before, after), shown before saving.
     changes: RwSignal<Vec<(String, String, String)>>,
+    /// Unite US staff without a configured form pick one of the group's
+    /// intake forms by service type: the choices and the one chosen.
+    picks_form: StoredValue<bool>,
+    service_types: RwSignal<Vec<ServiceTypeChoice>>,
+    form_choices: RwSignal<Vec<FormChoice>>,
+    chosen_form: RwSignal<Option<String>>,
 }
 
 impl Intake {
@@ -207,21 +217,10 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
             .and_then(|body| body.get("data"))
             .cloned()
             .ok_or("The organisation's form configuration could not be read.")?;
-        for service_type in data["service_types"].as_array().into_iter().flatten() {
-            let name = service_type["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            if let Some(id) = service_type["id"].as_str() {
-                service_types.push((id.to_string(), name.clone()));
-            }
-            for child in service_type["children"].as_array().into_iter().flatten() {
-                if let (Some(id), Some(child_name)) = (child["id"].as_str(), child["name"].as_str())
-                {
-                    service_types.push((id.to_string(), format!("{name}: {child_name}")));
-                }
-            }
-        }
+        service_types = service_types_from(&data["service_types"])
+            .into_iter()
+            .map(|choice| (choice.id, choice.name))
+            .collect();
         if !data["form"].is_null() && config.form.is_none() {
             definition = Some(data["form"].clone());
         }
@@ -235,31 +234,78 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
                 .map_err(|error| format!("The form definition at {url} is not JSON ({error})."))?,
         );
     }
-    // Unite US staff without a configured form use the group's first intake
-    // form from "forms available for use".
+    // Unite US staff without a configured form choose one of the group's
+    // intake forms by service type on the find screen; the first form of
+    // any service type is ready meanwhile. Without service types the
+    // picker still offers every intake form.
     if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
-        if let Some(url) = config.url(Operation::FormsAvailable, &[]) {
-            let answer = http::get_with_credential(
-                &format!("{url}?q%5Buse_type%5D=intake"),
-                intake.credential().as_deref(),
-            )
-            .await;
-            if let Some(body) = answer
+        intake.picks_form.set_value(true);
+        if let Some(url) = config.url(Operation::ServiceTypes, &[]) {
+            let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
+            if let Some(types) = answer
                 .status
                 .filter(|status| (200..300).contains(status))
-                .and_then(|_| serde_json::from_str::<Value>(&answer.body).ok())
+                .and_then(|_| parse_service_types(&answer.body).ok())
             {
-                definition = body["data"]
-                    .as_array()
-                    .and_then(|forms| forms.first())
-                    .cloned();
+                intake.service_types.set(types);
             }
         }
+        let forms = intake_forms(intake, config, None).await?;
+        definition = forms.first().map(|form| form.definition.clone());
+        intake
+            .chosen_form
+            .set(forms.first().map(|form| form.id.clone()));
+        intake.form_choices.set(forms);
     }
-    let definition = definition.unwrap_or_else(|| {
-        json!({"id": format!("intake-{}", config.target), "name": config.title.clone().unwrap_or_default(), "sections": []})
-    });
+    let definition = definition.unwrap_or_else(|| person_only_definition(config));
     compose_form(config, &definition, &service_types)
+}
+
+/// A definition without questions: the form is then the built-in "About
+/// you" alone, and only the person is saved.
+fn person_only_definition(config: &TargetConfig) -> Value {
+    json!({"id": format!("intake-{}", config.target), "name": config.title.clone().unwrap_or_default(), "sections": []})
+}
+
+/// The group's intake forms for one service type, or for any (Unite US).
+async fn intake_forms(
+    intake: Intake,
+    config: &TargetConfig,
+    service_type: Option<&str>,
+) -> Result<Vec<FormChoice>, String> {
+    let url = intake_forms_url(config, service_type).ok_or(
+        "This configuration has no path for the group's forms: set paths.forms_available.",
+    )?;
+    let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
+    match answer.status {
+        Some(200..=299) => parse_forms_available(&answer.body),
+        Some(status) => Err(format!(
+            "The group's intake forms could not be loaded (HTTP {status}). Try again, or ask the organisation to check its forms."
+        )),
+        None => Err(
+            "The group's intake forms could not be loaded: check the connection and try again."
+                .into(),
+        ),
+    }
+}
+
+/// Puts the chosen intake form (or none: the person alone) on screen for
+/// the next person opened or created.
+fn choose_form(intake: Intake, form_id: Option<&str>) -> Result<(), String> {
+    let Some(config) = intake.config.get_value() else {
+        return Ok(());
+    };
+    let chosen = intake.form_choices.with_untracked(|forms| {
+        forms
+            .iter()
+            .find(|form| Some(form.id.as_str()) == form_id)
+            .map(|form| form.definition.clone())
+    });
+    let definition = chosen.unwrap_or_else(|| person_only_definition(&config));
+    let form = compose_form(&config, &definition, &[])?;
+    intake.chosen_form.set(form_id.map(str::to_string));
+    intake.form.set_value(Some(form));
+    Ok(())
 }
 
 /// The organisation's definition with the app's own sections: "About you"
@@ -448,7 +494,9 @@ fn open_person(intake: Intake, found: FoundPerson) {
     let (Some(config), Some(form)) = (intake.config.get_value(), intake.form.get_value()) else {
         return;
     };
-    if config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
+    let has_intake_form =
+        !intake.picks_form.get_value() || intake.chosen_form.get_untracked().is_some();
+    if config.target == TargetKind::UniteUs && config.mode == Mode::Staff && has_intake_form {
         let url = config.url(
             Operation::PersonForm,
             &[("id", &found.id), ("form_id", &form.id)],
@@ -713,6 +761,10 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         duplicates_checked: StoredValue::new(false),
         person_label: RwSignal::new(None),
         changes: RwSignal::new(Vec::new()),
+        picks_form: StoredValue::new(false),
+        service_types: RwSignal::new(Vec::new()),
+        form_choices: RwSignal::new(Vec::new()),
+        chosen_form: RwSignal::new(None),
     };
 
     let title = RwSignal::new(None::<String>);
@@ -1111,6 +1163,7 @@ fn FindPerson(intake: Intake) -> impl IntoView {
     view! {
         <section aria-labelledby="find-title" data-testid="find-person">
             <h2 id="find-title">{move || text().find_title}</h2>
+            {intake.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
             <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
                 <div class="question">
                     <label for="find-first">{move || text().first_name}</label>
@@ -1132,7 +1185,8 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                     let count = people.len();
                     view! {
                         <p>{(text().results_count)(count)}</p>
-                        <ul class="results">
+                        {(count > 1).then(|| view! { <p class="help">{text().results_hint}</p> })}
+                        <ul class="results" on:keydown=move_in_results>
                             {people.into_iter().map(|found| {
                                 let description = describe(&found);
                                 view! { <li><button type="button" class="link-button" data-person-id=found.id.clone() on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
@@ -1146,6 +1200,114 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                 })}
             </div>
         </section>
+    }
+}
+
+/// Up and Down (and Home and End) move focus between the people found, as
+/// in a list box, so a long list is quick by keyboard; Tab still leaves it.
+fn move_in_results(event: leptos::ev::KeyboardEvent) {
+    let key = event.key();
+    if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End") {
+        return;
+    }
+    let Ok(found) = document().query_selector_all("[data-testid=search-results] .results button")
+    else {
+        return;
+    };
+    let buttons: Vec<web_sys::HtmlElement> = (0..found.length())
+        .filter_map(|index| found.item(index))
+        .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(node).ok())
+        .collect();
+    let Some(last) = buttons.len().checked_sub(1) else {
+        return;
+    };
+    let active = document().active_element();
+    let current = buttons.iter().position(|button| {
+        let button: &web_sys::Element = button.as_ref();
+        active.as_ref() == Some(button)
+    });
+    let target = match (key.as_str(), current) {
+        ("Home", _) => 0,
+        ("End", _) => last,
+        ("ArrowDown", Some(at)) => (at + 1).min(last),
+        ("ArrowUp", Some(at)) => at.saturating_sub(1),
+        _ => 0,
+    };
+    event.prevent_default();
+    if let Some(button) = buttons.get(target) {
+        let _ = button.focus();
+    }
+}
+
+/// Unite US: the service type, then one of the group's intake forms for
+/// it. The choice stays for every person opened or created after it, so a
+/// desk doing one kind of intake chooses once.
+#[component]
+fn IntakeFormPicker(intake: Intake) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let service_type = RwSignal::new(String::new());
+    let loading = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let pick_service_type = move |event: leptos::ev::Event| {
+        let id = event_target_value(&event);
+        service_type.set(id.clone());
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        loading.set(true);
+        spawn_local(async move {
+            let outcome = intake_forms(intake, &config, Some(&id)).await;
+            // A later choice wins over an earlier answer that came late.
+            if service_type.get_untracked() != id {
+                return;
+            }
+            loading.set(false);
+            let outcome = match outcome {
+                Ok(forms) => {
+                    let first = forms.first().map(|form| form.id.clone());
+                    intake.form_choices.set(forms);
+                    choose_form(intake, first.as_deref())
+                }
+                Err(_) => Err(text().intake_forms_failed.to_string()),
+            };
+            problem.set(outcome.err());
+        });
+    };
+    let pick_form = move |event: leptos::ev::Event| {
+        let id = event_target_value(&event);
+        problem.set(choose_form(intake, Some(id.as_str()).filter(|id| !id.is_empty())).err());
+    };
+    view! {
+        <fieldset class="form-choice" data-testid="form-choice" aria-busy=move || loading.get().then_some("true")>
+            <legend>{move || text().intake_form_legend}</legend>
+            {move || (!intake.service_types.get().is_empty()).then(|| view! {
+                <div class="question">
+                    <label for="service-type">{move || text().service_type_label}</label>
+                    <select id="service-type" on:change=pick_service_type>
+                        <option value="">{move || text().any_service_type}</option>
+                        {intake.service_types.get().into_iter().map(|choice| {
+                            let selected = service_type.get_untracked() == choice.id;
+                            view! { <option value=choice.id selected=selected>{choice.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <div class="question">
+                <label for="intake-form">{move || text().intake_form_label}</label>
+                <select id="intake-form" aria-describedby="intake-form-status" on:change=pick_form>
+                    {move || {
+                        let chosen = intake.chosen_form.get();
+                        intake.form_choices.get().into_iter().map(|form| {
+                            let selected = chosen.as_deref() == Some(form.id.as_str());
+                            view! { <option value=form.id selected=selected>{form.name}</option> }
+                        }).collect_view()
+                    }}
+                    <option value="" selected=move || intake.chosen_form.get().is_none()>{move || text().no_intake_form}</option>
+                </select>
+            </div>
+            <p id="intake-form-status" class="help" role="status">{move || problem.get().unwrap_or_else(|| (text().intake_forms_count)(intake.form_choices.get().len()))}</p>
+        </fieldset>
     }
 }
 

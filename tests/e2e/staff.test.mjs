@@ -57,6 +57,27 @@ const targets = {
   caspen: { config: 'caspen-staff.json', kind: 'client', email: (r) => r.body.email, first: (r) => r.body.first_name },
   unite_us: {
     config: 'unite-us-staff.json', kind: 'contact', email: (r) => r.body.email_addresses?.[0]?.email_address, first: (r) => r.body.first_name,
+    // No form is configured: the staff member picks the service type, and the
+    // intake forms for it are listed (the group's own, from the API).
+    pickForm: async (page) => {
+      const formNames = () => page.locator('#intake-form option').allTextContents();
+      const status = page.locator('#intake-form-status');
+      assert.deepEqual(await formNames(), ['Request assistance', 'Housing and food screener', "None: the person's details only"]);
+      await tabToId(page, 'service-type');
+      const chooseByArrows = async (value) => {
+        for (let presses = 0; presses < 12 && (await page.locator('#service-type').inputValue()) !== value; presses += 1) {
+          await page.keyboard.press('ArrowDown');
+        }
+        assert.equal(await page.locator('#service-type').inputValue(), value);
+      };
+      await chooseByArrows('st-rental-assistance');
+      await page.waitForFunction(() => document.querySelector('#intake-form-status')?.textContent.startsWith('2 intake forms'));
+      await chooseByArrows('st-employment');
+      await page.waitForFunction(() => document.querySelector('#intake-form-status')?.textContent.startsWith('1 intake form'));
+      assert.deepEqual(await formNames(), ['Request assistance', "None: the person's details only"], 'only the forms for Employment');
+      assert.equal(await page.locator('#intake-form').inputValue(), 'demo-assistance-request');
+      assert.match(await status.textContent(), /1 intake form for this service type/);
+    },
     // The Unite US intake form asks more than the person; answered by keyboard too.
     more: async (page, { tabTo }) => {
       await tabTo('contact-preference'); await page.keyboard.press('Space');
@@ -106,6 +127,7 @@ async function searchForMaria(setup) {
   const lines = watchTokenLeaks(page);
   await page.goto(`${sandbox.baseUrl}/staff?config=/config/${setup.config}`);
   await signInByKeyboard(page);
+  if (setup.pickForm) await setup.pickForm(page);
   await searchByKeyboard(page, 'Maria', 'Garcia');
   return { page, errors, lines };
 }
@@ -186,6 +208,24 @@ for (const [target, setup] of Object.entries(targets)) {
     }
     const marias = (await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria');
     assert.equal(marias.length, 2, 'the staff member chose to create a second Maria Garcia');
+    // Both are found now, and the arrow keys move between them.
+    await tabToMatch(page, '[data-testid="submitted"] button');
+    await page.keyboard.press('Enter');
+    await searchByKeyboard(page, 'Maria', 'Garcia');
+    const found = page.locator('[data-testid="search-results"] [data-person-id]');
+    assert.equal(await found.count(), 2);
+    const focusedPerson = () => page.evaluate(() => document.activeElement?.dataset.personId);
+    const ids = await found.evaluateAll((buttons) => buttons.map((button) => button.dataset.personId));
+    await tabToMatch(page, '[data-person-id]');
+    assert.equal(await focusedPerson(), ids[0]);
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedPerson(), ids[1], 'Down moves to the next person');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedPerson(), ids[1], 'Down stays on the last person');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focusedPerson(), ids[0], 'Up moves back');
+    await page.keyboard.press('End');
+    assert.equal(await focusedPerson(), ids[1], 'End goes to the last person');
     await assertNoTokenLeft(page, lines);
     assert.deepEqual(errors, []);
     await page.close();

@@ -372,6 +372,17 @@ fn service_types_flat() -> Value {
 }
 
 /// `(id, name)` of any service type or sub-type the group offers.
+/// The parent of a sub-type, or `None` for a top-level or unknown id.
+fn parent_service_type(wanted: &str) -> Option<&'static str> {
+    SERVICE_TYPES.iter().find_map(|service_type| {
+        service_type
+            .sub_types
+            .iter()
+            .any(|(id, _)| *id == wanted)
+            .then_some(service_type.id)
+    })
+}
+
 fn find_service_type(wanted: &str) -> Option<(&'static str, &'static str)> {
     SERVICE_TYPES.iter().find_map(|service_type| {
         if service_type.id == wanted {
@@ -944,7 +955,11 @@ fn form_not_found(form_id: &str) -> ApiError {
     ApiError::not_found(TARGET, format!("Form {form_id} not found"))
 }
 
-/// Groups: Forms Available for Use, filtered by `q[use_type]` and paged with `page`/`per`.
+/// Groups: Forms Available for Use, filtered by `q[use_type]` and by
+/// `q[service_type_ids][]` (repeated, or one comma-separated
+/// `q[service_type_ids]`), and paged with `page`/`per`. A form suits a
+/// service type it names, or a sub-type of one it names; a form that names
+/// none suits every service type.
 async fn forms_available_for_use(
     State(state): State<AppState>,
     Path(group_id): Path<String>,
@@ -966,12 +981,28 @@ async fn forms_available_for_use(
             ));
         }
     }
+    let wanted_service_types: Vec<&str> = pairs
+        .iter()
+        .filter(|(key, _)| key == "q[service_type_ids][]" || key == "q[service_type_ids]")
+        .flat_map(|(_, value)| value.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .collect();
     let (page, per) = pagination(&pairs)?;
     let forms: Vec<Value> = load_forms(&state.config.forms_dir)
         .into_iter()
         .filter(|form| match (use_type, form.use_type()) {
             (None | Some("any"), _) | (_, None) => true,
             (Some(wanted), Some(actual)) => wanted == actual,
+        })
+        .filter(|form| {
+            let suits = form.service_type_ids();
+            wanted_service_types.is_empty()
+                || suits.is_empty()
+                || wanted_service_types.iter().any(|wanted| {
+                    suits.contains(wanted)
+                        || parent_service_type(wanted).is_some_and(|parent| suits.contains(&parent))
+                })
         })
         .map(|form| form.definition)
         .collect();

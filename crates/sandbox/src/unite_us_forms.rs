@@ -23,6 +23,18 @@ impl DemoForm {
     pub fn use_type(&self) -> Option<&str> {
         self.definition.get("use_type").and_then(Value::as_str)
     }
+
+    /// The service types the form is used for (`service_type_ids`); a form
+    /// without them suits every service type.
+    pub fn service_type_ids(&self) -> Vec<&str> {
+        self.definition
+            .get("service_type_ids")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    }
 }
 
 /// Why a file in the forms directory is not served as a form.

@@ -78,6 +78,7 @@ impl TargetKind {
                 (UpdatePerson, "/groups/{group_id}/contacts/{id}"),
                 (GetPerson, "/groups/{group_id}/contacts/{id}"),
                 (FindPeople, "/groups/{group_id}/search/global_contacts"),
+                (ServiceTypes, "/groups/{group_id}/service_types"),
                 (FormsAvailable, "/groups/{group_id}/forms/available_for_use"),
                 (
                     PersonForm,
@@ -157,19 +158,21 @@ pub enum Operation {
     UpdatePerson,
     GetPerson,
     FindPeople,
+    ServiceTypes,
     FormsAvailable,
     PersonForm,
     RespondToForm,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::AssistanceRequestFormConfig,
         Operation::SubmitAssistanceRequest,
         Operation::CreatePerson,
         Operation::UpdatePerson,
         Operation::GetPerson,
         Operation::FindPeople,
+        Operation::ServiceTypes,
         Operation::FormsAvailable,
         Operation::PersonForm,
         Operation::RespondToForm,
@@ -183,6 +186,7 @@ impl Operation {
             Operation::UpdatePerson => "update_person",
             Operation::GetPerson => "get_person",
             Operation::FindPeople => "find_people",
+            Operation::ServiceTypes => "service_types",
             Operation::FormsAvailable => "forms_available",
             Operation::PersonForm => "person_form",
             Operation::RespondToForm => "respond_to_form",

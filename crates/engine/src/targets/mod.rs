@@ -24,6 +24,7 @@ mod catalogue;
 mod config;
 mod encode;
 mod errors;
+mod forms;
 mod mapping;
 mod outbox;
 mod person;
@@ -35,6 +36,10 @@ pub use config::{
 };
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
+pub use forms::{
+    intake_forms_url, parse_forms_available, parse_service_types, service_types_from, FormChoice,
+    ServiceTypeChoice,
+};
 pub use mapping::{
     about_you_section, consent_section, coverage, plan, Coverage, Plan, PlannedRequest,
     RequestBody, SubmissionInput, ABOUT_YOU_SECTION_ID, CONSENT_SECTION_ID,

@@ -49,6 +49,7 @@ pub fn write_demo_forms(dir: &Path) {
         "id": "food-intake",
         "name": "Food assistance intake",
         "use_type": "intake",
+        "service_type_ids": ["st-food-assistance"],
         "sections": [{
             "id": "about", "name": "About your household", "display_order": 1, "section_type": "form_group",
             "questions": [

@@ -627,6 +627,33 @@ fn unite_us_forms_available_for_use_filter_by_use_type_and_page() {
         json!({"current_page": 2, "per_page": 1, "next_page": null, "prev_page": 1, "total_count": 2, "total_pages": 2})
     );
 
+    // The food form names Food Assistance, so it suits that and its
+    // sub-types; the exit survey names no service type, so it suits any.
+    let ids_for = |query: &str| -> Vec<String> {
+        sandbox.get(&format!("{path}?{query}"), Some(STAFF)).json()["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|form| form["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        ids_for("q[use_type]=intake&q[service_type_ids][]=st-food-assistance"),
+        ["food-intake"]
+    );
+    assert_eq!(
+        ids_for("q%5Bservice_type_ids%5D%5B%5D=st-meals"),
+        ["exit-survey", "food-intake"]
+    );
+    assert_eq!(
+        ids_for("q[service_type_ids][]=st-employment"),
+        ["exit-survey"]
+    );
+    assert_eq!(
+        ids_for("q[service_type_ids]=st-employment,st-food-assistance"),
+        ["exit-survey", "food-intake"]
+    );
+
     let bad = sandbox.get(&format!("{path}?q[use_type]=survey"), Some(STAFF));
     assert_eq!(bad.status, 400);
     assert_eq!(error_keys(&bad.json()), ["q[use_type]"]);
