@@ -28,7 +28,7 @@ import { chromium } from 'playwright-core';
 import { FORM_SIZES, generateForm } from './generate.mjs';
 import { describeMachine, watchLoad } from './machine.mjs';
 import { installProbe } from './probe.mjs';
-import { snapshotDist, startServer } from './server.mjs';
+import { snapshotDist, startServer, widgetFirstLoad } from './server.mjs';
 import { renderReport } from './report.mjs';
 
 const benchDir = import.meta.dirname;
@@ -76,9 +76,12 @@ function ourBuild(dist) {
     }
   };
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  const changed = git('status', '--porcelain', '--', 'src', 'crates/engine', 'style', 'index.html', 'Cargo.toml', 'Cargo.lock') !== '';
+  const changed = git('status', '--porcelain', '--', 'src', 'crates/engine', 'style', 'index.html', 'widget.html', 'Cargo.toml', 'Cargo.lock') !== '';
   const files = ['/index.html', ...dist.referenced].map((path) => ({ path, bytes: dist.files.get(path).length }));
-  return { commit, changed, files, builtAt: dist.builtAt };
+  // The public widget's first load, from its own build: what a phone on the
+  // organisation's page downloads before the first question.
+  const widget = widgetFirstLoad(dist).map(({ path, body }) => ({ path, bytes: body.length, gzip: gzipSize(path, body) }));
+  return { commit, changed, files, widget, builtAt: dist.builtAt };
 }
 
 const gzipSizes = new Map();

@@ -58,6 +58,23 @@ export function snapshotDist() {
 }
 
 /**
+ * The widget's first load from its own build (`dist/widget/`, served at
+ * /widget): its HTML and every script, style and WebAssembly file the HTML
+ * refers to, as `[{ path, body }]`; throws when the build is missing or
+ * incomplete.
+ */
+export function widgetFirstLoad(dist) {
+  const html = dist.files.get('/widget/index.html');
+  if (html === undefined) throw new Error('dist/widget/index.html is missing: build with `cargo xtask build` first');
+  const referenced = [...html.toString('utf8').matchAll(/(?:href|src)\s*=\s*['"](\/widget\/[^'"]+)['"]/g)].map((match) => match[1]);
+  const missing = referenced.filter((path) => !dist.files.has(path));
+  if (referenced.length === 0 || missing.length > 0) {
+    throw new Error(`dist/widget/ is incomplete: its index.html refers to ${missing.join(', ') || 'nothing'}`);
+  }
+  return ['/widget/index.html', ...new Set(referenced)].map((path) => ({ path, body: dist.files.get(path) }));
+}
+
+/**
  * Starts the server on a free loopback port. `forms` maps a file name under
  * /bench-forms/ to its JSON text. Resolves to `{ server, baseUrl,
  * takeResponses }`; `takeResponses()` returns what was sent since its last

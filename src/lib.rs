@@ -2,6 +2,13 @@
 //! (`intake-engine`) computes and hold no form rules of their own; the only
 //! module that does HTTP is [`http`].
 
+//!
+//! Two builds share this crate. The full app (feature `full`, the default;
+//! binary `intake-app`) has every page: start, preview, staff and widget.
+//! The widget's own build (binary `intake-widget`, without default
+//! features) has only the public widget, so a phone embedding it downloads
+//! no staff or preview code.
+
 pub mod draft;
 pub mod embed;
 pub mod form_view;
@@ -9,19 +16,38 @@ pub mod http;
 pub mod i18n;
 pub mod intake;
 pub mod outbox;
+#[cfg(feature = "full")]
 pub mod pages;
+#[cfg(feature = "full")]
+mod staff;
 
 use leptos::prelude::*;
 
-/// Mounts the app on `<body>`; the page is chosen by the URL path, and the
-/// server falls back to `index.html` for every app path.
-pub fn mount() {
-    // A bug must leave a readable line in the console, not a bare
-    // "unreachable" trap; the message names where it happened.
+use i18n::{Language, INTERFACE_LANGUAGES};
+
+/// A bug must leave a readable line in the console, not a bare
+/// "unreachable" trap; the message names where it happened.
+fn report_panics() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("intake stopped: {info}").into());
     }));
+}
+
+/// Mounts the full app on `<body>`; the page is chosen by the URL path, and
+/// the server falls back to `index.html` for every app path.
+#[cfg(feature = "full")]
+pub fn mount() {
+    report_panics();
     leptos::mount::mount_to_body(App);
+}
+
+/// Mounts the public widget alone on `<body>`, whatever the path.
+pub fn mount_widget() {
+    report_panics();
+    leptos::mount::mount_to_body(|| {
+        provide_language();
+        view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }
+    });
 }
 
 /// The interface language, shared by every page through context.
@@ -52,8 +78,8 @@ fn browser_languages() -> Vec<String> {
         .collect()
 }
 
-#[component]
-pub fn App() -> impl IntoView {
+/// Chooses the language and shares it with every page through context.
+fn provide_language() {
     let language = RwSignal::new(i18n::initial_language(
         url_parameter("lang"),
         &browser_languages(),
@@ -68,6 +94,31 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("dir", language.direction());
         }
     });
+}
+
+/// The visible language switch: one button per interface language, the
+/// current one marked pressed. Each is labelled in its own language.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let language = use_language();
+    view! {
+        <nav class="language-switch" aria-label=move || language.get().text().language_switch>
+            {INTERFACE_LANGUAGES.iter().map(|(code, name)| {
+                // Regional variants such as es-MX press the button of their catalogue.
+                let pressed = move || std::ptr::eq(language.get().text(), Language::new(code).text()).to_string();
+                view! {
+                    <button type="button" class="link-button" lang=*code aria-pressed=pressed
+                        on:click=move |_| language.set(Language::new(code))>{*name}</button>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[cfg(feature = "full")]
+#[component]
+pub fn App() -> impl IntoView {
+    provide_language();
     let path = window().location().pathname().unwrap_or_default();
     match path.trim_end_matches('/') {
         "" | "/index.html" => pages::Home().into_any(),

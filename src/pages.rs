@@ -10,8 +10,8 @@ use intake_engine::targets::{coverage, plan, Coverage, SubmissionInput, TargetCo
 
 use crate::form_view::{FormView, PayloadFn};
 use crate::http::{get_text, FetchError};
-use crate::i18n::{FailureKind, Language, INTERFACE_LANGUAGES};
-use crate::use_language;
+use crate::i18n::{FailureKind, Language};
+use crate::{use_language, LanguageSwitch};
 use intake_engine::LoadError;
 
 /// The demo forms shipped in `public/forms/`.
@@ -20,25 +20,6 @@ pub const DEMO_FORMS: &[(&str, &str)] = &[
     ("housing-food-screener.json", "Housing and food screener"),
     ("every-input-type.json", "Every input type and validator"),
 ];
-
-/// The visible language switch: one button per interface language, the
-/// current one marked pressed. Each is labelled in its own language.
-#[component]
-pub fn LanguageSwitch() -> impl IntoView {
-    let language = use_language();
-    view! {
-        <nav class="language-switch" aria-label=move || language.get().text().language_switch>
-            {INTERFACE_LANGUAGES.iter().map(|(code, name)| {
-                // Regional variants such as es-MX press the button of their catalogue.
-                let pressed = move || std::ptr::eq(language.get().text(), Language::new(code).text()).to_string();
-                view! {
-                    <button type="button" class="link-button" lang=*code aria-pressed=pressed
-                        on:click=move |_| language.set(Language::new(code))>{*name}</button>
-                }
-            }).collect_view()}
-        </nav>
-    }
-}
 
 #[component]
 pub fn Home() -> impl IntoView {

@@ -22,13 +22,18 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 /** The Content-Security-Policy the app runs under, the same the sandbox sends (crates/sandbox/src/static_files.rs). */
 export const APP_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src *; frame-ancestors *; base-uri 'none'; form-action 'none'; object-src 'none'";
 
-/** Serves dist/ on a free loopback port; unknown paths get index.html, under the app's CSP. */
+/** Serves dist/ on a free loopback port; a directory gets its index.html, unknown paths the app's, under the app's CSP. */
 export async function startServer() {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    // A directory serves its own index.html (dist/widget/ is the widget's
+    // own build, at /widget), as the sandbox does; anything else unknown
+    // gets the app's.
     let file = join(distDir, path);
     try {
-      if (!(await stat(file)).isFile()) file = join(distDir, 'index.html');
+      const found = await stat(file);
+      if (found.isDirectory() && (await stat(join(file, 'index.html')).catch(() => null))?.isFile()) file = join(file, 'index.html');
+      else if (!found.isFile()) file = join(distDir, 'index.html');
     } catch {
       file = join(distDir, 'index.html');
     }

@@ -127,8 +127,13 @@ test('embedded on another origin: completed by touch with a drawn signature; the
 test('the widget by keyboard alone, signed by typing a name, under the CSP', async () => {
   const page = await browser.newPage();
   const errors = watchErrors(page);
+  const scripts = [];
+  page.on('request', (request) => { if (/\.(js|wasm)$/.test(new URL(request.url()).pathname)) scripts.push(new URL(request.url()).pathname); });
   await page.goto(`${sandbox.baseUrl}/widget`);
   await page.waitForSelector('[data-question-id]');
+  // The widget's own build: no staff or preview code is downloaded.
+  assert.ok(scripts.some((path) => /^\/widget\/intake-widget-[0-9a-f]+_bg\.wasm$/.test(path)), `the widget's wasm is loaded: ${scripts}`);
+  assert.ok(!scripts.some((path) => /intake-app/.test(path)), 'the full app is not loaded');
   const { tabTo } = keyboard(page);
   for (const [id, value] of Object.entries(answers)) {
     await tabTo(id);

@@ -11,8 +11,9 @@ use std::path::Path;
 const OPEN: &str = "<script type=\"module\">";
 const CLOSE: &str = "</script>";
 
-/// Rewrites `dist/index.html` in place; an index without inline script is left alone.
-pub fn externalise_start_script(dist: &Path) -> Result<(), String> {
+/// Rewrites `dist/index.html` in place; an index without inline script is
+/// left alone. `public_url` is where `dist` is served (`/`, `/widget/`).
+pub fn externalise_start_script(dist: &Path, public_url: &str) -> Result<(), String> {
     let index_path = dist.join("index.html");
     let html = fs::read_to_string(&index_path)
         .map_err(|error| format!("cannot read {}: {error}", index_path.display()))?;
@@ -35,7 +36,7 @@ pub fn externalise_start_script(dist: &Path) -> Result<(), String> {
     fs::write(dist.join(&name), format!("{script}\n"))
         .map_err(|error| format!("cannot write {name}: {error}"))?;
     let replaced = format!(
-        "{}<script type=\"module\" src=\"/{name}\"></script>{}",
+        "{}<script type=\"module\" src=\"{public_url}{name}\"></script>{}",
         &html[..start],
         &html[body_start + body_length + CLOSE.len()..]
     );
@@ -62,11 +63,11 @@ mod tests {
             "<head>\n<script type=\"module\">\nimport init from '/app.js';\nawait init();\n</script>\n</head>",
         )
         .unwrap();
-        externalise_start_script(&dist).unwrap();
+        externalise_start_script(&dist, "/widget/").unwrap();
         let html = fs::read_to_string(dist.join("index.html")).unwrap();
         assert!(!html.contains("import init"), "{html}");
         let name = html
-            .split("src=\"/")
+            .split("src=\"/widget/")
             .nth(1)
             .unwrap()
             .split('"')

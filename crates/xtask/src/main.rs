@@ -6,8 +6,9 @@
 //!   serving the app, the demo forms and the stand-in APIs on one origin.
 //! - `test`: setup, formatting, lints (host and wasm32), host tests, browser
 //!   tests of the app, then end-to-end journeys on the release build.
-//! - `build`: the release build of the app into `dist/`, ready for the
-//!   strict Content-Security-Policy (no inline script).
+//! - `build`: the release build of the app into `dist/` and of the widget
+//!   into `dist/widget/`, ready for the strict Content-Security-Policy (no
+//!   inline script).
 //! - `bench`: the engine's host benchmark, then our release build against
 //!   SurveyJS and Form.io in headless Chromium (writes docs/benchmarks.md).
 //!
@@ -74,6 +75,8 @@ pub(crate) fn step(
     }
 }
 
+/// The full app into `dist/`, then the widget's own, smaller build into
+/// `dist/widget/` (served at `/widget`), each without inline script.
 fn build_release_app() -> Result {
     step(
         "release build of the app (trunk)",
@@ -81,7 +84,22 @@ fn build_release_app() -> Result {
         &["build", "--release"],
         &[],
     )?;
-    csp::externalise_start_script(&root().join("dist"))
+    csp::externalise_start_script(&root().join("dist"), "/")?;
+    step(
+        "release build of the widget (trunk)",
+        "trunk",
+        &[
+            "build",
+            "widget.html",
+            "--release",
+            "--dist",
+            "dist/widget",
+            "--public-url",
+            "/widget/",
+        ],
+        &[],
+    )?;
+    csp::externalise_start_script(&root().join("dist/widget"), "/widget/")
 }
 
 fn run(arguments: &[String]) -> Result {
@@ -135,6 +153,25 @@ fn test() -> Result {
             "--target",
             "wasm32-unknown-unknown",
             "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    step(
+        "lints (the widget's own build, wasm32)",
+        "cargo",
+        &[
+            "clippy",
+            "--package",
+            "intake-app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--no-default-features",
+            "--lib",
+            "--bins",
             "--quiet",
             "--",
             "-D",

@@ -1,0 +1,891 @@
+//! Staff intake: signing in, the idle lock, finding the person first,
+//! editing with only what changed listed before saving, the duplicate
+//! check, and (Unite US) the intake form chosen by service type. Only the
+//! full build has it: the public widget's build leaves it out, so no phone
+//! downloads it. The staff token lives in [`Desk`], in memory only.
+
+use std::rc::Rc;
+
+use intake_engine::targets::{
+    intake_forms_url, parse_forms_available, parse_search, parse_service_types, person_changes,
+    person_record, plan_search, possible_duplicates, prefill_answers, FormChoice, FoundPerson,
+    Mode, Operation, PersonQuery, PersonRecord, SearchPage, ServiceTypeChoice, SubmissionInput,
+    TargetConfig, TargetKind,
+};
+use intake_engine::{Form, FormState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
+
+use crate::form_view::ChangeFn;
+use crate::intake::{
+    compose_form, deliver_waiting, person_only_definition, send_input, Intake, Phase, Status,
+};
+use crate::{http, use_language};
+
+/// The stored record a staff member opened, and the person as it was, so
+/// an update sends only what changed.
+#[derive(Clone)]
+struct Editing {
+    id: String,
+    before: PersonRecord,
+}
+
+/// What only staff have, kept with the page's state (all Copy).
+#[derive(Clone, Copy)]
+pub(crate) struct Desk {
+    /// The staff member's token: memory only, dropped on sign-out.
+    pub(crate) token: RwSignal<Option<String>, LocalStorage>,
+    editing: StoredValue<Option<Editing>, LocalStorage>,
+    /// Matches found for a new person; the staff member decides.
+    duplicates: RwSignal<Vec<FoundPerson>>,
+    /// The new person waiting while duplicates are checked.
+    pending_create: StoredValue<Option<(SubmissionInput, Form)>, LocalStorage>,
+    duplicates_checked: StoredValue<bool>,
+    /// Who the form on screen is about, for the bar that stays in view.
+    person_label: RwSignal<Option<String>>,
+    /// What an edit changes so far: (label, before, after), shown before saving.
+    changes: RwSignal<Vec<(String, String, String)>>,
+    /// Unite US without a configured form: the staff member picks one of
+    /// the group's intake forms by service type.
+    picks_form: StoredValue<bool>,
+    service_types: RwSignal<Vec<ServiceTypeChoice>>,
+    form_choices: RwSignal<Vec<FormChoice>>,
+    chosen_form: RwSignal<Option<String>>,
+}
+
+impl Desk {
+    pub(crate) fn new() -> Desk {
+        Desk {
+            token: RwSignal::new_local(None),
+            editing: StoredValue::new_local(None),
+            duplicates: RwSignal::new(Vec::new()),
+            pending_create: StoredValue::new_local(None),
+            duplicates_checked: StoredValue::new(false),
+            person_label: RwSignal::new(None),
+            changes: RwSignal::new(Vec::new()),
+            picks_form: StoredValue::new(false),
+            service_types: RwSignal::new(Vec::new()),
+            form_choices: RwSignal::new(Vec::new()),
+            chosen_form: RwSignal::new(None),
+        }
+    }
+}
+
+/// Unite US staff without a configured form choose one of the group's
+/// intake forms by service type on the find screen; the first form of any
+/// service type is on screen meanwhile. Without service types the picker
+/// still offers every intake form. `None`: the group has no intake form.
+pub(crate) async fn first_intake_form(
+    intake: Intake,
+    config: &TargetConfig,
+) -> Result<Option<Value>, String> {
+    intake.desk.picks_form.set_value(true);
+    if let Some(url) = config.url(Operation::ServiceTypes, &[]) {
+        let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
+        if let Some(types) = answer
+            .status
+            .filter(|status| (200..300).contains(status))
+            .and_then(|_| parse_service_types(&answer.body).ok())
+        {
+            intake.desk.service_types.set(types);
+        }
+    }
+    let forms = intake_forms(intake, config, None).await?;
+    let definition = forms.first().map(|form| form.definition.clone());
+    intake
+        .desk
+        .chosen_form
+        .set(forms.first().map(|form| form.id.clone()));
+    intake.desk.form_choices.set(forms);
+    Ok(definition)
+}
+
+/// Staff changes to a submission before it is sent: an edit sends only what
+/// changed (and clears only emptied fields on screen); a new person first
+/// waits for the duplicate check, which sends it (`None`: not now).
+pub(crate) fn prepare_input(
+    intake: Intake,
+    config: &TargetConfig,
+    state: &FormState,
+    mut input: SubmissionInput,
+) -> Option<SubmissionInput> {
+    match intake.desk.editing.get_value() {
+        Some(editing) => {
+            input.existing_id = Some(editing.id.clone());
+            let (changed, cleared) = person_changes(&editing.before, &input.person);
+            input.changed = Some(changed);
+            // Only a field whose question is on screen and was emptied is
+            // cleared; a question a condition hid keeps the stored value.
+            let form = state.form();
+            input.cleared = cleared
+                .into_iter()
+                .filter(|field| {
+                    form.questions.iter().enumerate().any(|(index, question)| {
+                        question.field.as_deref() == Some(field.as_str()) && state.is_visible(index)
+                    })
+                })
+                .collect();
+        }
+        None if config.mode == Mode::Staff && !intake.desk.duplicates_checked.get_value() => {
+            intake
+                .desk
+                .pending_create
+                .set_value(Some((input, state.form().clone())));
+            check_duplicates(intake, config.clone());
+            return None;
+        }
+        None => {}
+    }
+    Some(input)
+}
+
+/// The group's intake forms for one service type, or for any (Unite US).
+async fn intake_forms(
+    intake: Intake,
+    config: &TargetConfig,
+    service_type: Option<&str>,
+) -> Result<Vec<FormChoice>, String> {
+    let url = intake_forms_url(config, service_type).ok_or(
+        "This configuration has no path for the group's forms: set paths.forms_available.",
+    )?;
+    let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
+    match answer.status {
+        Some(200..=299) => parse_forms_available(&answer.body),
+        Some(status) => Err(format!(
+            "The group's intake forms could not be loaded (HTTP {status}). Try again, or ask the organisation to check its forms."
+        )),
+        None => Err(
+            "The group's intake forms could not be loaded: check the connection and try again."
+                .into(),
+        ),
+    }
+}
+
+/// Puts the chosen intake form (or none: the person alone) on screen for
+/// the next person opened or created.
+fn choose_form(intake: Intake, form_id: Option<&str>) -> Result<(), String> {
+    let Some(config) = intake.config.get_value() else {
+        return Ok(());
+    };
+    let chosen = intake.desk.form_choices.with_untracked(|forms| {
+        forms
+            .iter()
+            .find(|form| Some(form.id.as_str()) == form_id)
+            .map(|form| form.definition.clone())
+    });
+    let definition = chosen.unwrap_or_else(|| person_only_definition(&config));
+    let form = compose_form(&config, &definition, &[])?;
+    intake.desk.chosen_form.set(form_id.map(str::to_string));
+    intake.form.set_value(Some(form));
+    Ok(())
+}
+
+/// Before creating a person, looks for people with the same name and date
+/// of birth with the target's own search; when there are some, the staff
+/// member chooses between opening one and creating anyway. A search that
+/// fails does not stop the intake: the check is advice, not a gate.
+fn check_duplicates(intake: Intake, config: TargetConfig) {
+    let Some((input, _)) = intake.desk.pending_create.get_value() else {
+        return;
+    };
+    let query = PersonQuery {
+        first_name: input.person.text("person.first_name").unwrap_or_default(),
+        last_name: input.person.text("person.last_name").unwrap_or_default(),
+        date_of_birth: input.person.text("person.date_of_birth"),
+    };
+    intake.busy.set(true);
+    intake.status.set(Status::Sending);
+    spawn_local(async move {
+        let outcome = search_people(intake, &config, &query, None).await;
+        intake.busy.set(false);
+        let found = match outcome {
+            Ok(page) => possible_duplicates(&query, &page.people),
+            Err(SearchFailure::SignIn) => {
+                intake.desk.token.set(None);
+                intake.status.set(Status::NeedsSignIn);
+                return;
+            }
+            Err(_) => Vec::new(),
+        };
+        if found.is_empty() {
+            create_now(intake);
+        } else {
+            intake.desk.duplicates.set(found);
+            intake.status.set(Status::PossibleDuplicates);
+        }
+    });
+}
+
+/// Why a search has no people to show.
+enum SearchFailure {
+    /// The token was refused.
+    SignIn,
+    /// The server answered with an error status, or not at all (`None`).
+    Status(Option<u16>),
+    /// The answer could not be read; the message says so.
+    Unreadable(String),
+}
+
+/// Runs the target's own search with the credential held in memory.
+async fn search_people(
+    intake: Intake,
+    config: &TargetConfig,
+    query: &PersonQuery,
+    page: Option<&str>,
+) -> Result<SearchPage, SearchFailure> {
+    let request = plan_search(config, query, page);
+    let answer = http::send(&request, &request.url, intake.credential().as_deref()).await;
+    match answer.status {
+        Some(200..=299) => {
+            parse_search(config, query, &answer.body).map_err(SearchFailure::Unreadable)
+        }
+        Some(401) => Err(SearchFailure::SignIn),
+        status => Err(SearchFailure::Status(status)),
+    }
+}
+
+/// Sends the new person that waited for the duplicate check.
+fn create_now(intake: Intake) {
+    intake.desk.duplicates_checked.set_value(true);
+    intake.desk.duplicates.set(Vec::new());
+    if let Some((input, form)) = intake.desk.pending_create.get_value() {
+        intake.desk.pending_create.set_value(None);
+        send_input(intake, input, form);
+    }
+}
+
+/// Opens a found person's record in the form, prefilled. For Unite US the
+/// form comes with the contact's earlier answers ("Contacts: Forms"), so an
+/// intake already begun continues where it was.
+fn open_person(intake: Intake, found: FoundPerson) {
+    let (Some(config), Some(form)) = (intake.config.get_value(), intake.form.get_value()) else {
+        return;
+    };
+    let has_intake_form =
+        !intake.desk.picks_form.get_value() || intake.desk.chosen_form.get_untracked().is_some();
+    if config.target == TargetKind::UniteUs && config.mode == Mode::Staff && has_intake_form {
+        let url = config.url(
+            Operation::PersonForm,
+            &[("id", &found.id), ("form_id", &form.id)],
+        );
+        intake.status.set(Status::Sending);
+        spawn_local(async move {
+            let mut form = form;
+            if let Some(url) = url {
+                let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
+                let with_answers = answer
+                    .status
+                    .filter(|status| (200..300).contains(status))
+                    .and_then(|_| serde_json::from_str::<Value>(&answer.body).ok())
+                    .and_then(|body| compose_form(&config, &body, &[]).ok());
+                if let Some(with_answers) = with_answers {
+                    form = with_answers;
+                }
+            }
+            show_person(intake, &config, form, found);
+        });
+        return;
+    }
+    show_person(intake, &config, form, found);
+}
+
+/// Shows the form for a found person, their stored values filled in.
+fn show_person(intake: Intake, config: &TargetConfig, form: Form, found: FoundPerson) {
+    let config = config.clone();
+    let answers = prefill_answers(&config, &form, &found);
+    let mut state = FormState::new(form.clone());
+    let _ = state.set_answers_from_json(&answers);
+    let before = person_record(&state, &config.defaults);
+    let name = format!("{} {}", found.first_name, found.last_name)
+        .trim()
+        .to_string();
+    intake.desk.editing.set_value(Some(Editing {
+        id: found.id.clone(),
+        before,
+    }));
+    intake.desk.duplicates_checked.set_value(true);
+    intake.desk.duplicates.set(Vec::new());
+    intake.desk.pending_create.set_value(None);
+    intake.current.set_value(None);
+    intake.status.set(Status::Quiet);
+    intake.desk.person_label.set(Some(name));
+    intake.desk.changes.set(Vec::new());
+    intake.phase.set(Phase::Ready {
+        form,
+        initial: Some(answers),
+        scope: Some(found.id),
+    });
+}
+
+/// Starts a new person, with what was searched for already filled in.
+fn new_person(intake: Intake, query: PersonQuery) {
+    let Some(form) = intake.form.get_value() else {
+        return;
+    };
+    let mut answers = serde_json::Map::new();
+    for question in &form.questions {
+        let value = match question.field.as_deref() {
+            Some("person.first_name") => Some(query.first_name.clone()),
+            Some("person.last_name") => Some(query.last_name.clone()),
+            Some("person.date_of_birth") => query.date_of_birth.clone(),
+            _ => None,
+        };
+        if let Some(value) = value.filter(|value| !value.trim().is_empty()) {
+            answers.insert(question.id.clone(), Value::String(value));
+        }
+    }
+    intake.desk.editing.set_value(None);
+    intake.desk.duplicates_checked.set_value(false);
+    intake.current.set_value(None);
+    intake.status.set(Status::Quiet);
+    intake.desk.person_label.set(None);
+    intake.desk.changes.set(Vec::new());
+    intake.phase.set(Phase::Ready {
+        form,
+        initial: Some(answers),
+        scope: Some("new".into()),
+    });
+}
+
+/// Back to the search, for the next person; the token stays signed in.
+fn find_another(intake: Intake) {
+    intake.desk.editing.set_value(None);
+    intake.desk.duplicates_checked.set_value(false);
+    intake.desk.duplicates.set(Vec::new());
+    intake.desk.pending_create.set_value(None);
+    intake.current.set_value(None);
+    intake.status.set(Status::Quiet);
+    intake.desk.person_label.set(None);
+    intake.desk.changes.set(Vec::new());
+    intake.phase.set(Phase::Find);
+}
+
+fn click_first(selector: &str) {
+    if let Some(element) = document().query_selector(selector).ok().flatten() {
+        if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
+            element.click();
+        }
+    }
+}
+
+/// Focuses the first field of the next (or previous) shown section.
+fn move_between_sections(forward: bool) {
+    let Ok(sections) = document().query_selector_all(".form-section:not([hidden])") else {
+        return;
+    };
+    let sections: Vec<web_sys::Element> = (0..sections.length())
+        .filter_map(|index| sections.item(index))
+        .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+        .collect();
+    let active = document().active_element();
+    let current = sections.iter().position(|section| {
+        active
+            .as_ref()
+            .is_some_and(|active| section.contains(Some(active)))
+    });
+    let target = match (current, forward) {
+        (Some(at), true) => at + 1,
+        (Some(0), false) | (None, false) => return,
+        (Some(at), false) => at - 1,
+        (None, true) => 0,
+    };
+    let Some(section) = sections.get(target) else {
+        return;
+    };
+    if let Some(field) = section
+        .query_selector("input, select, textarea, button")
+        .ok()
+        .flatten()
+    {
+        if let Ok(field) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(field) {
+            let _ = field.focus();
+        }
+    }
+}
+
+/// One line that tells people apart: name, birth date, email, phone, city.
+fn describe(found: &FoundPerson) -> String {
+    let mut parts = vec![format!("{} {}", found.first_name, found.last_name)
+        .trim()
+        .to_string()];
+    if let Some(born) = &found.date_of_birth {
+        parts.push(format!("born {born}"));
+    }
+    parts.extend(found.email.clone());
+    parts.extend(found.phone.clone());
+    parts.extend(found.city.clone());
+    if found.inactive {
+        parts.push("inactive".into());
+    }
+    parts.join(", ")
+}
+
+/// The staff member's search: name and date of birth, with the target's own
+/// search; results are buttons, so Tab and Enter open one.
+#[component]
+fn FindPerson(intake: Intake) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let born = RwSignal::new(String::new());
+    let results = RwSignal::new(None::<Vec<FoundPerson>>);
+    let next_page = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let searching = RwSignal::new(false);
+    let query = move || PersonQuery {
+        first_name: first_name.get_untracked().trim().to_string(),
+        last_name: last_name.get_untracked().trim().to_string(),
+        date_of_birth: Some(born.get_untracked()).filter(|date| !date.is_empty()),
+    };
+    let search = move |page: Option<String>| {
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        let query = query();
+        if query.last_name.is_empty()
+            || (config.target == TargetKind::UniteUs && query.first_name.is_empty())
+        {
+            problem.set(Some(text().search_needs_name.to_string()));
+            return;
+        }
+        problem.set(None);
+        searching.set(true);
+        spawn_local(async move {
+            let outcome = search_people(intake, &config, &query, page.as_deref()).await;
+            searching.set(false);
+            match outcome {
+                Ok(found) => {
+                    let mut people = if page.is_some() {
+                        results.get_untracked().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    people.extend(found.people);
+                    results.set(Some(people));
+                    next_page.set(found.next_page);
+                }
+                Err(SearchFailure::Unreadable(message)) => problem.set(Some(message)),
+                Err(SearchFailure::SignIn) => {
+                    intake.desk.token.set(None);
+                    intake.phase.set(Phase::SignIn);
+                }
+                Err(SearchFailure::Status(Some(status))) => {
+                    problem.set(Some(format!("{} (HTTP {status})", text().search_failed)))
+                }
+                Err(SearchFailure::Status(None)) => {
+                    problem.set(Some(text().search_failed.to_string()))
+                }
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="find-title" data-testid="find-person">
+            <h2 id="find-title">{move || text().find_title}</h2>
+            {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
+            <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
+                <div class="question">
+                    <label for="find-first">{move || text().first_name}</label>
+                    <input id="find-first" type="text" autocomplete="off" prop:value=move || first_name.get() on:input=move |event| first_name.set(event_target_value(&event)) />
+                </div>
+                <div class="question">
+                    <label for="find-last">{move || text().last_name}</label>
+                    <input id="find-last" type="text" autocomplete="off" prop:value=move || last_name.get() on:input=move |event| last_name.set(event_target_value(&event)) />
+                </div>
+                <div class="question">
+                    <label for="find-born">{move || text().date_of_birth}</label>
+                    <input id="find-born" type="date" prop:value=move || born.get() on:input=move |event| born.set(event_target_value(&event)) />
+                </div>
+                {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
+                <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().search}</button>
+            </form>
+            <div role="status" aria-live="polite" data-testid="search-results">
+                {move || results.get().map(|people| {
+                    let count = people.len();
+                    view! {
+                        <p>{(text().results_count)(count)}</p>
+                        {(count > 1).then(|| view! { <p class="help">{text().results_hint}</p> })}
+                        <ul class="results" on:keydown=move_in_results>
+                            {people.into_iter().map(|found| {
+                                let description = describe(&found);
+                                view! { <li><button type="button" class="link-button" data-person-id=found.id.clone() on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
+                            }).collect_view()}
+                        </ul>
+                        {move || next_page.get().map(|page| view! {
+                            <button type="button" class="button secondary" on:click=move |_| search(Some(page.clone()))>{text().more_results}</button>
+                        })}
+                        <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, query())>{text().new_person_button}</button>
+                    }
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// Up and Down (and Home and End) move focus between the people found, as
+/// in a list box, so a long list is quick by keyboard; Tab still leaves it.
+fn move_in_results(event: leptos::ev::KeyboardEvent) {
+    let key = event.key();
+    if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End") {
+        return;
+    }
+    let Ok(found) = document().query_selector_all("[data-testid=search-results] .results button")
+    else {
+        return;
+    };
+    let buttons: Vec<web_sys::HtmlElement> = (0..found.length())
+        .filter_map(|index| found.item(index))
+        .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(node).ok())
+        .collect();
+    let Some(last) = buttons.len().checked_sub(1) else {
+        return;
+    };
+    let active = document().active_element();
+    let current = buttons.iter().position(|button| {
+        let button: &web_sys::Element = button.as_ref();
+        active.as_ref() == Some(button)
+    });
+    let target = match (key.as_str(), current) {
+        ("Home", _) => 0,
+        ("End", _) => last,
+        ("ArrowDown", Some(at)) => (at + 1).min(last),
+        ("ArrowUp", Some(at)) => at.saturating_sub(1),
+        _ => 0,
+    };
+    event.prevent_default();
+    if let Some(button) = buttons.get(target) {
+        let _ = button.focus();
+    }
+}
+
+/// Unite US: the service type, then one of the group's intake forms for
+/// it. The choice stays for every person opened or created after it, so a
+/// desk doing one kind of intake chooses once.
+#[component]
+fn IntakeFormPicker(intake: Intake) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let service_type = RwSignal::new(String::new());
+    let loading = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let pick_service_type = move |event: leptos::ev::Event| {
+        let id = event_target_value(&event);
+        service_type.set(id.clone());
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        loading.set(true);
+        spawn_local(async move {
+            let outcome = intake_forms(intake, &config, Some(&id)).await;
+            // A later choice wins over an earlier answer that came late.
+            if service_type.get_untracked() != id {
+                return;
+            }
+            loading.set(false);
+            let outcome = match outcome {
+                Ok(forms) => {
+                    let first = forms.first().map(|form| form.id.clone());
+                    intake.desk.form_choices.set(forms);
+                    choose_form(intake, first.as_deref())
+                }
+                Err(_) => Err(text().intake_forms_failed.to_string()),
+            };
+            problem.set(outcome.err());
+        });
+    };
+    let pick_form = move |event: leptos::ev::Event| {
+        let id = event_target_value(&event);
+        problem.set(choose_form(intake, Some(id.as_str()).filter(|id| !id.is_empty())).err());
+    };
+    view! {
+        <fieldset class="form-choice" data-testid="form-choice" aria-busy=move || loading.get().then_some("true")>
+            <legend>{move || text().intake_form_legend}</legend>
+            {move || (!intake.desk.service_types.get().is_empty()).then(|| view! {
+                <div class="question">
+                    <label for="service-type">{move || text().service_type_label}</label>
+                    <select id="service-type" on:change=pick_service_type>
+                        <option value="">{move || text().any_service_type}</option>
+                        {intake.desk.service_types.get().into_iter().map(|choice| {
+                            let selected = service_type.get_untracked() == choice.id;
+                            view! { <option value=choice.id selected=selected>{choice.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <div class="question">
+                <label for="intake-form">{move || text().intake_form_label}</label>
+                <select id="intake-form" aria-describedby="intake-form-status" on:change=pick_form>
+                    {move || {
+                        let chosen = intake.desk.chosen_form.get();
+                        intake.desk.form_choices.get().into_iter().map(|form| {
+                            let selected = chosen.as_deref() == Some(form.id.as_str());
+                            view! { <option value=form.id selected=selected>{form.name}</option> }
+                        }).collect_view()
+                    }}
+                    <option value="" selected=move || intake.desk.chosen_form.get().is_none()>{move || text().no_intake_form}</option>
+                </select>
+            </div>
+            <p id="intake-form-status" class="help" role="status">{move || problem.get().unwrap_or_else(|| (text().intake_forms_count)(intake.desk.form_choices.get().len()))}</p>
+        </fieldset>
+    }
+}
+
+/// A labelled token field. The token is checked with the target's
+/// cheapest authenticated call and kept only in memory.
+#[component]
+fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let value = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let checking = RwSignal::new(false);
+    let sign_in = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let token = value.get_untracked().trim().to_string();
+        if token.is_empty() || checking.get_untracked() {
+            problem.set(Some(text().token_refused.to_string()));
+            return;
+        }
+        checking.set(true);
+        spawn_local(async move {
+            let Some(config) = intake.config.get_value() else {
+                return;
+            };
+            // The cheapest call that needs the token and takes no parameters:
+            // Unite US's group forms (its search requires names), else the list.
+            let url = config
+                .url(Operation::FormsAvailable, &[])
+                .or_else(|| config.url(Operation::FindPeople, &[]))
+                .unwrap_or_default();
+            let answer = http::get_with_credential(&url, Some(&token)).await;
+            checking.set(false);
+            match answer.status {
+                Some(401 | 403) => problem.set(Some(text().token_refused.to_string())),
+                None => problem.set(Some(http::FetchError::Network { url }.to_string())),
+                Some(_) => {
+                    problem.set(None);
+                    value.set(String::new());
+                    intake.desk.token.set(Some(token));
+                    intake.status.set(Status::Quiet);
+                    on_signed_in();
+                }
+            }
+        });
+    };
+    view! {
+        <form class="sign-in" novalidate=true on:submit=sign_in data-testid="sign-in">
+            <p>{move || text().sign_in_intro}</p>
+            <div class="question" class:has-error=move || problem.get().is_some()>
+                <label for="staff-token">{move || text().token_label}</label>
+                <p class="help" id="staff-token-help">{move || text().token_hint}</p>
+                {move || problem.get().map(|message| view! { <p class="error-message" id="staff-token-error" role="alert">{message}</p> })}
+                <input id="staff-token" type="password" autocomplete="off" spellcheck="false"
+                    aria-describedby=move || if problem.get().is_some() { "staff-token-help staff-token-error" } else { "staff-token-help" }
+                    aria-invalid=move || problem.get().is_some().then_some("true")
+                    prop:value=move || value.get() on:input=move |event| value.set(event_target_value(&event)) />
+            </div>
+            <button type="submit" class="button" aria-disabled=move || checking.get().then_some("true")>{move || text().sign_in}</button>
+        </form>
+    }
+}
+
+/// Ctrl+S (or Cmd+S) sends, Alt+Down and Alt+Up move to the next and
+/// previous section of the form: staff move fast by keyboard.
+pub(crate) fn install_shortcuts() {
+    let shortcuts = window_event_listener(leptos::ev::keydown, move |event| {
+        let key = event.key();
+        if (event.ctrl_key() || event.meta_key()) && key.eq_ignore_ascii_case("s") {
+            event.prevent_default();
+            click_first("form.intake-form button[type=submit]");
+        } else if event.alt_key() && (key == "ArrowDown" || key == "ArrowUp") {
+            event.prevent_default();
+            move_between_sections(key == "ArrowDown");
+        }
+    });
+    on_cleanup(move || shortcuts.remove());
+}
+
+/// While editing a stored record, lists the changes so far, to be shown
+/// before saving.
+pub(crate) fn change_lister(intake: Intake) -> ChangeFn {
+    Rc::new(move |state: &FormState| {
+        let (Some(editing), Some(config)) =
+            (intake.desk.editing.get_value(), intake.config.get_value())
+        else {
+            return;
+        };
+        let now = person_record(state, &config.defaults);
+        let (changed, _) = person_changes(&editing.before, &now);
+        let label = |field: &str| {
+            now.labels
+                .get(field)
+                .or_else(|| editing.before.labels.get(field))
+                .cloned()
+                .unwrap_or_else(|| field.to_string())
+        };
+        let rows: Vec<(String, String, String)> = changed
+            .iter()
+            .map(|field| {
+                (
+                    label(field),
+                    editing.before.text(field).unwrap_or_default(),
+                    now.text(field).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if intake
+            .desk
+            .changes
+            .with_untracked(|current| *current != rows)
+        {
+            intake.desk.changes.set(rows);
+        }
+    })
+}
+
+/// The status line when the token was refused mid-send: sign in again and
+/// what waits is sent.
+pub(crate) fn sign_in_again_view(intake: Intake) -> AnyView {
+    let text = use_language().get_untracked().text();
+    view! {
+        <p>{text.session_expired}</p>
+        <SignInForm intake=intake on_signed_in=move || deliver_waiting(intake) />
+    }
+    .into_any()
+}
+
+/// People who may be the one about to be created: open one, or create anyway.
+pub(crate) fn duplicates_view(intake: Intake) -> AnyView {
+    let text = use_language().get_untracked().text();
+    view! {
+        <div class="duplicates" role="alert" data-testid="possible-duplicates">
+            <p>{text.possible_duplicates}</p>
+            <ul>
+                {intake.desk.duplicates.get().into_iter().map(|found| {
+                    let description = describe(&found);
+                    view! { <li><button type="button" class="link-button" on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
+                }).collect_view()}
+            </ul>
+            <button type="button" class="button secondary" data-testid="create-anyway" on:click=move |_| create_now(intake)>{text.create_anyway}</button>
+        </div>
+    }
+    .into_any()
+}
+
+/// The first screen of a staff deployment.
+pub(crate) fn sign_in_view(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> AnyView {
+    let language = use_language();
+    let text = move || language.get().text();
+    view! {
+        <section aria-labelledby="sign-in-title">
+            <h2 id="sign-in-title">{move || text().sign_in_title}</h2>
+            {move || (intake.pending.get() > 0).then(|| view! { <p data-testid="pending-count">{(text().pending_submissions)(intake.pending.get_untracked())}</p> })}
+            <SignInForm intake=intake on_signed_in=on_signed_in />
+        </section>
+    }
+    .into_any()
+}
+
+/// The search, before anyone's form is opened.
+pub(crate) fn find_view(intake: Intake) -> AnyView {
+    view! { <FindPerson intake=intake /> }.into_any()
+}
+
+/// Above the form: whose record it is (with the way back to the search),
+/// and what an edit changes so far.
+pub(crate) fn person_header(intake: Intake) -> AnyView {
+    let language = use_language();
+    let text = move || language.get().text();
+    view! {
+        <div class="person-bar" data-testid="person-bar">
+            <p>{move || match intake.desk.person_label.get() {
+                Some(name) => format!("{} {name}", text().editing_person),
+                None => text().new_person.to_string(),
+            }}</p>
+            <button type="button" class="link-button" on:click=move |_| find_another(intake)>{move || text().find_another}</button>
+        </div>
+        {move || (!intake.desk.changes.get().is_empty()).then(|| view! {
+            <section class="changes" aria-labelledby="changes-title" data-testid="changes">
+                <h2 id="changes-title">{move || text().changes_title}</h2>
+                <ul>
+                    {intake.desk.changes.get().into_iter().map(|(label, before, after)| {
+                        let before = if before.is_empty() { text().empty_value.to_string() } else { before };
+                        let after = if after.is_empty() { text().empty_value.to_string() } else { after };
+                        view! { <li><strong>{label}</strong>": "{before}" → "{after}</li> }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+    }
+    .into_any()
+}
+
+/// After a save: on to the next person.
+pub(crate) fn next_person_button(intake: Intake) -> AnyView {
+    let language = use_language();
+    let text = move || language.get().text();
+    view! { <p><button type="button" class="button" on:click=move |_| find_another(intake)>{move || text().find_another}</button></p> }
+        .into_any()
+}
+
+/// After the configured idle time the screen locks: the token is dropped,
+/// and the form stays mounted (hidden), so its answers and draft are kept
+/// for whoever signs in again. The signal says whether it is locked.
+pub(crate) fn idle_lock(intake: Intake) -> RwSignal<bool> {
+    let locked = RwSignal::new(false);
+    let last_activity = StoredValue::new(js_sys::Date::now());
+    let touch = move || last_activity.set_value(js_sys::Date::now());
+    let keys = window_event_listener(leptos::ev::keydown, move |_| touch());
+    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| touch());
+    on_cleanup(move || {
+        keys.remove();
+        pointer.remove();
+    });
+    let check = set_interval_with_handle(
+        move || {
+            let Some(config) = intake.config.get_value() else {
+                return;
+            };
+            let limit = f64::from(config.idle_timeout_minutes) * 60_000.0;
+            if intake.desk.token.get_untracked().is_some()
+                && js_sys::Date::now() - last_activity.get_value() > limit
+            {
+                intake.desk.token.set(None);
+                locked.set(true);
+            }
+        },
+        std::time::Duration::from_secs(15),
+    );
+    if let Ok(check) = check {
+        on_cleanup(move || check.clear());
+    }
+    locked
+}
+
+/// Who is signed in (with sign-out), and the lock screen when idle.
+#[component]
+pub(crate) fn Session(intake: Intake, locked: RwSignal<bool>) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    view! {
+        {move || intake.desk.token.with(Option::is_some).then(|| view! {
+            <p class="signed-in">
+                {move || text().signed_in_as}" "
+                <button type="button" class="link-button" data-testid="sign-out" on:click=move |_| {
+                    // Dropping the token and every answer in memory: a reload
+                    // starts from the sign-in screen.
+                    intake.desk.token.set(None);
+                    let _ = window().location().reload();
+                }>{move || text().sign_out}</button>
+            </p>
+        })}
+        {move || locked.get().then(|| view! {
+            <section class="locked" aria-labelledby="locked-title" data-testid="locked">
+                <h2 id="locked-title">{move || text().locked_title}</h2>
+                <p>{move || text().locked_intro}</p>
+                <SignInForm intake=intake on_signed_in=move || locked.set(false) />
+            </section>
+        })}
+    }
+}

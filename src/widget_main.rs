@@ -1,0 +1,3 @@
+fn main() {
+    intake_app::mount_widget();
+}
