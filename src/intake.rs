@@ -597,7 +597,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             #[cfg(feature = "full")]
             Status::PossibleDuplicates => Some(staff::duplicates_view(intake)),
             Status::EarlierSent { reference } => Some(view! {
-                <p>{format!("{} {}: {}", text.sent_title, text.sent_reference.to_lowercase(), short_reference(&reference))}</p>
+                <p>{format!("{} {}: {}", text.sent_title, text.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
             }.into_any()),
         }
     };
@@ -656,6 +656,12 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
 }
 
 /// The first characters of a reference, upper-case, as people read them out.
+/// References are hex, so ASCII case is exact; Unicode's case tables would
+/// cost the widget about 16 KB gzip.
 pub(crate) fn short_reference(reference: &str) -> String {
-    reference.chars().take(8).collect::<String>().to_uppercase()
+    reference
+        .chars()
+        .take(8)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }

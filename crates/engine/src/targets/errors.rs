@@ -246,9 +246,9 @@ fn readable(label: &str, leaf: &str, message: &str) -> String {
             return format!("{label}{rest}");
         }
     }
-    let lower = trimmed.to_lowercase();
-    let words = leaf.replace('_', " ").to_lowercase();
-    if (!words.is_empty() && lower.contains(&words)) || lower.contains(&label.to_lowercase()) {
+    let lower = fold_case(trimmed);
+    let words = fold_case(&leaf.replace('_', " "));
+    if (!words.is_empty() && lower.contains(&words)) || lower.contains(&fold_case(label)) {
         return trimmed.to_string();
     }
     if trimmed.starts_with(|c: char| c.is_lowercase()) {
@@ -258,9 +258,48 @@ fn readable(label: &str, leaf: &str, message: &str) -> String {
     }
 }
 
+/// Lower case without Unicode's case tables, which would cost the widget
+/// about 16 KB gzip: ASCII and the accented Latin letters of Western
+/// European languages (À to Þ, but not ×) fold; other letters are kept, so
+/// a match on them is exact-case only. Good enough to tell whether a
+/// server message already names its field.
+fn fold_case(text: &str) -> String {
+    text.chars()
+        .map(|character| match character {
+            'A'..='Z' => character.to_ascii_lowercase(),
+            'À'..='Þ' if character != '×' => {
+                char::from_u32(u32::from(character) + 32).unwrap_or(character)
+            }
+            _ => character,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_folds_for_ascii_and_accented_latin_letters() {
+        assert_eq!(
+            fold_case("NÚMERO de Teléfono ÀÞ×"),
+            "número de teléfono àþ×"
+        );
+        assert_eq!(
+            fold_case("ΑΒΓ"),
+            "ΑΒΓ",
+            "other scripts are kept as they are"
+        );
+        assert_eq!(
+            readable(
+                "Número de teléfono",
+                "phone",
+                "NÚMERO DE TELÉFONO is invalid"
+            ),
+            "NÚMERO DE TELÉFONO is invalid",
+            "a message naming its field in another case is kept"
+        );
+    }
 
     #[test]
     fn json_api_pointers_become_field_paths() {

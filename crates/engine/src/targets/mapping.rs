@@ -381,7 +381,10 @@ fn humanise(value: &str) -> String {
     };
     let mut characters = text.chars();
     match characters.next() {
-        Some(first) => first.to_uppercase().chain(characters).collect(),
+        // Field names are ASCII; Unicode's case tables would cost the widget.
+        Some(first) => std::iter::once(first.to_ascii_uppercase())
+            .chain(characters)
+            .collect(),
         None => text,
     }
 }
