@@ -2,7 +2,7 @@
 //! Spanish. Form content (labels, help, options) comes from the definition and
 //! its `translations`; only the app's own words live here.
 
-use intake_engine::{Issue, IssueKind, LoadError, Question};
+use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
 
 use crate::http::FetchError;
 
@@ -189,28 +189,24 @@ fn spanish_failure(failure: &FailureKind) -> String {
     }
 }
 
-fn number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
-    }
-}
-
 fn spanish_issue(kind: &IssueKind, label: &str) -> String {
     match kind {
         IssueKind::Required => format!("{label}: responda a esta pregunta"),
         IssueKind::NotANumber => format!("{label}: escriba un número"),
         IssueKind::NotAWholeNumber => format!("{label}: escriba un número entero"),
-        IssueKind::GreaterThan(bound) => format!("{label}: debe ser mayor que {}", number(*bound)),
-        IssueKind::GreaterThanOrEqualTo(bound) => {
-            format!("{label}: debe ser {} o más", number(*bound))
+        IssueKind::GreaterThan(bound) => {
+            format!("{label}: debe ser mayor que {}", number_text(*bound))
         }
-        IssueKind::EqualTo(bound) => format!("{label}: debe ser {}", number(*bound)),
-        IssueKind::NotEqualTo(bound) => format!("{label}: no puede ser {}", number(*bound)),
-        IssueKind::LessThan(bound) => format!("{label}: debe ser menor que {}", number(*bound)),
+        IssueKind::GreaterThanOrEqualTo(bound) => {
+            format!("{label}: debe ser {} o más", number_text(*bound))
+        }
+        IssueKind::EqualTo(bound) => format!("{label}: debe ser {}", number_text(*bound)),
+        IssueKind::NotEqualTo(bound) => format!("{label}: no puede ser {}", number_text(*bound)),
+        IssueKind::LessThan(bound) => {
+            format!("{label}: debe ser menor que {}", number_text(*bound))
+        }
         IssueKind::LessThanOrEqualTo(bound) => {
-            format!("{label}: debe ser {} o menos", number(*bound))
+            format!("{label}: debe ser {} o menos", number_text(*bound))
         }
         IssueKind::TooFewSelections(minimum) => format!("{label}: elija al menos {minimum}"),
         IssueKind::TooManySelections(maximum) => format!("{label}: elija como máximo {maximum}"),

@@ -43,8 +43,9 @@ pub struct Issue {
 /// issue when it does not.
 type BoundCheck = (Option<f64>, fn(f64, f64) -> bool, fn(f64) -> IssueKind);
 
-/// Formats a bound without a trailing `.0` for whole numbers.
-fn number_text(number: f64) -> String {
+/// Formats a number for people: whole numbers without a trailing `.0`.
+/// The app's Spanish messages use it too, so both languages agree.
+pub fn number_text(number: f64) -> String {
     if number.fract() == 0.0 && number.abs() < 1e15 {
         format!("{}", number as i64)
     } else {
@@ -265,7 +266,15 @@ pub(crate) fn validate(question: &Question, answer: Option<&Answer>) -> Vec<Issu
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_email;
+    use super::{looks_like_email, number_text};
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(number_text(3.0), "3");
+        assert_eq!(number_text(-12.0), "-12");
+        assert_eq!(number_text(2.5), "2.5");
+        assert_eq!(number_text(1e20), "100000000000000000000");
+    }
 
     #[test]
     fn email_shapes() {
