@@ -35,6 +35,11 @@ export async function startServer() {
       if (found.isDirectory() && (await stat(join(file, 'index.html')).catch(() => null))?.isFile()) file = join(file, 'index.html');
       else if (!found.isFile()) file = join(distDir, 'index.html');
     } catch {
+      // A missing file name is a 404, as in the sandbox; app routes get the app.
+      if (extname(path) !== '') {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
+        return;
+      }
       file = join(distDir, 'index.html');
     }
     try {

@@ -175,3 +175,31 @@ test('a widget never asks for a staff token, and refuses a staff configuration',
   assert.match(await page.locator('[data-testid="intake-error"]').textContent(), /staff intake: open it at \/staff/);
   await page.close();
 });
+
+test('the widget for a target without a public token (Caspen through the organisation gateway), by keyboard: no service type or signature, and no credential in the browser', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  const credentialed = [];
+  page.on('request', (request) => { if (request.headers().authorization) credentialed.push(request.url()); });
+  await page.goto(`${sandbox.baseUrl}/widget?config=/config/caspen-widget.json`);
+  await page.waitForSelector('[data-question-id="first-name"]');
+  assert.equal(await page.locator('canvas').count(), 0, 'Caspen takes no signature, so none is asked');
+  assert.equal(await page.locator('[data-question-id$="service_type_id"]').count(), 0, 'nor a service type');
+  const { tabTo } = keyboard(page);
+  await tabTo('first-name'); await page.keyboard.type('Ada');
+  await tabTo('last-name'); await page.keyboard.type('Byron');
+  await tabTo('email'); await page.keyboard.type('ada@example.org');
+  await tabTo('intake.consent.privacy_policy'); await page.keyboard.press('Space');
+  await expectAccessible(page, 'widget on Caspen');
+  for (let presses = 0; presses < 40 && (await page.evaluate(() => document.activeElement?.type)) !== 'submit'; presses += 1) {
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="submitted"]');
+  const clients = (await sandbox.records('caspen', 'client')).filter((record) => record.body.first_name === 'Ada');
+  assert.equal(clients.length, 1, 'the client landed once');
+  assert.equal(clients[0].body.email, 'ada@example.org');
+  assert.deepEqual(credentialed, [], 'the browser sent no credential: the gateway adds it');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -18,6 +18,7 @@ pub mod cors;
 pub mod dates;
 pub mod error;
 pub mod faults;
+pub mod gateway;
 pub mod idempotency;
 pub mod persons_v1;
 pub mod rate_limit;
@@ -132,8 +133,10 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), faults::apply_faults))
         .with_state(state);
     // CORS wraps everything, routing included, so preflights never meet a 405 or a 401.
+    // The gateway rewrites its paths before routing, so it wraps the routes too.
     Router::new()
         .fallback_service(routes)
+        .layer(from_fn(gateway::forward_creates))
         .layer(from_fn(cors::allow_any_origin))
 }
 

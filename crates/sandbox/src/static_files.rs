@@ -1,8 +1,9 @@
 //! The built app and the demo forms, on the same origin as the APIs.
 //!
 //! Everything that is not an API route lands here. `/forms/NAME` comes from the forms
-//! directory; any other GET is a file under `dist/` or, failing that, `dist/index.html`
-//! (single-page fallback). Without a built app the answer is a 503 page that says how to build it.
+//! directory; any other GET is a file under `dist/`, a directory's `index.html`, a 404
+//! for a missing file name (one with an extension), or `dist/index.html` (single-page
+//! fallback for the app's routes). Without a built app the answer is a 503 page that says how to build it.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -65,6 +66,16 @@ pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> R
     }
     if let Some(response) = file_response(&candidate.join("index.html")).await {
         return with_app_policy(&candidate.join("index.html"), response);
+    }
+    // A missing file (a name with an extension: a configuration, a script)
+    // is a 404, so the app can say "not found" instead of reading the
+    // app's own page as JSON; only app routes fall back to the app.
+    if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'))
+    {
+        return plain(StatusCode::NOT_FOUND, "Not Found\n");
     }
     file_response(&index)
         .await

@@ -6,6 +6,7 @@ mod casebook;
 mod caspen;
 mod charity_crm;
 mod faults_and_admin;
+mod gateway;
 mod idempotency;
 mod persons_v1;
 mod serving;

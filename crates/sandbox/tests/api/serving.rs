@@ -169,11 +169,23 @@ fn the_built_app_is_served_with_single_page_fallback_and_the_demo_forms_beside_i
         wasm.header("content-type").as_deref(),
         Some("application/wasm")
     );
-    for route in ["/intake/step-2", "/staff?form=food-intake", "/missing.js"] {
+    for route in ["/intake/step-2", "/staff?form=food-intake", "/widget"] {
         let fallback = sandbox.get(route, None);
         assert_eq!(fallback.status, 200, "{route}");
         assert_eq!(fallback.text, "<html>intake app</html>", "{route}");
     }
+    // A missing file is not the app: the app can then say "not found".
+    for missing in ["/missing.js", "/config/missing.json"] {
+        assert_eq!(sandbox.get(missing, None).status, 404, "{missing}");
+    }
+    std::fs::create_dir_all(dist.join("widget")).expect("widget dir");
+    std::fs::write(dist.join("widget/index.html"), "<html>widget</html>").expect("widget");
+    let widget = sandbox.get("/widget?config=/config/x.json", None);
+    assert_eq!(
+        widget.text, "<html>widget</html>",
+        "a directory serves its own index.html"
+    );
+    assert!(widget.header("content-security-policy").is_some());
     let escape = sandbox.get("/%2e%2e/forms/food-intake.json", None);
     assert_ne!(
         escape.text,

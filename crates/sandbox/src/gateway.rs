@@ -1,0 +1,89 @@
+//! A stand-in for an organisation's own gateway, the way a public widget
+//! reaches a target that has no public token of its own (Casebook,
+//! persons_v1, charity_crm, Caspen): the organisation runs a small server
+//! that holds the credential and lets the public create records, nothing
+//! else. `/gateway/<target path>` is that: a create (`POST`, or persons_v1's
+//! bulk upsert `PUT .../persons` when no entry names an existing
+//! `personId`) is passed on to `<target path>` with the staff token added;
+//! anything else is refused with 403, so the public can neither read nor
+//! search nor change anyone's record through it.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::{STAFF_TOKEN, UNITE_US_WIDGET_PREFIX};
+use crate::error::ApiError;
+use crate::target::Target;
+
+pub const GATEWAY_PREFIX: &str = "/gateway";
+
+/// persons_v1's bulk upsert, the one `PUT` that can create.
+const PERSONS_V1_UPSERT: &str = "/persons_v1/api/v1/persons";
+
+/// Larger bodies are refused; an intake is a few kilobytes (a drawn
+/// signature, the largest part, some tens).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Middleware around the whole router (it rewrites the path before routing).
+pub async fn forward_creates(mut request: Request, next: Next) -> Response {
+    let Some(rest) = request
+        .uri()
+        .path()
+        .strip_prefix(GATEWAY_PREFIX)
+        .filter(|rest| rest.starts_with('/'))
+        .map(str::to_string)
+    else {
+        return next.run(request).await;
+    };
+    let Some(target) = Target::from_path(&rest) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "The gateway passes on API paths only.\n",
+        )
+            .into_response();
+    };
+    let refused = || {
+        ApiError::new(
+            target,
+            StatusCode::FORBIDDEN,
+            "The gateway lets the public create records only.",
+        )
+        .into_response()
+    };
+    let upsert = request.method() == Method::PUT && rest == PERSONS_V1_UPSERT;
+    if !(request.method() == Method::POST || upsert) || rest.starts_with(UNITE_US_WIDGET_PREFIX) {
+        return refused();
+    }
+    if upsert {
+        // An upsert naming a personId could overwrite someone's record.
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "The body is too large.\n").into_response();
+        };
+        let names_someone = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|body| body.get("data").and_then(|data| data.as_array()).cloned())
+            .is_some_and(|people| people.iter().any(|person| person.get("personId").is_some()));
+        if names_someone {
+            return refused();
+        }
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest,
+    };
+    let Ok(uri) = path_and_query.parse::<Uri>() else {
+        return (StatusCode::BAD_REQUEST, "Bad path\n").into_response();
+    };
+    let Ok(credential) = HeaderValue::from_str(&format!("Bearer {STAFF_TOKEN}")) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    *request.uri_mut() = uri;
+    request.headers_mut().insert(AUTHORIZATION, credential);
+    next.run(request).await
+}
