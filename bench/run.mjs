@@ -76,7 +76,7 @@ function ourBuild(dist) {
     }
   };
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  const changed = git('status', '--porcelain', '--', 'src', 'crates/engine', 'style', 'index.html', 'widget.html', 'Cargo.toml', 'Cargo.lock') !== '';
+  const changed = git('status', '--porcelain', '--', 'src', 'crates/engine', 'style', 'index.html', 'widget.html', 'Cargo.toml', 'Cargo.lock', '.cargo/config.toml') !== '';
   const files = ['/index.html', ...dist.referenced].map((path) => ({ path, bytes: dist.files.get(path).length }));
   // The public widget's first load, from its own build: what a phone on the
   // organisation's page downloads before the first question.

@@ -48,12 +48,7 @@ export function snapshotDist() {
   for (const path of filesUnder(distDir)) {
     files.set(`/${relative(distDir, path).split(sep).join('/')}`, readFileSync(path));
   }
-  const index = files.get('/index.html').toString('utf8');
-  const referenced = [...index.matchAll(/(?:href|src|module_or_path:)\s*=?\s*['"](\/[^'"]+)['"]/g)].map((match) => match[1]);
-  const missing = referenced.filter((path) => !files.has(path));
-  if (referenced.length === 0 || missing.length > 0) {
-    throw new Error(`dist/ is incomplete (a build may be under way): index.html refers to ${missing.join(', ') || 'nothing'}`);
-  }
+  const referenced = referencedBy(files, '/index.html');
   return { files, referenced, builtAt: statSync(join(distDir, 'index.html')).mtime };
 }
 
@@ -64,14 +59,23 @@ export function snapshotDist() {
  * incomplete.
  */
 export function widgetFirstLoad(dist) {
-  const html = dist.files.get('/widget/index.html');
-  if (html === undefined) throw new Error('dist/widget/index.html is missing: build with `cargo xtask build` first');
-  const referenced = [...html.toString('utf8').matchAll(/(?:href|src)\s*=\s*['"](\/widget\/[^'"]+)['"]/g)].map((match) => match[1]);
-  const missing = referenced.filter((path) => !dist.files.has(path));
-  if (referenced.length === 0 || missing.length > 0) {
-    throw new Error(`dist/widget/ is incomplete: its index.html refers to ${missing.join(', ') || 'nothing'}`);
-  }
+  if (!dist.files.has('/widget/index.html')) throw new Error('dist/widget/index.html is missing: build with `cargo xtask build` first');
+  const referenced = referencedBy(dist.files, '/widget/index.html');
   return ['/widget/index.html', ...new Set(referenced)].map((path) => ({ path, body: dist.files.get(path) }));
+}
+
+/**
+ * The files an HTML file of dist/ refers to (scripts, styles, WebAssembly);
+ * throws when it refers to none or to one that is not there.
+ */
+function referencedBy(files, htmlPath) {
+  const html = files.get(htmlPath).toString('utf8');
+  const referenced = [...html.matchAll(/(?:href|src|module_or_path:)\s*=?\s*['"](\/[^'"]+)['"]/g)].map((match) => match[1]);
+  const missing = referenced.filter((path) => !files.has(path));
+  if (referenced.length === 0 || missing.length > 0) {
+    throw new Error(`dist/ is incomplete (a build may be under way): ${htmlPath.slice(1)} refers to ${missing.join(', ') || 'nothing'}`);
+  }
+  return referenced;
 }
 
 /**

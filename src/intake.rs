@@ -217,7 +217,7 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
     }
     #[cfg(feature = "full")]
     if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
-        definition = staff::first_intake_form(intake, config).await?;
+        definition = staff::first_intake_form(intake, config).await;
     }
     let definition = definition.unwrap_or_else(|| person_only_definition(config));
     compose_form(config, &definition, &service_types)

@@ -1,7 +1,6 @@
 //! The intake single-page app. Components here render what the engine
 //! (`intake-engine`) computes and hold no form rules of their own; the only
 //! module that does HTTP is [`http`].
-
 //!
 //! Two builds share this crate. The full app (feature `full`, the default;
 //! binary `intake-app`) has every page: start, preview, staff and widget.

@@ -52,6 +52,11 @@ pub(crate) struct Desk {
     service_types: RwSignal<Vec<ServiceTypeChoice>>,
     form_choices: RwSignal<Vec<FormChoice>>,
     chosen_form: RwSignal<Option<String>>,
+    /// Kept here rather than in the picker, which is rebuilt each time the
+    /// find screen shows, so the choice and its list stay together.
+    chosen_service_type: RwSignal<String>,
+    forms_loading: RwSignal<bool>,
+    forms_problem: RwSignal<Option<String>>,
 }
 
 impl Desk {
@@ -68,6 +73,9 @@ impl Desk {
             service_types: RwSignal::new(Vec::new()),
             form_choices: RwSignal::new(Vec::new()),
             chosen_form: RwSignal::new(None),
+            chosen_service_type: RwSignal::new(String::new()),
+            forms_loading: RwSignal::new(false),
+            forms_problem: RwSignal::new(None),
         }
     }
 }
@@ -75,11 +83,10 @@ impl Desk {
 /// Unite US staff without a configured form choose one of the group's
 /// intake forms by service type on the find screen; the first form of any
 /// service type is on screen meanwhile. Without service types the picker
-/// still offers every intake form. `None`: the group has no intake form.
-pub(crate) async fn first_intake_form(
-    intake: Intake,
-    config: &TargetConfig,
-) -> Result<Option<Value>, String> {
+/// still offers every intake form. `None`: no intake form (the group has
+/// none, or the list could not be loaded, which the picker then says), so
+/// the person alone is saved until one is chosen.
+pub(crate) async fn first_intake_form(intake: Intake, config: &TargetConfig) -> Option<Value> {
     intake.desk.picks_form.set_value(true);
     if let Some(url) = config.url(Operation::ServiceTypes, &[]) {
         let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
@@ -91,14 +98,22 @@ pub(crate) async fn first_intake_form(
             intake.desk.service_types.set(types);
         }
     }
-    let forms = intake_forms(intake, config, None).await?;
-    let definition = forms.first().map(|form| form.definition.clone());
-    intake
-        .desk
-        .chosen_form
-        .set(forms.first().map(|form| form.id.clone()));
-    intake.desk.form_choices.set(forms);
-    Ok(definition)
+    match intake_forms(intake, config, None).await {
+        Ok(forms) => {
+            let first = forms.first();
+            let definition = first.map(|form| form.definition.clone());
+            intake
+                .desk
+                .chosen_form
+                .set(first.map(|form| form.id.clone()));
+            intake.desk.form_choices.set(forms);
+            definition
+        }
+        Err(message) => {
+            intake.desk.forms_problem.set(Some(message));
+            None
+        }
+    }
 }
 
 /// Staff changes to a submission before it is sent: an edit sends only what
@@ -152,6 +167,11 @@ async fn intake_forms(
     let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
     match answer.status {
         Some(200..=299) => parse_forms_available(&answer.body),
+        Some(401) => {
+            intake.desk.token.set(None);
+            intake.status.set(Status::NeedsSignIn);
+            Err("The sign-in has ended: sign in again, then choose the form again.".into())
+        }
         Some(status) => Err(format!(
             "The group's intake forms could not be loaded (HTTP {status}). Try again, or ask the organisation to check its forms."
         )),
@@ -162,19 +182,19 @@ async fn intake_forms(
     }
 }
 
-/// Puts the chosen intake form (or none: the person alone) on screen for
-/// the next person opened or created.
-fn choose_form(intake: Intake, form_id: Option<&str>) -> Result<(), String> {
+/// Puts the chosen intake form of `forms` (or none: the person alone) on
+/// screen for the next person opened or created.
+fn choose_form(intake: Intake, forms: &[FormChoice], form_id: Option<&str>) -> Result<(), String> {
     let Some(config) = intake.config.get_value() else {
         return Ok(());
     };
-    let chosen = intake.desk.form_choices.with_untracked(|forms| {
-        forms
-            .iter()
-            .find(|form| Some(form.id.as_str()) == form_id)
-            .map(|form| form.definition.clone())
-    });
-    let definition = chosen.unwrap_or_else(|| person_only_definition(&config));
+    let definition = forms
+        .iter()
+        .find(|form| Some(form.id.as_str()) == form_id)
+        .map_or_else(
+            || person_only_definition(&config),
+            |form| form.definition.clone(),
+        );
     let form = compose_form(&config, &definition, &[])?;
     intake.desk.chosen_form.set(form_id.map(str::to_string));
     intake.form.set_value(Some(form));
@@ -454,7 +474,10 @@ fn FindPerson(intake: Intake) -> impl IntoView {
         searching.set(true);
         spawn_local(async move {
             let outcome = search_people(intake, &config, &query, page.as_deref()).await;
-            searching.set(false);
+            // The find screen may be gone by now (a person was opened).
+            if searching.try_set(false).is_some() {
+                return;
+            }
             match outcome {
                 Ok(found) => {
                     let mut people = if page.is_some() {
@@ -566,48 +589,49 @@ fn move_in_results(event: leptos::ev::KeyboardEvent) {
 fn IntakeFormPicker(intake: Intake) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
-    let service_type = RwSignal::new(String::new());
-    let loading = RwSignal::new(false);
-    let problem = RwSignal::new(None::<String>);
+    let desk = intake.desk;
     let pick_service_type = move |event: leptos::ev::Event| {
         let id = event_target_value(&event);
-        service_type.set(id.clone());
+        desk.chosen_service_type.set(id.clone());
         let Some(config) = intake.config.get_value() else {
             return;
         };
-        loading.set(true);
+        desk.forms_loading.set(true);
         spawn_local(async move {
             let outcome = intake_forms(intake, &config, Some(&id)).await;
             // A later choice wins over an earlier answer that came late.
-            if service_type.get_untracked() != id {
+            if desk.chosen_service_type.get_untracked() != id {
                 return;
             }
-            loading.set(false);
-            let outcome = match outcome {
-                Ok(forms) => {
-                    let first = forms.first().map(|form| form.id.clone());
-                    intake.desk.form_choices.set(forms);
-                    choose_form(intake, first.as_deref())
-                }
-                Err(_) => Err(text().intake_forms_failed.to_string()),
-            };
-            problem.set(outcome.err());
+            desk.forms_loading.set(false);
+            let outcome = outcome.and_then(|forms| {
+                let first = forms.first().map(|form| form.id.clone());
+                // The choice first, then the list: the list's options read
+                // the choice when they are built.
+                let chosen = choose_form(intake, &forms, first.as_deref());
+                desk.form_choices.set(forms);
+                chosen
+            });
+            desk.forms_problem.set(outcome.err());
         });
     };
     let pick_form = move |event: leptos::ev::Event| {
         let id = event_target_value(&event);
-        problem.set(choose_form(intake, Some(id.as_str()).filter(|id| !id.is_empty())).err());
+        let outcome = desk.form_choices.with_untracked(|forms| {
+            choose_form(intake, forms, Some(id.as_str()).filter(|id| !id.is_empty()))
+        });
+        desk.forms_problem.set(outcome.err());
     };
     view! {
-        <fieldset class="form-choice" data-testid="form-choice" aria-busy=move || loading.get().then_some("true")>
+        <fieldset class="form-choice" data-testid="form-choice" aria-busy=move || desk.forms_loading.get().then_some("true")>
             <legend>{move || text().intake_form_legend}</legend>
-            {move || (!intake.desk.service_types.get().is_empty()).then(|| view! {
+            {move || (!desk.service_types.get().is_empty()).then(|| view! {
                 <div class="question">
                     <label for="service-type">{move || text().service_type_label}</label>
                     <select id="service-type" on:change=pick_service_type>
                         <option value="">{move || text().any_service_type}</option>
-                        {intake.desk.service_types.get().into_iter().map(|choice| {
-                            let selected = service_type.get_untracked() == choice.id;
+                        {desk.service_types.get().into_iter().map(|choice| {
+                            let selected = desk.chosen_service_type.get_untracked() == choice.id;
                             view! { <option value=choice.id selected=selected>{choice.name}</option> }
                         }).collect_view()}
                     </select>
@@ -615,18 +639,26 @@ fn IntakeFormPicker(intake: Intake) -> impl IntoView {
             })}
             <div class="question">
                 <label for="intake-form">{move || text().intake_form_label}</label>
+                // The options are built again only when the list changes, not
+                // on each choice, so arrowing through them is undisturbed.
                 <select id="intake-form" aria-describedby="intake-form-status" on:change=pick_form>
                     {move || {
-                        let chosen = intake.desk.chosen_form.get();
-                        intake.desk.form_choices.get().into_iter().map(|form| {
-                            let selected = chosen.as_deref() == Some(form.id.as_str());
-                            view! { <option value=form.id selected=selected>{form.name}</option> }
-                        }).collect_view()
+                        let chosen = desk.chosen_form.get_untracked();
+                        let forms = desk.form_choices.get();
+                        let none_chosen = chosen.is_none();
+                        view! {
+                            {forms.into_iter().map(|form| {
+                                let selected = chosen.as_deref() == Some(form.id.as_str());
+                                view! { <option value=form.id selected=selected>{form.name}</option> }
+                            }).collect_view()}
+                            <option value="" selected=none_chosen>{move || text().no_intake_form}</option>
+                        }
                     }}
-                    <option value="" selected=move || intake.desk.chosen_form.get().is_none()>{move || text().no_intake_form}</option>
                 </select>
             </div>
-            <p id="intake-form-status" class="help" role="status">{move || problem.get().unwrap_or_else(|| (text().intake_forms_count)(intake.desk.form_choices.get().len()))}</p>
+            <p id="intake-form-status" class="help" role="status">{move || {
+                desk.forms_problem.get().unwrap_or_else(|| (text().intake_forms_count)(desk.form_choices.get().len()))
+            }}</p>
         </fieldset>
     }
 }

@@ -76,7 +76,7 @@ const targets = {
       await page.waitForFunction(() => document.querySelector('#intake-form-status')?.textContent.startsWith('1 intake form'));
       assert.deepEqual(await formNames(), ['Request assistance', "None: the person's details only"], 'only the forms for Employment');
       assert.equal(await page.locator('#intake-form').inputValue(), 'demo-assistance-request');
-      assert.match(await status.textContent(), /1 intake form for this service type/);
+      assert.match(await status.textContent(), /1 intake form to choose from/);
     },
     // The Unite US intake form asks more than the person; answered by keyboard too.
     more: async (page, { tabTo }) => {
@@ -171,6 +171,11 @@ for (const [target, setup] of Object.entries(targets)) {
       // Opening the contact again brings back the form with the answers given.
       await tabToMatch(page, '[data-testid="submitted"] button');
       await page.keyboard.press('Enter');
+      // The form chosen stays chosen for the next person, with its list.
+      await page.waitForSelector('#service-type');
+      assert.equal(await page.locator('#service-type').inputValue(), 'st-employment');
+      assert.equal(await page.locator('#intake-form').inputValue(), 'demo-assistance-request');
+      assert.equal(await page.locator('#intake-form option').count(), 2);
       await searchByKeyboard(page, 'Maria', 'Garcia');
       await tabToMatch(page, '[data-person-id]');
       await page.keyboard.press('Enter');

@@ -2,11 +2,13 @@
 //! reaches a target that has no public token of its own (Casebook,
 //! persons_v1, charity_crm, Caspen): the organisation runs a small server
 //! that holds the credential and lets the public create records, nothing
-//! else. `/gateway/<target path>` is that: a create (`POST`, or persons_v1's
-//! bulk upsert `PUT .../persons` when no entry names an existing
-//! `personId`) is passed on to `<target path>` with the staff token added;
-//! anything else is refused with 403, so the public can neither read nor
-//! search nor change anyone's record through it.
+//! else. `/gateway/<target path>` is that: the create routes alone
+//! ([`CREATE_ROUTES`]; persons_v1's bulk upsert only when no entry names a
+//! `personId`) are passed on to `<target path>` with the staff token added;
+//! every other method and path is refused with 403, so the public can
+//! neither read nor search nor change anyone's record through it. (A real
+//! gateway would also have its own credential, and so its own rate limit;
+//! here public creates count against the staff token's Caspen limit.)
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -15,7 +17,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{STAFF_TOKEN, UNITE_US_WIDGET_PREFIX};
+use crate::auth::STAFF_TOKEN;
 use crate::error::ApiError;
 use crate::target::Target;
 
@@ -23,6 +25,17 @@ pub const GATEWAY_PREFIX: &str = "/gateway";
 
 /// persons_v1's bulk upsert, the one `PUT` that can create.
 const PERSONS_V1_UPSERT: &str = "/persons_v1/api/v1/persons";
+
+/// Every route the gateway passes on, exactly: the targets' creates. A
+/// `POST` elsewhere may update (Caspen's `POST /clients/{id}`) or search
+/// (Unite US's global contacts), so the method alone is not enough. Unite
+/// US is not here: its widget has a public token of its own.
+pub const CREATE_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/casebook/people/people"),
+    ("POST", "/caspen/v1/clients"),
+    ("POST", "/charity_crm/api/v1/persons"),
+    ("PUT", PERSONS_V1_UPSERT),
+];
 
 /// Larger bodies are refused; an intake is a few kilobytes (a drawn
 /// signature, the largest part, some tens).
@@ -54,15 +67,22 @@ pub async fn forward_creates(mut request: Request, next: Next) -> Response {
         )
         .into_response()
     };
-    let upsert = request.method() == Method::PUT && rest == PERSONS_V1_UPSERT;
-    if !(request.method() == Method::POST || upsert) || rest.starts_with(UNITE_US_WIDGET_PREFIX) {
+    let method = request.method().as_str();
+    if !CREATE_ROUTES
+        .iter()
+        .any(|(allowed_method, path)| *allowed_method == method && *path == rest)
+    {
         return refused();
     }
-    if upsert {
+    if request.method() == Method::PUT {
         // An upsert naming a personId could overwrite someone's record.
         let (parts, body) = request.into_parts();
         let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-            return (StatusCode::PAYLOAD_TOO_LARGE, "The body is too large.\n").into_response();
+            return (
+                StatusCode::BAD_REQUEST,
+                "The body could not be read whole (over 2 MB, or cut off).\n",
+            )
+                .into_response();
         };
         let names_someone = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()

@@ -371,7 +371,6 @@ fn service_types_flat() -> Value {
     Value::Array(flat)
 }
 
-/// `(id, name)` of any service type or sub-type the group offers.
 /// The parent of a sub-type, or `None` for a top-level or unknown id.
 fn parent_service_type(wanted: &str) -> Option<&'static str> {
     SERVICE_TYPES.iter().find_map(|service_type| {
@@ -383,6 +382,7 @@ fn parent_service_type(wanted: &str) -> Option<&'static str> {
     })
 }
 
+/// `(id, name)` of any service type or sub-type the group offers.
 fn find_service_type(wanted: &str) -> Option<(&'static str, &'static str)> {
     SERVICE_TYPES.iter().find_map(|service_type| {
         if service_type.id == wanted {

@@ -381,7 +381,8 @@ fn humanise(value: &str) -> String {
     };
     let mut characters = text.chars();
     match characters.next() {
-        // Field names are ASCII; Unicode's case tables would cost the widget.
+        // Wire names and enum values are ASCII; Unicode's case tables would
+        // cost the widget about 16 KB gzip.
         Some(first) => std::iter::once(first.to_ascii_uppercase())
             .chain(characters)
             .collect(),

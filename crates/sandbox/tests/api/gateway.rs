@@ -60,6 +60,14 @@ fn the_gateway_adds_the_credential_to_creates_only() {
         ("PATCH", &format!("/gateway/caspen/v1/clients/{id}")),
         ("DELETE", &format!("/gateway/caspen/v1/clients/{id}")),
         ("POST", "/gateway/unite_us/v3/widgets/assistance_requests"),
+        // A POST that updates, one that searches everyone, and Unite US,
+        // whose widget has a public token of its own.
+        ("POST", &format!("/gateway/caspen/v1/clients/{id}")),
+        (
+            "POST",
+            "/gateway/unite_us/v3/groups/demo-group/search/global_contacts",
+        ),
+        ("POST", "/gateway/unite_us/v3/groups/demo-group/contacts"),
     ] {
         let refused = match method {
             "GET" | "DELETE" => sandbox
