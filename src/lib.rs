@@ -24,6 +24,15 @@ use leptos::prelude::*;
 
 use i18n::{Language, INTERFACE_LANGUAGES};
 
+/// The HTML says "Loading…" until the wasm has arrived (a while on a slow
+/// connection, and a blank page would say nothing to a screen reader); the
+/// app takes that line away as it mounts.
+fn remove_boot_message() {
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
+}
+
 /// A bug must leave a readable line in the console, not a bare
 /// "unreachable" trap; the message names where it happened.
 fn report_panics() {
@@ -37,12 +46,14 @@ fn report_panics() {
 #[cfg(feature = "full")]
 pub fn mount() {
     report_panics();
+    remove_boot_message();
     leptos::mount::mount_to_body(App);
 }
 
 /// Mounts the public widget alone on `<body>`, whatever the path.
 pub fn mount_widget() {
     report_panics();
+    remove_boot_message();
     leptos::mount::mount_to_body(|| {
         provide_language();
         view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }

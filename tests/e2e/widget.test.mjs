@@ -134,6 +134,8 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   // The widget's own build: no staff or preview code is downloaded.
   assert.ok(scripts.some((path) => /^\/widget\/intake-widget-[0-9a-f]+_bg\.wasm$/.test(path)), `the widget's wasm is loaded: ${scripts}`);
   assert.ok(!scripts.some((path) => /intake-app/.test(path)), 'the full app is not loaded');
+  // The HTML's "Loading…" line, for slow connections, goes once the app is there.
+  assert.equal(await page.locator('#boot').count(), 0);
   const { tabTo } = keyboard(page);
   for (const [id, value] of Object.entries(answers)) {
     await tabTo(id);
