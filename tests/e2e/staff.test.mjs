@@ -2,9 +2,9 @@
 // person, open and update them (only what changed is sent), then create a new
 // person after the possible-duplicate warning. Afterwards no storage, URL or
 // console line holds the token.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, launchBrowser, axeAudit, watchErrors, keyboard } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, keyboard } from './support.mjs';
 
 let sandbox, browser;
 const audit = axeAudit('staff');
@@ -12,20 +12,9 @@ const expectAccessible = audit.check;
 let tokenChecks = 0;
 const TOKEN = 'demo-staff-token';
 
-before(async () => {
-  sandbox = await startSandbox();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await sandbox?.stop();
-  audit.report();
-  console.log(`security: after ${tokenChecks} staff journeys no storage, URL, request URL or console line held the token`);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
+sandboxSuite(audit, {
+  onStart: (started, launched) => { sandbox = started; browser = launched; },
+  onEnd: () => console.log(`security: after ${tokenChecks} staff journeys no storage, URL, request URL or console line held the token`),
 });
 
 

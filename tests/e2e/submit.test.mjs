@@ -2,9 +2,9 @@
 // build: success, a server-side validation error fixed and sent again, a 503,
 // a connection dropped mid-submit followed by a reload, and an expired
 // sign-in. Every journey ends with exactly one stored record.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, launchBrowser, axeAudit, watchErrors } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors } from './support.mjs';
 
 let sandbox, browser;
 const audit = axeAudit('submit');
@@ -24,25 +24,18 @@ async function account(fault, target, name) {
 }
 const STAFF_TOKEN = 'demo-staff-token';
 
-before(async () => {
-  sandbox = await startSandbox();
-  browser = await launchBrowser();
+sandboxSuite(audit, {
+  onStart: (started, launched) => { sandbox = started; browser = launched; },
+  onEnd: printReliability,
 });
 
-after(async () => {
-  await browser?.close();
-  await sandbox?.stop();
-  audit.report();
+function printReliability() {
   console.log('reliability (submit journeys against the sandbox):');
   console.log('  fault                          journeys  records stored  duplicates  answers lost');
   for (const [fault, row] of reliability) {
     console.log(`  ${fault.padEnd(30)} ${String(row.journeys).padStart(8)}  ${String(row.stored).padStart(14)}  ${String(row.duplicates).padStart(10)}  ${String(row.lost).padStart(12)}`);
   }
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-});
+}
 
 
 /** Console lines that are not the page's fault: the browser reports the faults we inject. */

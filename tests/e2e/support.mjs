@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -202,6 +203,31 @@ export function axeAudit(suite) {
       console.log(`axe-core (${suite}): ${counts.states} states audited, ${counts.violations} violations`);
     },
   };
+}
+
+/**
+ * The hooks every suite against the sandbox shares: one sandbox and one
+ * browser for the whole suite, the sandbox reset before each journey, and at
+ * the end the browser closed, the sandbox stopped and the suite's axe counts
+ * printed. `onStart(sandbox, browser)` hands both to the suite (and may start
+ * more, such as a host page); `onEnd()` prints or stops what the suite added.
+ */
+export function sandboxSuite(audit, { onStart, onEnd } = {}) {
+  let sandbox, browser;
+  before(async () => {
+    sandbox = await startSandbox();
+    browser = await launchBrowser();
+    await onStart?.(sandbox, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+    audit.report();
+    await onEnd?.();
+  });
+  beforeEach(async () => {
+    await sandbox.reset();
+  });
 }
 
 /** Collects console errors and uncaught exceptions, which fail a journey. */

@@ -1,12 +1,12 @@
 // The public widget: embedded by the demo host page on another origin with
 // the one-snippet loader, under the app's Content-Security-Policy; completed
 // with touch and a drawn signature, and by keyboard alone with a typed one.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startSandbox, launchBrowser, axeAudit, watchErrors, keyboard } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, keyboard } from './support.mjs';
 
 let sandbox, browser, host, hostUrl;
 const audit = axeAudit('widget');
@@ -32,22 +32,14 @@ async function startHost(appOrigin) {
   return { server, url: `http://localhost:${server.address().port}/demo-host.html` };
 }
 
-before(async () => {
-  sandbox = await startSandbox();
-  host = await startHost(sandbox.baseUrl);
-  hostUrl = host.url;
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  host?.server.close();
-  await sandbox?.stop();
-  audit.report();
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
+sandboxSuite(audit, {
+  onStart: async (started, launched) => {
+    sandbox = started;
+    browser = launched;
+    host = await startHost(sandbox.baseUrl);
+    hostUrl = host.url;
+  },
+  onEnd: () => host?.server.close(),
 });
 
 
