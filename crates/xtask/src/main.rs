@@ -8,7 +8,8 @@
 //!   tests of the app, then end-to-end journeys on the release build.
 //! - `build`: the release build of the app into `dist/` and of the widget
 //!   into `dist/widget/`, ready for the strict Content-Security-Policy (no
-//!   inline script).
+//!   inline script). The widget is built with a pinned nightly compiler that
+//!   rebuilds the standard library for size (see `setup::WIDGET_TOOLCHAIN`).
 //! - `bench`: the engine's host benchmark, then our release build against
 //!   SurveyJS and Form.io in headless Chromium (writes docs/benchmarks.md).
 //!
@@ -86,7 +87,7 @@ fn build_release_app() -> Result {
     )?;
     csp::externalise_start_script(&root().join("dist"), "/")?;
     step(
-        "release build of the widget (trunk)",
+        "release build of the widget (trunk, pinned nightly, standard library rebuilt for size)",
         "trunk",
         &[
             "build",
@@ -97,7 +98,7 @@ fn build_release_app() -> Result {
             "--public-url",
             "/widget/",
         ],
-        &[],
+        &setup::WIDGET_BUILD_ENVIRONMENT,
     )?;
     csp::externalise_start_script(&root().join("dist/widget"), "/widget/")
 }
