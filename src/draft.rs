@@ -33,7 +33,7 @@ fn storage() -> Option<web_sys::Storage> {
 /// The saved answers, if a readable draft exists.
 pub fn load(key: &str) -> Option<Map<String, Value>> {
     let text = storage()?.get_item(key).ok()??;
-    match serde_json::from_str::<Value>(&text) {
+    match crate::json::parse(&text) {
         Ok(Value::Object(answers)) if !answers.is_empty() => Some(answers),
         _ => None,
     }

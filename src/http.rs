@@ -88,7 +88,7 @@ pub async fn send(
         Ok(body) => Response {
             status: Some(status),
             retry_after,
-            body,
+            body: crate::json::answer_body(&body),
         },
         Err(_) => Response::default(),
     }

@@ -8,8 +8,9 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    about_you_section, consent_section, place_errors, plan, service_types_from, AuthMode, Mode,
-    Operation, PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
+    about_you_section, consent_section, place_errors, plan, service_types_from, AuthMode,
+    ConfigError, Mode, Operation, PlacedErrors, Submission, SubmissionInput, TargetConfig,
+    TargetKind,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
@@ -162,7 +163,10 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
             Some(translate) => translate(&FailureKind::Fetch(&error)),
             None => error.to_string(),
         })?;
-    let config = TargetConfig::from_json_str(&body).map_err(|error| error.to_string())?;
+    let config = crate::json::parse(&body)
+        .map_err(ConfigError::not_json)
+        .and_then(|value| TargetConfig::from_json(&value))
+        .map_err(|error| error.to_string())?;
     if config.mode != mode {
         return Err(match mode {
             Mode::Widget => "This configuration is for staff intake: open it at /staff.".into(),
@@ -185,7 +189,7 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
             .unwrap_or_default();
         let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
         let body: Option<Value> = match answer.status {
-            Some(200..=299) => serde_json::from_str(&answer.body).ok(),
+            Some(200..=299) => answer.body.json().cloned(),
             Some(status) => {
                 return Err(format!(
                     "The organisation's form could not be loaded (HTTP {status}). Try again later."
@@ -211,7 +215,7 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
             .await
             .map_err(|error| error.to_string())?;
         definition = Some(
-            serde_json::from_str(&text)
+            crate::json::parse(&text)
                 .map_err(|error| format!("The form definition at {url} is not JSON ({error})."))?,
         );
     }

@@ -31,7 +31,8 @@ fn storage() -> Option<web_sys::Storage> {
 pub fn all() -> Vec<Submission> {
     storage()
         .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| crate::json::parse(&text).ok())
+        .map(|value| Submission::list_from_json(&value))
         .unwrap_or_default()
 }
 

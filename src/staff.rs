@@ -297,8 +297,8 @@ fn open_person(intake: Intake, found: FoundPerson) {
                 let with_answers = answer
                     .status
                     .filter(|status| (200..300).contains(status))
-                    .and_then(|_| serde_json::from_str::<Value>(&answer.body).ok())
-                    .and_then(|body| compose_form(&config, &body, &[]).ok());
+                    .and_then(|_| answer.body.json())
+                    .and_then(|body| compose_form(&config, body, &[]).ok());
                 if let Some(with_answers) = with_answers {
                     form = with_answers;
                 }

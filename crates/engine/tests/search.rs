@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use intake_engine::targets::{
     parse_search, person_changes, person_record, plan_search, possible_duplicates, prefill_answers,
-    FoundPerson, PersonQuery, SearchPage, TargetConfig, TargetKind,
+    AnswerBody, FoundPerson, PersonQuery, SearchPage, TargetConfig, TargetKind,
 };
 use intake_engine::{load_form, Form, FormState};
 use serde_json::{json, Value};
@@ -71,7 +71,7 @@ fn parsed(fixture: &Value, index: usize) -> SearchPage {
     parse_search(
         &config(fixture),
         &query(&page["query"]),
-        &body(fixture, index),
+        &AnswerBody::from_text(&body(fixture, index)),
     )
     .unwrap_or_else(|error| panic!("page {index} ({}): {error}", page["about"]))
 }
@@ -190,7 +190,7 @@ fn odd_bodies_are_errors_that_name_the_target_and_never_panic() {
         )
         .expect("the configuration is accepted");
         for body in odd {
-            let Err(message) = parse_search(&config, &query, body) else {
+            let Err(message) = parse_search(&config, &query, &AnswerBody::from_text(body)) else {
                 panic!("{target}: {body:.40} was read as a page");
             };
             let expected = format!(
@@ -236,7 +236,7 @@ fn odd_items_in_a_list_are_skipped_and_odd_values_read_as_unknown() {
             &json!({"target": target, "mode": "staff", "group_id": "demo-group"}),
         )
         .expect("the configuration is accepted");
-        let page = parse_search(&config, &query, &body.to_string())
+        let page = parse_search(&config, &query, &AnswerBody::from_text(&body.to_string()))
             .unwrap_or_else(|error| panic!("{target}: {error}"));
         let people: Vec<Value> = page.people.iter().map(summary).collect();
         assert_eq!(

@@ -190,7 +190,7 @@ fn server_errors_land_on_the_question_bound_to_the_field() {
         let config = TargetConfig::from_json(&config).expect("config");
         let input = SubmissionInput::from_state(&state, &config, "r");
         let planned = plan(&config, &input);
-        let errors = normalise_error(422, body);
+        let errors = normalise_error(422, serde_json::from_str(body).ok().as_ref());
         let placed = place_errors(
             &config,
             &planned.steps[0],
@@ -212,7 +212,9 @@ fn server_errors_land_on_the_question_bound_to_the_field() {
     let planned = plan(&config, &input);
     let errors = normalise_error(
         422,
-        r#"{"errors":{"requestor.form_response.data.3.response_value":["is not a number"],"nonsense.path":["odd"]}}"#,
+        Some(
+            &json!({"errors":{"requestor.form_response.data.3.response_value":["is not a number"],"nonsense.path":["odd"]}}),
+        ),
     );
     let placed = place_errors(
         &config,

@@ -251,6 +251,16 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// The configuration's text is not JSON; `detail` is the parser's reason.
+    pub fn not_json(detail: impl fmt::Display) -> ConfigError {
+        ConfigError {
+            key: String::new(),
+            message: format!("it is not JSON ({detail})."),
+        }
+    }
+}
+
 const KNOWN_KEYS: &[&str] = &[
     "target",
     "mode",
@@ -288,10 +298,7 @@ const SECRET_WORDS: &[&str] = &[
 impl TargetConfig {
     /// Reads configuration JSON text.
     pub fn from_json_str(text: &str) -> Result<TargetConfig, ConfigError> {
-        let value: Value = serde_json::from_str(text).map_err(|error| ConfigError {
-            key: String::new(),
-            message: format!("it is not JSON ({error})."),
-        })?;
+        let value: Value = serde_json::from_str(text).map_err(ConfigError::not_json)?;
         TargetConfig::from_json(&value)
     }
 

@@ -25,12 +25,12 @@ pub struct ServerErrors {
 /// `errors[].source.pointer`; Laravel `{message, errors: {path: [...]}}`;
 /// Rails `{errors: {path: [...]}}` or `{errors: ["..."]}`; a plain
 /// `message` string or list; or no usable body at all.
-pub fn normalise_error(status: u16, body: &str) -> ServerErrors {
+/// `body` is the answer read as JSON, when it was JSON.
+pub fn normalise_error(status: u16, body: Option<&Value>) -> ServerErrors {
     let mut errors = ServerErrors {
         status,
         ..ServerErrors::default()
     };
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
     let as_messages = |value: &Value| -> Vec<String> {
         match value {
             Value::String(text) => vec![text.clone()],
@@ -49,7 +49,7 @@ pub fn normalise_error(status: u16, body: &str) -> ServerErrors {
             _ => Vec::new(),
         }
     };
-    if let Some(Value::Object(object)) = &parsed {
+    if let Some(Value::Object(object)) = body {
         match object.get("errors") {
             Some(Value::Array(items)) if items.iter().any(Value::is_object) => {
                 // JSON:API.
@@ -279,6 +279,10 @@ fn fold_case(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn normalise_text(status: u16, body: &str) -> ServerErrors {
+        normalise_error(status, serde_json::from_str(body).ok().as_ref())
+    }
+
     #[test]
     fn case_folds_for_ascii_and_accented_latin_letters() {
         assert_eq!(
@@ -303,7 +307,7 @@ mod tests {
 
     #[test]
     fn json_api_pointers_become_field_paths() {
-        let errors = normalise_error(
+        let errors = normalise_text(
             422,
             r#"{"errors":[{"status":"422","detail":"last_name can't be blank","source":{"pointer":"/data/attributes/last_name"}},{"detail":"bad","source":{"parameter":"page[size]"}}]}"#,
         );
@@ -319,7 +323,7 @@ mod tests {
 
     #[test]
     fn laravel_message_is_dropped_when_fields_say_it() {
-        let errors = normalise_error(
+        let errors = normalise_text(
             422,
             r#"{"message":"The first name field is required. (and 1 more error)","errors":{"first_name":["The first name field is required."],"address.line1":["x"]}}"#,
         );
@@ -330,18 +334,18 @@ mod tests {
     #[test]
     fn rails_list_and_plain_message_and_empty_body_are_general() {
         assert_eq!(
-            normalise_error(400, r#"{"errors":["param is missing"]}"#).general,
+            normalise_text(400, r#"{"errors":["param is missing"]}"#).general,
             vec!["param is missing".to_string()]
         );
         assert_eq!(
-            normalise_error(409, r#"{"message":"Person already exists"}"#).general,
+            normalise_text(409, r#"{"message":"Person already exists"}"#).general,
             vec!["Person already exists".to_string()]
         );
         assert_eq!(
-            normalise_error(500, "").general,
+            normalise_text(500, "").general,
             vec!["The server answered with an error (HTTP 500).".to_string()]
         );
-        assert_eq!(normalise_error(502, "<html>").general.len(), 1);
+        assert_eq!(normalise_text(502, "<html>").general.len(), 1);
     }
 
     #[test]

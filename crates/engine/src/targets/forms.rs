@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use super::config::{percent_encode_segment, Operation, TargetConfig};
+use super::outbox::AnswerBody;
 
 /// One service type a person can be helped with. A sub-type's name carries
 /// its parent's ("Food Assistance: Meals"), so a flat list stays readable.
@@ -52,9 +53,10 @@ pub fn service_types_from(tree: &Value) -> Vec<ServiceTypeChoice> {
 }
 
 /// Reads the group's service types from a `{"data": [...]}` answer.
-pub fn parse_service_types(body: &str) -> Result<Vec<ServiceTypeChoice>, String> {
-    let value: Value = serde_json::from_str(body)
-        .map_err(|_| "The service types could not be read: the answer is not JSON.".to_string())?;
+pub fn parse_service_types(body: &AnswerBody) -> Result<Vec<ServiceTypeChoice>, String> {
+    let value = body
+        .json()
+        .ok_or("The service types could not be read: the answer is not JSON.")?;
     match value.get("data") {
         Some(tree @ Value::Array(_)) => Ok(service_types_from(tree)),
         _ => Err("The service types could not be read: the answer has no list of them.".into()),
@@ -77,9 +79,10 @@ pub fn intake_forms_url(config: &TargetConfig, service_type_id: Option<&str>) ->
 /// Reads the forms from a `{"data": [form, ...]}` answer, in the server's
 /// order. A form without an id is skipped (its answers could not be saved);
 /// one without a name is called by its id.
-pub fn parse_forms_available(body: &str) -> Result<Vec<FormChoice>, String> {
-    let value: Value = serde_json::from_str(body)
-        .map_err(|_| "The intake forms could not be read: the answer is not JSON.".to_string())?;
+pub fn parse_forms_available(body: &AnswerBody) -> Result<Vec<FormChoice>, String> {
+    let value = body
+        .json()
+        .ok_or("The intake forms could not be read: the answer is not JSON.")?;
     let Some(forms) = value.get("data").and_then(Value::as_array) else {
         return Err("The intake forms could not be read: the answer has no list of forms.".into());
     };
@@ -146,13 +149,18 @@ mod tests {
 
     #[test]
     fn service_types_answer_without_a_list_is_refused_with_a_reason() {
-        assert!(parse_service_types("<html>")
+        assert!(parse_service_types(&AnswerBody::from_text("<html>"))
             .unwrap_err()
             .contains("not JSON"));
-        assert!(parse_service_types(r#"{"data": {}}"#)
-            .unwrap_err()
-            .contains("no list"));
-        assert_eq!(parse_service_types(r#"{"data": []}"#), Ok(Vec::new()));
+        assert!(
+            parse_service_types(&AnswerBody::from_text(r#"{"data": {}}"#))
+                .unwrap_err()
+                .contains("no list")
+        );
+        assert_eq!(
+            parse_service_types(&AnswerBody::from_text(r#"{"data": []}"#)),
+            Ok(Vec::new())
+        );
     }
 
     #[test]
@@ -180,7 +188,7 @@ mod tests {
             {"id": 12, "sections": []}
         ]})
         .to_string();
-        let forms = parse_forms_available(&body).unwrap();
+        let forms = parse_forms_available(&AnswerBody::from_text(&body)).unwrap();
         let names: Vec<(&str, &str)> = forms
             .iter()
             .map(|form| (form.id.as_str(), form.name.as_str()))
@@ -191,9 +199,13 @@ mod tests {
 
     #[test]
     fn a_forms_answer_that_is_not_a_list_is_refused_with_a_reason() {
-        assert!(parse_forms_available("").unwrap_err().contains("not JSON"));
-        assert!(parse_forms_available(r#"{"data": null}"#)
+        assert!(parse_forms_available(&AnswerBody::from_text(""))
             .unwrap_err()
-            .contains("no list of forms"));
+            .contains("not JSON"));
+        assert!(
+            parse_forms_available(&AnswerBody::from_text(r#"{"data": null}"#))
+                .unwrap_err()
+                .contains("no list of forms")
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::catalogue::{catalogue, FieldFormat, FieldSpec};
@@ -77,7 +77,7 @@ impl SubmissionInput {
 }
 
 /// A request body, already encoded the way the target reads it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "content", rename_all = "snake_case")]
 pub enum RequestBody {
     Json(Value),
@@ -100,11 +100,20 @@ impl RequestBody {
             RequestBody::Form(text) => text.clone(),
         }
     }
+
+    /// Reads what serializing a body wrote (`{"kind", "content"}`).
+    pub fn from_json(value: &Value) -> Option<RequestBody> {
+        match (value.get("kind")?.as_str()?, value.get("content")?) {
+            ("json", content) => Some(RequestBody::Json(content.clone())),
+            ("form", Value::String(text)) => Some(RequestBody::Form(text.clone())),
+            _ => None,
+        }
+    }
 }
 
 /// One request of a plan, complete except for the credential and for an
 /// `{id}` placeholder that an earlier step's answer fills.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlannedRequest {
     /// What the step does, for people: "Create the contact".
     pub label: String,
@@ -126,6 +135,48 @@ pub struct PlannedRequest {
 }
 
 impl PlannedRequest {
+    /// Reads what serializing a request wrote; `None` when anything is
+    /// missing or of the wrong kind.
+    pub fn from_json(value: &Value) -> Option<PlannedRequest> {
+        let text = |key: &str| value.get(key)?.as_str().map(str::to_string);
+        let optional_text = |key: &str| match value.get(key)? {
+            Value::Null => Some(None),
+            Value::String(text) => Some(Some(text.clone())),
+            _ => None,
+        };
+        let texts = |items: &Value| -> Option<Vec<String>> {
+            items
+                .as_array()?
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect()
+        };
+        let headers = value
+            .get("headers")?
+            .as_array()?
+            .iter()
+            .map(|pair| match texts(pair)?.as_slice() {
+                [name, value] => Some((name.clone(), value.clone())),
+                _ => None,
+            })
+            .collect::<Option<Vec<(String, String)>>>()?;
+        let body = match value.get("body")? {
+            Value::Null => None,
+            body => Some(RequestBody::from_json(body)?),
+        };
+        Some(PlannedRequest {
+            label: text("label")?,
+            method: text("method")?,
+            url: text("url")?,
+            headers,
+            body,
+            conflict_means_done: value.get("conflict_means_done")?.as_bool()?,
+            capture_id: optional_text("capture_id")?,
+            error_prefixes: texts(value.get("error_prefixes")?)?,
+            needs_captured_id: value.get("needs_captured_id")?.as_bool()?,
+        })
+    }
+
     /// A write step whose URL is complete and whose 409 is a real
     /// conflict; a step that differs sets those two fields on the result.
     fn write(

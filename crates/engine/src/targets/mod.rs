@@ -45,8 +45,8 @@ pub use mapping::{
     RequestBody, SubmissionInput, ABOUT_YOU_SECTION_ID, CONSENT_SECTION_ID,
 };
 pub use outbox::{
-    backoff_delay_ms, classify, parse_retry_after, upsert_status, Response, StepOutcome,
-    Submission, SubmissionStatus,
+    backoff_delay_ms, classify, parse_retry_after, upsert_status, AnswerBody, Response,
+    StepOutcome, Submission, SubmissionStatus,
 };
 pub use person::{person_record, uuid_v4, PersonRecord};
 pub use search::{

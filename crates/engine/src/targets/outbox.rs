@@ -2,14 +2,14 @@
 //! server means for it. The app stores [`Submission`]s on the device before
 //! the first request and sends them; the decisions are made here.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{normalise_error, ServerErrors};
 use super::mapping::PlannedRequest;
 
 /// Where a stored submission stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionStatus {
     /// Waiting to be sent, now or after `next_attempt_at_ms`.
@@ -24,7 +24,12 @@ pub enum SubmissionStatus {
 }
 
 /// One submission as stored on the device. It holds no credential.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// It is written with serde's derived `Serialize` and read back by hand
+/// ([`Submission::list_from_json`]): serde's derived `Deserialize` (with the
+/// adjacently tagged [`RequestBody`]) linked a JSON text parser and its
+/// visitors into the widget's wasm, about 20 KB, for this one read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Submission {
     /// The client-made id; also the idempotency key's stem.
     pub reference: String,
@@ -50,7 +55,60 @@ pub struct Submission {
     pub claim_until_ms: f64,
 }
 
+impl SubmissionStatus {
+    fn from_json(value: &Value) -> Option<SubmissionStatus> {
+        Some(match value.as_str()? {
+            "pending" => SubmissionStatus::Pending,
+            "needs_sign_in" => SubmissionStatus::NeedsSignIn,
+            "rejected" => SubmissionStatus::Rejected,
+            "sent" => SubmissionStatus::Sent,
+            _ => return None,
+        })
+    }
+}
+
 impl Submission {
+    /// Reads what serializing a list of submissions wrote. A stored entry
+    /// that cannot be read (written by another version, say) is skipped,
+    /// so the others are still sent.
+    pub fn list_from_json(value: &Value) -> Vec<Submission> {
+        value
+            .as_array()
+            .map(|items| items.iter().filter_map(Submission::from_json).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn from_json(value: &Value) -> Option<Submission> {
+        let text = |key: &str| value.get(key)?.as_str().map(str::to_string);
+        let optional_text = |key: &str| match value.get(key)? {
+            Value::Null => Some(None),
+            Value::String(text) => Some(Some(text.clone())),
+            _ => None,
+        };
+        let number = |key: &str| value.get(key)?.as_f64();
+        Some(Submission {
+            reference: text("reference")?,
+            target: text("target")?,
+            form_id: text("form_id")?,
+            summary: text("summary")?,
+            created_at_ms: number("created_at_ms")?,
+            steps: value
+                .get("steps")?
+                .as_array()?
+                .iter()
+                .map(PlannedRequest::from_json)
+                .collect::<Option<Vec<PlannedRequest>>>()?,
+            next_step: usize::try_from(value.get("next_step")?.as_u64()?).ok()?,
+            captured_id: optional_text("captured_id")?,
+            attempts: u32::try_from(value.get("attempts")?.as_u64()?).ok()?,
+            next_attempt_at_ms: number("next_attempt_at_ms")?,
+            status: SubmissionStatus::from_json(value.get("status")?)?,
+            last_message: optional_text("last_message")?,
+            claimed_by: optional_text("claimed_by")?,
+            claim_until_ms: number("claim_until_ms")?,
+        })
+    }
+
     pub fn new(
         reference: String,
         target: String,
@@ -129,11 +187,46 @@ impl Submission {
 }
 
 /// What came back for one request: no status when the connection failed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Response {
     pub status: Option<u16>,
     pub retry_after: Option<String>,
-    pub body: String,
+    pub body: AnswerBody,
+}
+
+/// An answer's body, read once by whoever received it. The engine never
+/// parses text itself on this path: the browser app parses with the
+/// browser's `JSON.parse`, so its wasm carries no JSON parser.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum AnswerBody {
+    /// Nothing, or white space only.
+    #[default]
+    Empty,
+    Json(Value),
+    /// Text that is not JSON, such as a proxy's HTML error page.
+    NotJson,
+}
+
+impl AnswerBody {
+    /// Reads body text with the caller's JSON parser.
+    pub fn read(text: &str, parse: impl FnOnce(&str) -> Option<Value>) -> AnswerBody {
+        if text.trim().is_empty() {
+            return AnswerBody::Empty;
+        }
+        parse(text).map_or(AnswerBody::NotJson, AnswerBody::Json)
+    }
+
+    /// Reads body text with serde_json: for host programs and tests.
+    pub fn from_text(text: &str) -> AnswerBody {
+        AnswerBody::read(text, |text| serde_json::from_str(text).ok())
+    }
+
+    pub fn json(&self) -> Option<&Value> {
+        match self {
+            AnswerBody::Json(value) => Some(value),
+            _ => None,
+        }
+    }
 }
 
 /// What an answer means for the step that got it.
@@ -193,8 +286,7 @@ pub fn classify(
     let retry_after = response.retry_after.as_deref().and_then(parse_retry_after);
     match status {
         200..=299 => {
-            let parsed: Option<Value> = serde_json::from_str(&response.body).ok();
-            let captured_id = match (&step.capture_id, &parsed) {
+            let captured_id = match (&step.capture_id, response.body.json()) {
                 (Some(pointer), Some(body)) => {
                     body.pointer(pointer).and_then(|value| match value {
                         Value::String(text) => Some(text.clone()),
@@ -207,8 +299,7 @@ pub fn classify(
             // The write landed but its answer was unreadable; a later step
             // needs the id, so ask again: the idempotency key makes the
             // server answer with the same record instead of a second one.
-            if parsed.is_none()
-                && !response.body.trim().is_empty()
+            if response.body == AnswerBody::NotJson
                 && step.capture_id.is_some()
                 && captured_id.is_none()
             {
@@ -229,13 +320,14 @@ pub fn classify(
                 _ => format!("The server had a problem (HTTP {status})."),
             },
         },
-        _ => StepOutcome::Rejected(normalise_error(status, &response.body)),
+        _ => StepOutcome::Rejected(normalise_error(status, response.body.json())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::RequestBody;
 
     fn step(capture: bool, conflict: bool) -> PlannedRequest {
         PlannedRequest {
@@ -255,8 +347,44 @@ mod tests {
         Response {
             status,
             retry_after: retry_after.map(str::to_string),
-            body: body.into(),
+            body: AnswerBody::from_text(body),
         }
+    }
+
+    #[test]
+    fn a_stored_submission_reads_back_as_it_was_written() {
+        let mut form_step = step(true, true);
+        form_step.body = Some(RequestBody::Form("a=1&b=%20".into()));
+        form_step.headers = vec![("Idempotency-Key".into(), "r-0".into())];
+        form_step.error_prefixes = vec!["data.attributes".into()];
+        let mut json_step = step(false, false);
+        json_step.body = Some(RequestBody::Json(serde_json::json!({"n": [1, 2.5, null]})));
+        json_step.needs_captured_id = true;
+        let mut submission = Submission::new(
+            "r".into(),
+            "caspen".into(),
+            "f".into(),
+            "Rosa Diaz".into(),
+            vec![form_step, json_step],
+            1_700_000_000_123.0,
+        );
+        submission.next_step = 1;
+        submission.captured_id = Some("c-1".into());
+        submission.attempts = 3;
+        submission.status = SubmissionStatus::NeedsSignIn;
+        submission.last_message = Some("Sign in".into());
+        submission.claimed_by = Some("tab".into());
+        submission.claim_until_ms = 2.5;
+        let written = serde_json::to_value([&submission, &submission]).unwrap();
+        assert_eq!(
+            Submission::list_from_json(&written),
+            vec![submission.clone(), submission.clone()]
+        );
+        // An entry that cannot be read is skipped, not the whole list.
+        let mut damaged = written.clone();
+        damaged[0]["steps"][0]["body"] = serde_json::json!({"kind": "xml"});
+        assert_eq!(Submission::list_from_json(&damaged), vec![submission]);
+        assert!(Submission::list_from_json(&serde_json::json!({})).is_empty());
     }
 
     #[test]
@@ -403,9 +531,8 @@ mod tests {
 /// `updated` or `unchanged`, for a single person (`{"status": "updated"}`)
 /// or the first person of a list (`{"status": {"created": [6], ...}}`).
 /// `None` for any other answer.
-pub fn upsert_status(body: &str) -> Option<String> {
-    let value: Value = serde_json::from_str(body).ok()?;
-    match value.get("status")? {
+pub fn upsert_status(body: &AnswerBody) -> Option<String> {
+    match body.json()?.get("status")? {
         Value::String(status) => Some(status.clone()),
         Value::Object(groups) => ["created", "updated", "unchanged"]
             .into_iter()
@@ -422,7 +549,11 @@ pub fn upsert_status(body: &str) -> Option<String> {
 
 #[cfg(test)]
 mod upsert_status_tests {
-    use super::upsert_status;
+    use super::AnswerBody;
+
+    fn upsert_status(text: &str) -> Option<String> {
+        super::upsert_status(&AnswerBody::from_text(text))
+    }
 
     #[test]
     fn the_upsert_status_is_read_from_single_and_list_answers() {

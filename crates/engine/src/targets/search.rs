@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::catalogue::{catalogue, FieldFormat, FieldSpec};
 use super::config::{percent_encode_segment, Mode, Operation, TargetConfig, TargetKind};
 use super::mapping::PlannedRequest;
+use super::outbox::AnswerBody;
 use super::person::{FieldValue, PersonRecord};
 use crate::answer::{Answer, AnswerKind};
 use crate::date::{epoch_seconds_to_iso_date, iso_date_to_epoch_seconds};
@@ -166,7 +167,7 @@ pub fn plan_search(
 pub fn parse_search(
     config: &TargetConfig,
     query: &PersonQuery,
-    body: &str,
+    body: &AnswerBody,
 ) -> Result<SearchPage, String> {
     let name = config.target.display_name();
     let unreadable = |reason: &str| {
@@ -174,7 +175,7 @@ pub fn parse_search(
             "The search answer from {name} could not be read. {reason} Try again; if it keeps happening, check that the configuration's base_url points at {name}."
         )
     };
-    let value: Value = serde_json::from_str(body).map_err(|_| unreadable("It is not JSON."))?;
+    let value = body.json().ok_or_else(|| unreadable("It is not JSON."))?;
     let page = match config.target {
         TargetKind::UniteUs => read_unite_us(&value),
         TargetKind::Casebook => read_casebook(&value),
