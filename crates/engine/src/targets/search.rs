@@ -177,11 +177,11 @@ pub fn parse_search(
     };
     let value = body.json().ok_or_else(|| unreadable("It is not JSON."))?;
     let page = match config.target {
-        TargetKind::UniteUs => read_unite_us(&value),
-        TargetKind::Casebook => read_casebook(&value),
-        TargetKind::CharityCrm => read_charity_crm(&value),
-        TargetKind::PersonsV1 => read_persons_v1(&value),
-        TargetKind::Caspen => read_caspen(&value),
+        TargetKind::UniteUs => read_unite_us(value),
+        TargetKind::Casebook => read_casebook(value),
+        TargetKind::CharityCrm => read_charity_crm(value),
+        TargetKind::PersonsV1 => read_persons_v1(value),
+        TargetKind::Caspen => read_caspen(value),
     };
     let mut page = page.ok_or_else(|| {
         unreadable(&format!(
