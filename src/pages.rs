@@ -29,8 +29,8 @@ pub fn Home() -> impl IntoView {
         <main id="main" class="page">
             <LanguageSwitch />
             <h1>"intake"</h1>
-            <p>{move || text().home_intro}</p>
-            <h2>{move || text().preview_demo}</h2>
+            <p>{move || text().full_app.home_intro}</p>
+            <h2>{move || text().full_app.preview_demo}</h2>
             <ul class="link-list">
                 {DEMO_FORMS
                     .iter()
@@ -40,7 +40,7 @@ pub fn Home() -> impl IntoView {
                     })
                     .collect_view()}
             </ul>
-            <p><a href="/preview">{move || text().preview_own}</a></p>
+            <p><a href="/preview">{move || text().full_app.preview_own}</a></p>
         </main>
     }
 }
@@ -50,8 +50,8 @@ pub fn NotFound() -> impl IntoView {
     let language = use_language();
     view! {
         <main id="main" class="page">
-            <h1>{move || language.get().text().not_found}</h1>
-            <p><a href="/">{move || language.get().text().go_home}</a></p>
+            <h1>{move || language.get().text().full_app.not_found}</h1>
+            <p><a href="/">{move || language.get().text().full_app.go_home}</a></p>
         </main>
     }
 }
@@ -188,13 +188,13 @@ pub fn Preview() -> impl IntoView {
     view! {
         <main id="main" class="page preview">
             <LanguageSwitch />
-            <h1>{move || language.get().text().preview_title}</h1>
+            <h1>{move || language.get().text().full_app.preview_title}</h1>
             {move || match loaded.get() {
                 Loaded::Nothing => ().into_any(),
                 Loaded::Loading(url) => view! { <p role="status" title=url>{move || language.get().text().loading}</p> }.into_any(),
                 Loaded::Failed(failure) => view! {
                     <div class="load-error" role="alert" data-testid="load-error">
-                        <h2>{move || language.get().text().unusable_definition}</h2>
+                        <h2>{move || language.get().text().full_app.unusable_definition}</h2>
                         <p>{move || failure.message(&language.get())}</p>
                     </div>
                 }.into_any(),
@@ -220,11 +220,11 @@ pub fn Preview() -> impl IntoView {
                 }
             }}
             <form class="paste" on:submit=render_pasted>
-                <label for="pasted-definition">{move || language.get().text().paste_label}</label>
+                <label for="pasted-definition">{move || language.get().text().full_app.paste_label}</label>
                 <textarea id="pasted-definition" rows="6" prop:value=move || pasted.get()
                     on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default() on:drop=render_dropped
                     on:input=move |event| pasted.set(event_target_value(&event))></textarea>
-                <button type="submit" class="button secondary">{move || language.get().text().paste_button}</button>
+                <button type="submit" class="button secondary">{move || language.get().text().full_app.paste_button}</button>
             </form>
         </main>
     }
@@ -255,10 +255,10 @@ fn TargetPanel(coverage: Coverage, form: intake_engine::Form) -> impl IntoView {
     };
     view! {
         <section class="problems" data-testid="target-coverage" aria-labelledby="coverage-required">
-            <h2 id="coverage-required">{move || text().target_requires}</h2>
-            <div data-testid="missing-required">{move || list(missing.iter().map(|(field, label)| format!("{label} ({field})")).collect(), text().nothing_missing)}</div>
-            <h2>{move || text().target_cannot_store}</h2>
-            <div data-testid="unstorable">{move || list(unstorable.iter().map(|(label, why)| format!("{label}: {why}")).collect(), text().nothing_missing)}</div>
+            <h2 id="coverage-required">{move || text().full_app.target_requires}</h2>
+            <div data-testid="missing-required">{move || list(missing.iter().map(|(field, label)| format!("{label} ({field})")).collect(), text().full_app.nothing_missing)}</div>
+            <h2>{move || text().full_app.target_cannot_store}</h2>
+            <div data-testid="unstorable">{move || list(unstorable.iter().map(|(label, why)| format!("{label}: {why}")).collect(), text().full_app.nothing_missing)}</div>
         </section>
     }
 }
@@ -271,7 +271,7 @@ fn ProblemsPanel(problems: Vec<intake_engine::Problem>) -> impl IntoView {
         .count();
     let notices = problems.len() - warnings;
     let language = use_language();
-    let summary = move || (language.get().text().definition_check)(warnings, notices);
+    let summary = move || (language.get().text().full_app.definition_check)(warnings, notices);
     // Open by default only when something needs the author's attention.
     let has_warnings = warnings > 0;
     view! {

@@ -467,7 +467,7 @@ fn FindPerson(intake: Intake) -> impl IntoView {
         if query.last_name.is_empty()
             || (config.target == TargetKind::UniteUs && query.first_name.is_empty())
         {
-            problem.set(Some(text().search_needs_name.to_string()));
+            problem.set(Some(text().full_app.search_needs_name.to_string()));
             return;
         }
         problem.set(None);
@@ -494,18 +494,19 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                     intake.desk.token.set(None);
                     intake.phase.set(Phase::SignIn);
                 }
-                Err(SearchFailure::Status(Some(status))) => {
-                    problem.set(Some(format!("{} (HTTP {status})", text().search_failed)))
-                }
+                Err(SearchFailure::Status(Some(status))) => problem.set(Some(format!(
+                    "{} (HTTP {status})",
+                    text().full_app.search_failed
+                ))),
                 Err(SearchFailure::Status(None)) => {
-                    problem.set(Some(text().search_failed.to_string()))
+                    problem.set(Some(text().full_app.search_failed.to_string()))
                 }
             }
         });
     };
     view! {
         <section aria-labelledby="find-title" data-testid="find-person">
-            <h2 id="find-title">{move || text().find_title}</h2>
+            <h2 id="find-title">{move || text().full_app.find_title}</h2>
             {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
             <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
                 <div class="question">
@@ -517,7 +518,7 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                     <input id="find-last" type="text" autocomplete="off" prop:value=move || last_name.get() on:input=move |event| last_name.set(event_target_value(&event)) />
                 </div>
                 <div class="question">
-                    <label for="find-born">{move || text().date_of_birth}</label>
+                    <label for="find-born">{move || text().full_app.date_of_birth}</label>
                     <input id="find-born" type="date" prop:value=move || born.get() on:input=move |event| born.set(event_target_value(&event)) />
                 </div>
                 {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
@@ -527,8 +528,8 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                 {move || results.get().map(|people| {
                     let count = people.len();
                     view! {
-                        <p>{(text().results_count)(count)}</p>
-                        {(count > 1).then(|| view! { <p class="help">{text().results_hint}</p> })}
+                        <p>{(text().full_app.results_count)(count)}</p>
+                        {(count > 1).then(|| view! { <p class="help">{text().full_app.results_hint}</p> })}
                         <ul class="results" on:keydown=move_in_results>
                             {people.into_iter().map(|found| {
                                 let description = describe(&found);
@@ -536,9 +537,9 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                             }).collect_view()}
                         </ul>
                         {move || next_page.get().map(|page| view! {
-                            <button type="button" class="button secondary" on:click=move |_| search(Some(page.clone()))>{text().more_results}</button>
+                            <button type="button" class="button secondary" on:click=move |_| search(Some(page.clone()))>{text().full_app.more_results}</button>
                         })}
-                        <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, query())>{text().new_person_button}</button>
+                        <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, query())>{text().full_app.new_person_button}</button>
                     }
                 })}
             </div>
@@ -624,12 +625,12 @@ fn IntakeFormPicker(intake: Intake) -> impl IntoView {
     };
     view! {
         <fieldset class="form-choice" data-testid="form-choice" aria-busy=move || desk.forms_loading.get().then_some("true")>
-            <legend>{move || text().intake_form_legend}</legend>
+            <legend>{move || text().full_app.intake_form_legend}</legend>
             {move || (!desk.service_types.get().is_empty()).then(|| view! {
                 <div class="question">
-                    <label for="service-type">{move || text().service_type_label}</label>
+                    <label for="service-type">{move || text().full_app.service_type_label}</label>
                     <select id="service-type" on:change=pick_service_type>
-                        <option value="">{move || text().any_service_type}</option>
+                        <option value="">{move || text().full_app.any_service_type}</option>
                         {desk.service_types.get().into_iter().map(|choice| {
                             let selected = desk.chosen_service_type.get_untracked() == choice.id;
                             view! { <option value=choice.id selected=selected>{choice.name}</option> }
@@ -638,7 +639,7 @@ fn IntakeFormPicker(intake: Intake) -> impl IntoView {
                 </div>
             })}
             <div class="question">
-                <label for="intake-form">{move || text().intake_form_label}</label>
+                <label for="intake-form">{move || text().full_app.intake_form_label}</label>
                 // The options are built again only when the list changes, not
                 // on each choice, so arrowing through them is undisturbed.
                 <select id="intake-form" aria-describedby="intake-form-status" on:change=pick_form>
@@ -651,13 +652,13 @@ fn IntakeFormPicker(intake: Intake) -> impl IntoView {
                                 let selected = chosen.as_deref() == Some(form.id.as_str());
                                 view! { <option value=form.id selected=selected>{form.name}</option> }
                             }).collect_view()}
-                            <option value="" selected=none_chosen>{move || text().no_intake_form}</option>
+                            <option value="" selected=none_chosen>{move || text().full_app.no_intake_form}</option>
                         }
                     }}
                 </select>
             </div>
             <p id="intake-form-status" class="help" role="status">{move || {
-                desk.forms_problem.get().unwrap_or_else(|| (text().intake_forms_count)(desk.form_choices.get().len()))
+                desk.forms_problem.get().unwrap_or_else(|| (text().full_app.intake_forms_count)(desk.form_choices.get().len()))
             }}</p>
         </fieldset>
     }
@@ -676,7 +677,7 @@ fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl 
         event.prevent_default();
         let token = value.get_untracked().trim().to_string();
         if token.is_empty() || checking.get_untracked() {
-            problem.set(Some(text().token_refused.to_string()));
+            problem.set(Some(text().full_app.token_refused.to_string()));
             return;
         }
         checking.set(true);
@@ -693,7 +694,7 @@ fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl 
             let answer = http::get_with_credential(&url, Some(&token)).await;
             checking.set(false);
             match answer.status {
-                Some(401 | 403) => problem.set(Some(text().token_refused.to_string())),
+                Some(401 | 403) => problem.set(Some(text().full_app.token_refused.to_string())),
                 None => problem.set(Some(http::FetchError::Network { url }.to_string())),
                 Some(_) => {
                     problem.set(None);
@@ -707,17 +708,17 @@ fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl 
     };
     view! {
         <form class="sign-in" novalidate=true on:submit=sign_in data-testid="sign-in">
-            <p>{move || text().sign_in_intro}</p>
+            <p>{move || text().full_app.sign_in_intro}</p>
             <div class="question" class:has-error=move || problem.get().is_some()>
-                <label for="staff-token">{move || text().token_label}</label>
-                <p class="help" id="staff-token-help">{move || text().token_hint}</p>
+                <label for="staff-token">{move || text().full_app.token_label}</label>
+                <p class="help" id="staff-token-help">{move || text().full_app.token_hint}</p>
                 {move || problem.get().map(|message| view! { <p class="error-message" id="staff-token-error" role="alert">{message}</p> })}
                 <input id="staff-token" type="password" autocomplete="off" spellcheck="false"
                     aria-describedby=move || if problem.get().is_some() { "staff-token-help staff-token-error" } else { "staff-token-help" }
                     aria-invalid=move || problem.get().is_some().then_some("true")
                     prop:value=move || value.get() on:input=move |event| value.set(event_target_value(&event)) />
             </div>
-            <button type="submit" class="button" aria-disabled=move || checking.get().then_some("true")>{move || text().sign_in}</button>
+            <button type="submit" class="button" aria-disabled=move || checking.get().then_some("true")>{move || text().full_app.sign_in}</button>
         </form>
     }
 }
@@ -781,7 +782,7 @@ pub(crate) fn change_lister(intake: Intake) -> ChangeFn {
 pub(crate) fn sign_in_again_view(intake: Intake) -> AnyView {
     let text = use_language().get_untracked().text();
     view! {
-        <p>{text.session_expired}</p>
+        <p>{text.full_app.session_expired}</p>
         <SignInForm intake=intake on_signed_in=move || deliver_waiting(intake) />
     }
     .into_any()
@@ -792,14 +793,14 @@ pub(crate) fn duplicates_view(intake: Intake) -> AnyView {
     let text = use_language().get_untracked().text();
     view! {
         <div class="duplicates" role="alert" data-testid="possible-duplicates">
-            <p>{text.possible_duplicates}</p>
+            <p>{text.full_app.possible_duplicates}</p>
             <ul>
                 {intake.desk.duplicates.get().into_iter().map(|found| {
                     let description = describe(&found);
                     view! { <li><button type="button" class="link-button" on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
                 }).collect_view()}
             </ul>
-            <button type="button" class="button secondary" data-testid="create-anyway" on:click=move |_| create_now(intake)>{text.create_anyway}</button>
+            <button type="button" class="button secondary" data-testid="create-anyway" on:click=move |_| create_now(intake)>{text.full_app.create_anyway}</button>
         </div>
     }
     .into_any()
@@ -811,7 +812,7 @@ pub(crate) fn sign_in_view(intake: Intake, on_signed_in: impl Fn() + Copy + 'sta
     let text = move || language.get().text();
     view! {
         <section aria-labelledby="sign-in-title">
-            <h2 id="sign-in-title">{move || text().sign_in_title}</h2>
+            <h2 id="sign-in-title">{move || text().full_app.sign_in_title}</h2>
             {move || (intake.pending.get() > 0).then(|| view! { <p data-testid="pending-count">{(text().pending_submissions)(intake.pending.get_untracked())}</p> })}
             <SignInForm intake=intake on_signed_in=on_signed_in />
         </section>
@@ -832,18 +833,18 @@ pub(crate) fn person_header(intake: Intake) -> AnyView {
     view! {
         <div class="person-bar" data-testid="person-bar">
             <p>{move || match intake.desk.person_label.get() {
-                Some(name) => format!("{} {name}", text().editing_person),
-                None => text().new_person.to_string(),
+                Some(name) => format!("{} {name}", text().full_app.editing_person),
+                None => text().full_app.new_person.to_string(),
             }}</p>
-            <button type="button" class="link-button" on:click=move |_| find_another(intake)>{move || text().find_another}</button>
+            <button type="button" class="link-button" on:click=move |_| find_another(intake)>{move || text().full_app.find_another}</button>
         </div>
         {move || (!intake.desk.changes.get().is_empty()).then(|| view! {
             <section class="changes" aria-labelledby="changes-title" data-testid="changes">
-                <h2 id="changes-title">{move || text().changes_title}</h2>
+                <h2 id="changes-title">{move || text().full_app.changes_title}</h2>
                 <ul>
                     {intake.desk.changes.get().into_iter().map(|(label, before, after)| {
-                        let before = if before.is_empty() { text().empty_value.to_string() } else { before };
-                        let after = if after.is_empty() { text().empty_value.to_string() } else { after };
+                        let before = if before.is_empty() { text().full_app.empty_value.to_string() } else { before };
+                        let after = if after.is_empty() { text().full_app.empty_value.to_string() } else { after };
                         view! { <li><strong>{label}</strong>": "{before}" → "{after}</li> }
                     }).collect_view()}
                 </ul>
@@ -857,7 +858,7 @@ pub(crate) fn person_header(intake: Intake) -> AnyView {
 pub(crate) fn next_person_button(intake: Intake) -> AnyView {
     let language = use_language();
     let text = move || language.get().text();
-    view! { <p><button type="button" class="button" on:click=move |_| find_another(intake)>{move || text().find_another}</button></p> }
+    view! { <p><button type="button" class="button" on:click=move |_| find_another(intake)>{move || text().full_app.find_another}</button></p> }
         .into_any()
 }
 
@@ -903,19 +904,19 @@ pub(crate) fn Session(intake: Intake, locked: RwSignal<bool>) -> impl IntoView {
     view! {
         {move || intake.desk.token.with(Option::is_some).then(|| view! {
             <p class="signed-in">
-                {move || text().signed_in_as}" "
+                {move || text().full_app.signed_in_as}" "
                 <button type="button" class="link-button" data-testid="sign-out" on:click=move |_| {
                     // Dropping the token and every answer in memory: a reload
                     // starts from the sign-in screen.
                     intake.desk.token.set(None);
                     let _ = window().location().reload();
-                }>{move || text().sign_out}</button>
+                }>{move || text().full_app.sign_out}</button>
             </p>
         })}
         {move || locked.get().then(|| view! {
             <section class="locked" aria-labelledby="locked-title" data-testid="locked">
-                <h2 id="locked-title">{move || text().locked_title}</h2>
-                <p>{move || text().locked_intro}</p>
+                <h2 id="locked-title">{move || text().full_app.locked_title}</h2>
+                <p>{move || text().full_app.locked_intro}</p>
                 <SignInForm intake=intake on_signed_in=move || locked.set(false) />
             </section>
         })}
