@@ -46,9 +46,8 @@ pub fn save(key: &str, answers: &Map<String, Value>) {
         let _ = storage.remove_item(key);
         return;
     }
-    if let Ok(text) = serde_json::to_string(answers) {
-        let _ = storage.set_item(key, &text);
-    }
+    let text = crate::json::stringify(&Value::Object(answers.clone()));
+    let _ = storage.set_item(key, &text);
 }
 
 pub fn clear(key: &str) {

@@ -35,7 +35,9 @@ struct FormContext {
     /// The questions the error summary covers: the current step's, or all of
     /// them on the review page.
     scope: StoredValue<Vec<QuestionIndex>>,
-    response_json: RwSignal<String>,
+    /// The form_response as JSON text, kept only where the preview panel
+    /// shows it (`None` on pages that submit: no work on every keystroke).
+    response_json: Option<RwSignal<String>>,
     /// Where the draft is kept, when this form keeps one.
     draft_key: StoredValue<Option<String>>,
     /// The pending debounced draft save, replaced on every answer.
@@ -156,11 +158,14 @@ impl FormContext {
     }
 
     fn refresh_response(&self) {
-        let json = self
-            .state
-            .with_value(|state| serde_json::to_string_pretty(&state.form_response()))
-            .unwrap_or_default();
-        self.response_json.set(json);
+        if let Some(response_json) = self.response_json {
+            let json = self.state.with_value(|state| {
+                crate::json::stringify_pretty(
+                    &serde_json::to_value(state.form_response()).unwrap_or_default(),
+                )
+            });
+            response_json.set(json);
+        }
         if let Some(payload) = self.payload.get_value() {
             let json = self.state.with_value(|state| payload(state));
             self.payload_json.set(json);
@@ -241,7 +246,7 @@ pub fn FormView(
         attempted: RwSignal::new(false),
         summary: RwSignal::new(Vec::new()),
         scope: StoredValue::new(Vec::new()),
-        response_json: RwSignal::new(String::new()),
+        response_json: submitter.is_none().then(|| RwSignal::new(String::new())),
         draft_key: StoredValue::new(draft_key),
         draft_timer: StoredValue::new(None),
         server_errors: RwSignal::new(BTreeMap::new()),
@@ -602,7 +607,7 @@ pub fn FormView(
                 <aside class="response-panel" aria-labelledby="response-title">
                     <h2 id="response-title">{move || language.get().text().response_title}</h2>
                     <p class="hint">{move || language.get().text().response_hint}</p>
-                    <pre data-testid="form-response">{move || context.response_json.get()}</pre>
+                    <pre data-testid="form-response">{move || context.response_json.map(|json| json.get())}</pre>
                     {has_payload.then(|| view! {
                         <h2 id="payload-title">{move || language.get().text().payload_title}</h2>
                         <p class="hint">{move || language.get().text().payload_hint}</p>

@@ -57,7 +57,7 @@ pub async fn send(
     credential: Option<&str>,
 ) -> intake_engine::targets::Response {
     use gloo_net::http::{Method, RequestBuilder};
-    use intake_engine::targets::Response;
+    use intake_engine::targets::{RequestBody, Response};
     let method = match request.method.as_str() {
         "GET" => Method::GET,
         "PUT" => Method::PUT,
@@ -73,7 +73,8 @@ pub async fn send(
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
     let built = match &request.body {
-        Some(body) => builder.body(body.to_text()),
+        Some(RequestBody::Json(value)) => builder.body(crate::json::stringify(value)),
+        Some(RequestBody::Form(text)) => builder.body(text.clone()),
         None => builder.build(),
     };
     let Ok(built) = built else {

@@ -1,10 +1,12 @@
-//! JSON text to [`Value`] with the browser's own parser.
+//! JSON text to [`Value`] and back with the browser's own `JSON.parse` and
+//! `JSON.stringify`.
 //!
-//! `JSON.parse` is already in every browser, so the wasm ships no JSON
-//! parser of its own: serde_json's parser and its error messages were about
-//! 30 KB of the widget's wasm. The engine reads `Value`s, never text, so
-//! this is the one place the app turns text into JSON. Writing JSON still
-//! uses serde_json's (much smaller) serializer.
+//! Both are already in every browser, so the wasm ships no JSON parser or
+//! writer of its own: serde_json's parser and its error messages were about
+//! 30 KB of the widget's wasm, and its writer brought the ryu float
+//! formatter and its tables. The engine reads and builds `Value`s, never
+//! text, so this is the one place the app turns text into JSON and back.
+//! Host builds (the app's unit tests) have no browser and use serde_json.
 
 use serde_json::{Number, Value};
 
@@ -53,6 +55,67 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
             JsonError::Syntax(error.to_string())
         }
     })
+}
+
+/// Writes JSON text, compact.
+pub fn stringify(value: &Value) -> String {
+    write(value, false)
+}
+
+/// Writes JSON text indented by two spaces, for people to read.
+pub fn stringify_pretty(value: &Value) -> String {
+    write(value, true)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn write(value: &Value, pretty: bool) -> String {
+    let indent = if pretty {
+        wasm_bindgen::JsValue::from_f64(2.0)
+    } else {
+        wasm_bindgen::JsValue::UNDEFINED
+    };
+    // JSON.stringify only fails on cycles and BigInts, which `to_js` never
+    // makes; "null" would then be the honest text of nothing.
+    js_sys::JSON::stringify_with_replacer_and_space(
+        &to_js(value),
+        &wasm_bindgen::JsValue::NULL,
+        &indent,
+    )
+    .ok()
+    .and_then(|text| text.as_string())
+    .unwrap_or_else(|| "null".into())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn write(value: &Value, pretty: bool) -> String {
+    let written = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    written.unwrap_or_else(|_| "null".into())
+}
+
+/// Builds the JavaScript value JSON.stringify writes. Objects have no
+/// prototype, so a key such as `__proto__` is written as a plain key.
+#[cfg(target_arch = "wasm32")]
+fn to_js(value: &Value) -> wasm_bindgen::JsValue {
+    use wasm_bindgen::{JsCast, JsValue};
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(flag) => JsValue::from_bool(*flag),
+        Value::Number(number) => JsValue::from_f64(number.as_f64().unwrap_or(0.0)),
+        Value::String(text) => JsValue::from_str(text),
+        Value::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Value::Object(entries) => {
+            let object: js_sys::Object =
+                js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>());
+            for (key, item) in entries {
+                let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &to_js(item));
+            }
+            object.into()
+        }
+    }
 }
 
 /// An answer body as the engine reads it: blank, JSON, or something else

@@ -43,8 +43,10 @@ fn write(submissions: &[Submission]) -> bool {
     if submissions.is_empty() {
         return storage.remove_item(STORAGE_KEY).is_ok();
     }
-    serde_json::to_string(submissions)
-        .is_ok_and(|text| storage.set_item(STORAGE_KEY, &text).is_ok())
+    let stored = serde_json::Value::Array(submissions.iter().map(Submission::to_json).collect());
+    storage
+        .set_item(STORAGE_KEY, &crate::json::stringify(&stored))
+        .is_ok()
 }
 
 /// Stores or replaces a submission. False when the device could not keep

@@ -181,7 +181,7 @@ fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(_) => "a boolean".into(),
-        Value::Number(number) => format!("the number {number}"),
+        Value::Number(number) => format!("the number {}", crate::json_number_text(number)),
         Value::String(_) => "a string".into(),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "an object".into(),
@@ -191,7 +191,7 @@ fn describe(value: &Value) -> String {
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
+        Value::Number(number) => Some(crate::json_number_text(number)),
         Value::Bool(flag) => Some(flag.to_string()),
         _ => None,
     }
@@ -241,10 +241,10 @@ fn date_text(value: &Value) -> Option<String> {
 fn option_id(value: &Value) -> Option<String> {
     match value {
         Value::String(id) => Some(id.clone()),
-        Value::Number(number) => Some(number.to_string()),
+        Value::Number(number) => Some(crate::json_number_text(number)),
         Value::Object(map) => map.get("id").and_then(|id| match id {
             Value::String(id) => Some(id.clone()),
-            Value::Number(number) => Some(number.to_string()),
+            Value::Number(number) => Some(crate::json_number_text(number)),
             _ => None,
         }),
         _ => None,

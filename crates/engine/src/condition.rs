@@ -70,10 +70,124 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
     {
         return None;
     }
-    trimmed
-        .parse::<f64>()
-        .ok()
-        .filter(|number| number.is_finite())
+    parse_decimal(trimmed).filter(|number| number.is_finite())
+}
+
+/// Exact powers of ten: every one up to 10^22 is an `f64` without rounding.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Reads a decimal number as Rust's `f64` parser would, for the grammar it
+/// accepts: an optional sign, digits with an optional fraction (`3`, `3.5`,
+/// `.5`, `5.`) and an optional exponent (`1e3`, `2.5E-2`).
+///
+/// Why not `str::parse`: its correctly rounded algorithm carries a table of
+/// powers of five (about 20 KB) into the widget's wasm. This reading is
+/// exact (the same `f64`) whenever the significant digits fit in 2^53 and
+/// the decimal exponent is within ±22, which covers every amount, age or
+/// count a person types; beyond that it may differ in the last bit or two,
+/// which no validation bound or condition notices.
+pub(crate) fn parse_decimal(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let mut position = 0;
+    let negative = match bytes.first() {
+        Some(b'-') => {
+            position += 1;
+            true
+        }
+        Some(b'+') => {
+            position += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut mantissa: u64 = 0;
+    // The decimal exponent of the mantissa's last digit.
+    let mut exponent: i64 = 0;
+    let mut digits = 0;
+    let mut seen_point = false;
+    while let Some(&byte) = bytes.get(position) {
+        match byte {
+            b'0'..=b'9' => {
+                digits += 1;
+                if mantissa < 1_000_000_000_000_000_000 {
+                    mantissa = mantissa * 10 + u64::from(byte - b'0');
+                    if seen_point {
+                        exponent -= 1;
+                    }
+                } else if !seen_point {
+                    // Digits beyond 19 only scale the number.
+                    exponent += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => break,
+        }
+        position += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = bytes.get(position) {
+        position += 1;
+        let exponent_negative = match bytes.get(position) {
+            Some(b'-') => {
+                position += 1;
+                true
+            }
+            Some(b'+') => {
+                position += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = position;
+        let mut written: i64 = 0;
+        while let Some(&byte) = bytes.get(position).filter(|byte| byte.is_ascii_digit()) {
+            written = (written * 10 + i64::from(byte - b'0')).min(100_000);
+            position += 1;
+        }
+        if position == start {
+            return None;
+        }
+        exponent += if exponent_negative { -written } else { written };
+    }
+    if position != bytes.len() {
+        return None;
+    }
+    let magnitude = mantissa as f64;
+    let value = if mantissa == 0 {
+        0.0
+    } else if mantissa <= 1 << 53 && exponent.unsigned_abs() <= 22 {
+        // Both operands are exact, so the one rounding is the correct one.
+        let power = EXACT_POWERS_OF_TEN[exponent.unsigned_abs() as usize];
+        if exponent < 0 {
+            magnitude / power
+        } else {
+            magnitude * power
+        }
+    } else {
+        scale_by_power_of_ten(magnitude, exponent)
+    };
+    Some(if negative { -value } else { value })
+}
+
+/// `magnitude × 10^exponent` in steps of at most 10^22, so neither the power
+/// nor a partial product overflows or vanishes before the result would.
+fn scale_by_power_of_ten(mut magnitude: f64, mut exponent: i64) -> f64 {
+    while exponent != 0 && magnitude != 0.0 && magnitude.is_finite() {
+        let step = exponent.clamp(-22, 22);
+        let power = EXACT_POWERS_OF_TEN[step.unsigned_abs() as usize];
+        if step < 0 {
+            magnitude /= power;
+        } else {
+            magnitude *= power;
+        }
+        exponent -= step;
+    }
+    magnitude
 }
 
 /// Whether one condition holds for the value it reads.
@@ -134,5 +248,100 @@ pub fn is_shown(
     match display.show_or_hide {
         ShowOrHide::Show => result,
         ShowOrHide::Hide => !result,
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::parse_decimal;
+
+    /// A small deterministic generator: the same strings on every run.
+    struct Strings(u64);
+
+    impl Strings {
+        fn next(&mut self, alphabet: &[u8], max_len: u64) -> String {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (self.0 >> 33) % (max_len + 1);
+            (0..len)
+                .map(|_| {
+                    self.0 = self
+                        .0
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[((self.0 >> 33) % alphabet.len() as u64) as usize] as char
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn accepts_exactly_what_the_standard_parser_accepts() {
+        let mut strings = Strings(7);
+        for _ in 0..200_000 {
+            let text = strings.next(b"0123456789.+-eE", 9);
+            let ours = parse_decimal(&text);
+            let standard = text.parse::<f64>().ok();
+            assert_eq!(ours.is_some(), standard.is_some(), "{text:?}");
+            if let (Some(ours), Some(standard)) = (ours, standard) {
+                let close = ours == standard
+                    || (ours - standard).abs() <= standard.abs() * 4.0 * f64::EPSILON;
+                assert!(close, "{text:?}: {ours} against {standard}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_people_type_are_read_to_the_same_bit() {
+        let mut strings = Strings(11);
+        for _ in 0..200_000 {
+            let whole = strings.next(b"0123456789", 9);
+            let fraction = strings.next(b"0123456789", 6);
+            for text in [
+                format!("{whole}.{fraction}"),
+                format!("-{whole}"),
+                format!("{whole}e-{}", fraction.len()),
+                format!(".{fraction}"),
+            ] {
+                if let Ok(standard) = text.parse::<f64>() {
+                    assert_eq!(
+                        parse_decimal(&text).map(f64::to_bits),
+                        Some(standard.to_bits()),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+        for (text, expected) in [
+            ("0.1", 0.1),
+            ("2.675", 2.675),
+            ("1e22", 1e22),
+            ("9007199254740993", 9007199254740992.0),
+            ("-0", -0.0),
+        ] {
+            assert_eq!(parse_decimal(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn extreme_numbers_stay_close_overflow_and_vanish_as_the_standard_parser_does() {
+        for text in [
+            "123456789012345678901234567890",
+            "0.000000000000000000000000000001234567",
+            "1.7976931348623157e308",
+            "2.2250738585072014e-308",
+            "1e400",
+            "1e-400",
+            "4.9e-324",
+            "1e99999999999999999999",
+        ] {
+            let standard: f64 = text.parse().unwrap();
+            let ours = parse_decimal(text).unwrap();
+            let close =
+                ours == standard || (ours - standard).abs() <= standard.abs() * 8.0 * f64::EPSILON;
+            assert!(close, "{text}: {ours} against {standard}");
+        }
     }
 }

@@ -47,4 +47,4 @@ pub use model::{
 pub use problem::{LoadError, Problem, Severity};
 pub use response::FormResponseEntry;
 pub use state::{Evaluation, FormState, VisibilityChange};
-pub use validate::{number_text, Issue, IssueKind};
+pub use validate::{json_number_text, number_text, Issue, IssueKind};

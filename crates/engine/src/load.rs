@@ -444,9 +444,12 @@ impl Reader {
                 self.notice(
                     path,
                     question_id,
-                    &format!("was the number {number}; read as text"),
+                    &format!(
+                        "was the number {}; read as text",
+                        crate::json_number_text(number)
+                    ),
                 );
-                Some(number.to_string())
+                Some(crate::json_number_text(number))
             }
             Value::Bool(flag) => {
                 self.notice(
@@ -497,7 +500,10 @@ impl Reader {
                 self.notice(
                     path,
                     question_id,
-                    &format!("was the number {number}; read as {flag}"),
+                    &format!(
+                        "was the number {}; read as {flag}",
+                        crate::json_number_text(number)
+                    ),
                 );
                 Some(flag)
             }
@@ -1060,7 +1066,7 @@ impl Reader {
                     .unwrap_or_default();
                 let operator_value = match condition.get("operator_value") {
                     Some(Value::String(text)) => text.clone(),
-                    Some(Value::Number(number)) => number.to_string(),
+                    Some(Value::Number(number)) => crate::json_number_text(number),
                     Some(Value::Bool(flag)) => flag.to_string(),
                     _ => String::new(),
                 };

@@ -43,6 +43,20 @@ pub struct Issue {
 /// issue when it does not.
 type BoundCheck = (Option<f64>, fn(f64, f64) -> bool, fn(f64) -> IssueKind);
 
+/// A JSON number as text: whole numbers exactly, others as [`number_text`]
+/// writes them. serde_json's own `Display` for numbers would link the ryu
+/// float formatter and its tables (about 10 KB) into the widget's wasm; the
+/// text differs only for floats of extreme size (no exponent here).
+pub fn json_number_text(number: &serde_json::Number) -> String {
+    if let Some(whole) = number.as_i64() {
+        whole.to_string()
+    } else if let Some(whole) = number.as_u64() {
+        whole.to_string()
+    } else {
+        number.as_f64().map(number_text).unwrap_or_default()
+    }
+}
+
 /// Formats a number for people: whole numbers without a trailing `.0`.
 /// The app's Spanish messages use it too, so both languages agree.
 pub fn number_text(number: f64) -> String {

@@ -582,7 +582,7 @@ fn string(object: &Map<String, Value>, key: &str) -> Result<Option<String>, Conf
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
-        Some(Value::Number(number)) => Ok(Some(number.to_string())),
+        Some(Value::Number(number)) => Ok(Some(crate::json_number_text(number))),
         Some(_) => Err(error(key, "must be a string.")),
     }
 }

@@ -90,7 +90,8 @@ fn collect(prefix: String, value: &Value, pairs: &mut Vec<(String, String)>) {
         }
         Value::Null => pairs.push((prefix, String::new())),
         Value::String(text) => pairs.push((prefix, text.clone())),
-        other => pairs.push((prefix, other.to_string())),
+        Value::Bool(flag) => pairs.push((prefix, flag.to_string())),
+        Value::Number(number) => pairs.push((prefix, crate::json_number_text(number))),
     }
 }
 

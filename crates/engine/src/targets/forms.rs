@@ -108,7 +108,7 @@ pub fn parse_forms_available(body: &AnswerBody) -> Result<Vec<FormChoice>, Strin
 fn id_text(value: &Value) -> Option<String> {
     match value {
         Value::String(id) if !id.trim().is_empty() => Some(id.trim().to_string()),
-        Value::Number(id) => Some(id.to_string()),
+        Value::Number(id) => Some(crate::json_number_text(id)),
         _ => None,
     }
 }

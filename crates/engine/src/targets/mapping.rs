@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::catalogue::{catalogue, FieldFormat, FieldSpec};
@@ -77,8 +76,7 @@ impl SubmissionInput {
 }
 
 /// A request body, already encoded the way the target reads it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", content = "content", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum RequestBody {
     Json(Value),
     /// `application/x-www-form-urlencoded` text.
@@ -94,14 +92,15 @@ impl RequestBody {
         }
     }
 
-    pub fn to_text(&self) -> String {
+    /// The body as stored with its submission: `{"kind", "content"}`.
+    pub fn to_json(&self) -> Value {
         match self {
-            RequestBody::Json(value) => value.to_string(),
-            RequestBody::Form(text) => text.clone(),
+            RequestBody::Json(value) => json!({"kind": "json", "content": value}),
+            RequestBody::Form(text) => json!({"kind": "form", "content": text}),
         }
     }
 
-    /// Reads what serializing a body wrote (`{"kind", "content"}`).
+    /// Reads what [`RequestBody::to_json`] wrote.
     pub fn from_json(value: &Value) -> Option<RequestBody> {
         match (value.get("kind")?.as_str()?, value.get("content")?) {
             ("json", content) => Some(RequestBody::Json(content.clone())),
@@ -113,7 +112,7 @@ impl RequestBody {
 
 /// One request of a plan, complete except for the credential and for an
 /// `{id}` placeholder that an earlier step's answer fills.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlannedRequest {
     /// What the step does, for people: "Create the contact".
     pub label: String,
@@ -135,8 +134,23 @@ pub struct PlannedRequest {
 }
 
 impl PlannedRequest {
-    /// Reads what serializing a request wrote; `None` when anything is
-    /// missing or of the wrong kind.
+    /// The request as stored with its submission.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "label": self.label,
+            "method": self.method,
+            "url": self.url,
+            "headers": self.headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<Value>>(),
+            "body": self.body.as_ref().map(RequestBody::to_json),
+            "conflict_means_done": self.conflict_means_done,
+            "capture_id": self.capture_id,
+            "error_prefixes": self.error_prefixes,
+            "needs_captured_id": self.needs_captured_id,
+        })
+    }
+
+    /// Reads what [`PlannedRequest::to_json`] wrote; `None` when anything
+    /// is missing or of the wrong kind.
     pub fn from_json(value: &Value) -> Option<PlannedRequest> {
         let text = |key: &str| value.get(key)?.as_str().map(str::to_string);
         let optional_text = |key: &str| match value.get(key)? {

@@ -2,15 +2,13 @@
 //! server means for it. The app stores [`Submission`]s on the device before
 //! the first request and sends them; the decisions are made here.
 
-use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::errors::{normalise_error, ServerErrors};
 use super::mapping::PlannedRequest;
 
 /// Where a stored submission stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubmissionStatus {
     /// Waiting to be sent, now or after `next_attempt_at_ms`.
     Pending,
@@ -25,11 +23,12 @@ pub enum SubmissionStatus {
 
 /// One submission as stored on the device. It holds no credential.
 ///
-/// It is written with serde's derived `Serialize` and read back by hand
-/// ([`Submission::list_from_json`]): serde's derived `Deserialize` (with the
-/// adjacently tagged [`RequestBody`]) linked a JSON text parser and its
-/// visitors into the widget's wasm, about 20 KB, for this one read.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// It is written and read by hand ([`Submission::to_json`],
+/// [`Submission::list_from_json`]), not with serde's derives: the derived
+/// `Deserialize` (with the adjacently tagged [`RequestBody`]) linked a JSON
+/// text parser and its visitors into the widget's wasm, about 20 KB, and
+/// the derived `Serialize` a float formatter, for this one store.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
     /// The client-made id; also the idempotency key's stem.
     pub reference: String,
@@ -56,14 +55,26 @@ pub struct Submission {
 }
 
 impl SubmissionStatus {
+    const NAMES: [(SubmissionStatus, &'static str); 4] = [
+        (SubmissionStatus::Pending, "pending"),
+        (SubmissionStatus::NeedsSignIn, "needs_sign_in"),
+        (SubmissionStatus::Rejected, "rejected"),
+        (SubmissionStatus::Sent, "sent"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(status, _)| *status == self)
+            .map_or("pending", |(_, name)| name)
+    }
+
     fn from_json(value: &Value) -> Option<SubmissionStatus> {
-        Some(match value.as_str()? {
-            "pending" => SubmissionStatus::Pending,
-            "needs_sign_in" => SubmissionStatus::NeedsSignIn,
-            "rejected" => SubmissionStatus::Rejected,
-            "sent" => SubmissionStatus::Sent,
-            _ => return None,
-        })
+        let name = value.as_str()?;
+        Self::NAMES
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(status, _)| *status)
     }
 }
 
@@ -78,6 +89,27 @@ impl Submission {
             .unwrap_or_default()
     }
 
+    /// The submission as stored on the device.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "reference": self.reference,
+            "target": self.target,
+            "form_id": self.form_id,
+            "summary": self.summary,
+            "created_at_ms": self.created_at_ms,
+            "steps": self.steps.iter().map(PlannedRequest::to_json).collect::<Vec<Value>>(),
+            "next_step": self.next_step,
+            "captured_id": self.captured_id,
+            "attempts": self.attempts,
+            "next_attempt_at_ms": self.next_attempt_at_ms,
+            "status": self.status.as_str(),
+            "last_message": self.last_message,
+            "claimed_by": self.claimed_by,
+            "claim_until_ms": self.claim_until_ms,
+        })
+    }
+
+    /// Reads what [`Submission::to_json`] wrote.
     pub fn from_json(value: &Value) -> Option<Submission> {
         let text = |key: &str| value.get(key)?.as_str().map(str::to_string);
         let optional_text = |key: &str| match value.get(key)? {
@@ -290,7 +322,7 @@ pub fn classify(
                 (Some(pointer), Some(body)) => {
                     body.pointer(pointer).and_then(|value| match value {
                         Value::String(text) => Some(text.clone()),
-                        Value::Number(number) => Some(number.to_string()),
+                        Value::Number(number) => Some(crate::json_number_text(number)),
                         _ => None,
                     })
                 }
@@ -375,7 +407,9 @@ mod tests {
         submission.last_message = Some("Sign in".into());
         submission.claimed_by = Some("tab".into());
         submission.claim_until_ms = 2.5;
-        let written = serde_json::to_value([&submission, &submission]).unwrap();
+        let written = Value::Array(vec![submission.to_json(), submission.to_json()]);
+        // Written as text and read back, as the app stores it.
+        let written: Value = serde_json::from_str(&written.to_string()).unwrap();
         assert_eq!(
             Submission::list_from_json(&written),
             vec![submission.clone(), submission.clone()]

@@ -365,7 +365,7 @@ fn date_value(value: &Value) -> Option<String> {
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
+        Value::Number(number) => Some(crate::json_number_text(number)),
         _ => None,
     }
 }
