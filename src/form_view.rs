@@ -8,7 +8,6 @@ use intake_engine::{
 use intake_engine::{Issue, Step};
 use leptos::prelude::*;
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use intake_engine::targets::PlacedErrors;
@@ -44,7 +43,8 @@ struct FormContext {
     draft_timer: StoredValue<Option<TimeoutHandle>>,
     /// Messages from the server about the last submission, per question;
     /// a question's clear when its answer changes.
-    server_errors: RwSignal<BTreeMap<QuestionIndex, Vec<String>>>,
+    /// In the form's order; a plain list, since a submission has few.
+    server_errors: RwSignal<Vec<(QuestionIndex, Vec<String>)>>,
     /// Messages from the server about the submission as a whole.
     server_general: RwSignal<Vec<String>>,
     /// Computes the exact requests a target would get, for the preview.
@@ -96,10 +96,10 @@ impl FormContext {
         }
         if self
             .server_errors
-            .with_untracked(|errors| errors.contains_key(&question))
+            .with_untracked(|errors| errors.iter().any(|(index, _)| *index == question))
         {
             self.server_errors.update(|errors| {
-                errors.remove(&question);
+                errors.retain(|(index, _)| *index != question);
             });
         }
         if self.attempted.get_untracked() {
@@ -249,7 +249,7 @@ pub fn FormView(
         response_json: submitter.is_none().then(|| RwSignal::new(String::new())),
         draft_key: StoredValue::new(draft_key),
         draft_timer: StoredValue::new(None),
-        server_errors: RwSignal::new(BTreeMap::new()),
+        server_errors: RwSignal::new(Vec::new()),
         server_general: RwSignal::new(Vec::new()),
         payload: StoredValue::new_local(payload),
         on_change: StoredValue::new_local(on_change),
@@ -411,7 +411,7 @@ pub fn FormView(
             if placed.by_question.is_empty() && placed.general.is_empty() {
                 return;
             }
-            let by_index: BTreeMap<QuestionIndex, Vec<String>> =
+            let mut by_index: Vec<(QuestionIndex, Vec<String>)> =
                 context.state.with_value(|state| {
                     placed
                         .by_question
@@ -431,6 +431,7 @@ pub fn FormView(
                     general.extend(messages.iter().cloned());
                 }
             }
+            by_index.sort_unstable_by_key(|(index, _)| *index);
             context.server_errors.set(by_index);
             context.server_general.set(general);
             if has_review {
@@ -574,7 +575,7 @@ pub fn FormView(
                 })}
                 <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=summary_ref
                     aria-labelledby="error-summary-title"
-                    hidden=move || context.summary.with(Vec::is_empty) && context.server_errors.with(BTreeMap::is_empty) && context.server_general.with(Vec::is_empty)>
+                    hidden=move || context.summary.with(Vec::is_empty) && context.server_errors.with(Vec::is_empty) && context.server_general.with(Vec::is_empty)>
                     <h2 id="error-summary-title">{move || language.get().text().error_summary_title}</h2>
                     <ul>
                         {move || { let language = language.get(); context.summary.get().into_iter().map(|(question, issue)| {
@@ -643,7 +644,7 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
             let question = question.clone();
             let has_error = move || {
                 signals.errors.with(|errors| !errors.is_empty())
-                    || context.server_errors.with(|errors| errors.contains_key(&index))
+                    || context.server_errors.with(|errors| errors.iter().any(|(question, _)| *question == index))
             };
             let help = question.help(&lang.code).map(str::to_string).map(|text| {
                 view! { <p class="help" id=help_id(index)>{text}</p> }
@@ -674,7 +675,7 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
                                         .iter()
                                         .map(|issue| issue_message(issue, &question, &language))
                                         .collect();
-                                    messages.extend(context.server_errors.with(|errors| errors.get(&index).cloned().unwrap_or_default()));
+                                    messages.extend(context.server_errors.with(|errors| errors.iter().filter(|(question, _)| *question == index).flat_map(|(_, messages)| messages.clone()).collect::<Vec<_>>()));
                                     messages.join(" ")
                                 }
                             }

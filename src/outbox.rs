@@ -9,7 +9,6 @@
 //! a lost race ends in one record where the server honours the key.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeSet;
 
 use intake_engine::targets::{
     classify, upsert_status, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission,
@@ -104,7 +103,7 @@ thread_local! {
     /// References this tab is sending right now: a second delivery of the
     /// same submission (a double click, a timer and a reconnect at once)
     /// waits for the first instead of sending in parallel.
-    static IN_FLIGHT: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+    static IN_FLIGHT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Marks a reference as being sent by this tab until dropped.
@@ -112,15 +111,20 @@ struct InFlight(String);
 
 impl InFlight {
     fn claim(reference: &str) -> Option<InFlight> {
-        IN_FLIGHT
-            .with(|set| set.borrow_mut().insert(reference.to_string()))
-            .then(|| InFlight(reference.to_string()))
+        IN_FLIGHT.with(|sending| {
+            let mut sending = sending.borrow_mut();
+            if sending.iter().any(|claimed| claimed == reference) {
+                return None;
+            }
+            sending.push(reference.to_string());
+            Some(InFlight(reference.to_string()))
+        })
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        IN_FLIGHT.with(|set| set.borrow_mut().remove(&self.0));
+        IN_FLIGHT.with(|sending| sending.borrow_mut().retain(|claimed| *claimed != self.0));
     }
 }
 

@@ -54,7 +54,7 @@ impl SubmissionInput {
         reference: &str,
     ) -> SubmissionInput {
         let form = state.form();
-        let about_you: BTreeSet<&str> = form
+        let about_you: Vec<&str> = form
             .sections
             .iter()
             .filter(|section| is_built_in(&section.id))
@@ -68,7 +68,7 @@ impl SubmissionInput {
             form_response: state
                 .form_response()
                 .into_iter()
-                .filter(|entry| !about_you.contains(entry.question_id.as_str()))
+                .filter(|entry| !about_you.contains(&entry.question_id.as_str()))
                 .collect(),
             ..SubmissionInput::default()
         }
@@ -249,7 +249,7 @@ pub struct Coverage {
 
 /// Model fields this deployment requires: the target's own and the
 /// configuration's `require`.
-fn required_fields(config: &TargetConfig) -> BTreeSet<&str> {
+fn required_fields(config: &TargetConfig) -> Vec<&str> {
     catalogue(config.target, config.mode)
         .iter()
         .filter(|spec| spec.required || config.require.iter().any(|field| field == spec.field))
@@ -271,15 +271,15 @@ fn keeps_unbound_answers(target: TargetKind) -> bool {
 /// (values are judged by [`plan`]).
 pub fn coverage(config: &TargetConfig, form: &Form) -> Coverage {
     let specs = catalogue(config.target, config.mode);
-    let bound: BTreeSet<&str> = form
+    let bound: Vec<&str> = form
         .questions
         .iter()
         .filter_map(|question| question.field.as_deref())
         .collect();
     let missing_required = specs
         .iter()
-        .filter(|spec| required_fields(config).contains(spec.field))
-        .filter(|spec| !bound.contains(spec.field) && !config.defaults.contains_key(spec.field))
+        .filter(|spec| required_fields(config).contains(&spec.field))
+        .filter(|spec| !bound.contains(&spec.field) && !config.defaults.contains_key(spec.field))
         .map(|spec| (spec.field.to_string(), spec.label.to_string()))
         .collect();
     let mut unstorable = Vec::new();
@@ -324,7 +324,7 @@ pub fn about_you_section(
     form: Option<&Form>,
     service_types: &[(String, String)],
 ) -> Option<Value> {
-    let bound: BTreeSet<&str> = form
+    let bound: Vec<&str> = form
         .map(|form| {
             form.questions
                 .iter()
@@ -335,8 +335,8 @@ pub fn about_you_section(
     let required = required_fields(config);
     let mut questions = Vec::new();
     for spec in catalogue(config.target, config.mode) {
-        let wanted = required.contains(spec.field) || config.ask.iter().any(|f| f == spec.field);
-        if !wanted || bound.contains(spec.field) || config.defaults.contains_key(spec.field) {
+        let wanted = required.contains(&spec.field) || config.ask.iter().any(|f| f == spec.field);
+        if !wanted || bound.contains(&spec.field) || config.defaults.contains_key(spec.field) {
             continue;
         }
         // Signatures have their own consent step in the widget.
@@ -348,7 +348,7 @@ pub fn about_you_section(
             "id": id,
             "label_text": spec.label,
             "field": spec.field,
-            "is_required": required.contains(spec.field),
+            "is_required": required.contains(&spec.field),
             "display_order": questions.len() + 1,
         });
         let options: Vec<(String, String)> = if spec.field == "request.service_type_id" {
@@ -549,8 +549,8 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
     // A list item (an address in `addresses.0`) is replaced as a whole by
     // the servers that take lists, so a change to one of its members sends
     // all of its members the person has.
-    let changed: Option<BTreeSet<&str>> = input.changed.as_ref().map(|changed| {
-        let items: BTreeSet<&str> = specs
+    let changed: Option<Vec<&str>> = input.changed.as_ref().map(|changed| {
+        let items: Vec<&str> = specs
             .iter()
             .filter(|spec| changed.contains(spec.field))
             .filter_map(|spec| list_item(spec.wire))
@@ -559,7 +559,7 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
             .iter()
             .filter(|spec| {
                 changed.contains(spec.field)
-                    || list_item(spec.wire).is_some_and(|item| items.contains(item))
+                    || list_item(spec.wire).is_some_and(|item| items.contains(&item))
             })
             .map(|spec| spec.field)
             .chain(changed.iter().map(String::as_str))
@@ -590,7 +590,7 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
             continue;
         };
         if let Some(changed) = &changed {
-            if !changed.contains(field.as_str()) {
+            if !changed.contains(&field.as_str()) {
                 continue;
             }
         }
