@@ -28,21 +28,39 @@ impl fmt::Display for FetchError {
     }
 }
 
+/// The browser's `fetch`, awaited: the answer, or `None` when there was
+/// none (offline, refused by CORS, the server down).
+async fn fetch(request: &web_sys::Request) -> Option<web_sys::Response> {
+    let window = web_sys::window()?;
+    let answer = wasm_bindgen_futures::JsFuture::from(window.fetch_with_request(request))
+        .await
+        .ok()?;
+    wasm_bindgen::JsCast::dyn_into(answer).ok()
+}
+
+/// The answer's body as text, or `None` when it was cut off.
+async fn body_text(answer: &web_sys::Response) -> Option<String> {
+    let text = answer.text().ok()?;
+    wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .ok()?
+        .as_string()
+}
+
 /// GETs `url` and returns its body as text.
 pub async fn get_text(url: &str) -> Result<String, FetchError> {
-    let response = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|_| FetchError::Network {
-            url: url.to_string(),
-        })?;
-    if !response.ok() {
+    let network = || FetchError::Network {
+        url: url.to_string(),
+    };
+    let request = web_sys::Request::new_with_str(url).map_err(|_| network())?;
+    let answer = fetch(&request).await.ok_or_else(network)?;
+    if !answer.ok() {
         return Err(FetchError::Status {
             url: url.to_string(),
-            status: response.status(),
+            status: answer.status(),
         });
     }
-    response.text().await.map_err(|_| FetchError::Body {
+    body_text(&answer).await.ok_or_else(|| FetchError::Body {
         url: url.to_string(),
     })
 }
@@ -56,43 +74,57 @@ pub async fn send(
     url: &str,
     credential: Option<&str>,
 ) -> intake_engine::targets::Response {
-    use gloo_net::http::{Method, RequestBuilder};
-    use intake_engine::targets::{RequestBody, Response};
-    let method = match request.method.as_str() {
-        "GET" => Method::GET,
-        "PUT" => Method::PUT,
-        "PATCH" => Method::PATCH,
-        "DELETE" => Method::DELETE,
-        _ => Method::POST,
-    };
-    let mut builder = RequestBuilder::new(url).method(method);
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    if let Some(token) = credential {
-        builder = builder.header("Authorization", &format!("Bearer {token}"));
-    }
-    let built = match &request.body {
-        Some(RequestBody::Json(value)) => builder.body(crate::json::stringify(value)),
-        Some(RequestBody::Form(text)) => builder.body(text.clone()),
-        None => builder.build(),
-    };
-    let Ok(built) = built else {
+    use intake_engine::targets::Response;
+    let Some(built) = build_request(request, url, credential) else {
         return Response::default();
     };
-    let Ok(answer) = built.send().await else {
+    let Some(answer) = fetch(&built).await else {
         return Response::default();
     };
     let status = answer.status();
-    let retry_after = answer.headers().get("retry-after");
-    match answer.text().await {
-        Ok(body) => Response {
+    let retry_after = answer.headers().get("retry-after").ok().flatten();
+    match body_text(&answer).await {
+        Some(body) => Response {
             status: Some(status),
             retry_after,
             body: crate::json::answer_body(&body),
         },
-        Err(_) => Response::default(),
+        None => Response::default(),
     }
+}
+
+/// The browser request for a planned one: its method, headers, body and
+/// the bearer token.
+fn build_request(
+    request: &intake_engine::targets::PlannedRequest,
+    url: &str,
+    credential: Option<&str>,
+) -> Option<web_sys::Request> {
+    use intake_engine::targets::RequestBody;
+    let headers = web_sys::Headers::new().ok()?;
+    for (name, value) in &request.headers {
+        headers.append(name, value).ok()?;
+    }
+    if let Some(token) = credential {
+        headers
+            .append("Authorization", &format!("Bearer {token}"))
+            .ok()?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(match request.method.as_str() {
+        "GET" | "PUT" | "PATCH" | "DELETE" => request.method.as_str(),
+        _ => "POST",
+    });
+    init.set_headers(&headers);
+    let body = match &request.body {
+        Some(RequestBody::Json(value)) => Some(crate::json::stringify(value)),
+        Some(RequestBody::Form(text)) => Some(text.clone()),
+        None => None,
+    };
+    if let Some(body) = body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    }
+    web_sys::Request::new_with_str_and_init(url, &init).ok()
 }
 
 /// GETs JSON from an API with the credential; the answer's status and body
