@@ -33,7 +33,7 @@ fn storage() -> Option<web_sys::Storage> {
 /// The saved answers, if a readable draft exists.
 pub fn load(key: &str) -> Option<Map<String, Value>> {
     let text = storage()?.get_item(key).ok()??;
-    match crate::json::parse(&text) {
+    match intake_engine::json::parse(&text) {
         Ok(Value::Object(answers)) if !answers.is_empty() => Some(answers),
         _ => None,
     }
@@ -46,7 +46,7 @@ pub fn save(key: &str, answers: &Map<String, Value>) {
         let _ = storage.remove_item(key);
         return;
     }
-    let text = crate::json::stringify(&Value::Object(answers.clone()));
+    let text = intake_engine::json::to_text(&Value::Object(answers.clone()));
     let _ = storage.set_item(key, &text);
 }
 

@@ -160,7 +160,7 @@ impl FormContext {
     fn refresh_response(&self) {
         if let Some(response_json) = self.response_json {
             let json = self.state.with_value(|state| {
-                crate::json::stringify_pretty(
+                intake_engine::json::to_pretty_text(
                     &serde_json::to_value(state.form_response()).unwrap_or_default(),
                 )
             });

@@ -87,7 +87,7 @@ pub async fn send(
         Some(body) => Response {
             status: Some(status),
             retry_after,
-            body: crate::json::answer_body(&body),
+            body: intake_engine::targets::AnswerBody::from_text(&body),
         },
         None => Response::default(),
     }
@@ -117,7 +117,7 @@ fn build_request(
     });
     init.set_headers(&headers);
     let body = match &request.body {
-        Some(RequestBody::Json(value)) => Some(crate::json::stringify(value)),
+        Some(RequestBody::Json(value)) => Some(intake_engine::json::to_text(value)),
         Some(RequestBody::Form(text)) => Some(text.clone()),
         None => None,
     };

@@ -163,7 +163,7 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
             Some(translate) => translate(&FailureKind::Fetch(&error)),
             None => error.to_string(),
         })?;
-    let config = crate::json::parse(&body)
+    let config = intake_engine::json::parse(&body)
         .map_err(ConfigError::not_json)
         .and_then(|value| TargetConfig::from_json(&value))
         .map_err(|error| error.to_string())?;
@@ -215,7 +215,7 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
             .await
             .map_err(|error| error.to_string())?;
         definition = Some(
-            crate::json::parse(&text)
+            intake_engine::json::parse(&text)
                 .map_err(|error| format!("The form definition at {url} is not JSON ({error})."))?,
         );
     }

@@ -14,7 +14,6 @@ pub mod form_view;
 pub mod http;
 pub mod i18n;
 pub mod intake;
-pub mod json;
 pub mod outbox;
 #[cfg(feature = "full")]
 pub mod pages;

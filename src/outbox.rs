@@ -30,7 +30,7 @@ fn storage() -> Option<web_sys::Storage> {
 pub fn all() -> Vec<Submission> {
     storage()
         .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|text| crate::json::parse(&text).ok())
+        .and_then(|text| intake_engine::json::parse(&text).ok())
         .map(|value| Submission::list_from_json(&value))
         .unwrap_or_default()
 }
@@ -44,7 +44,7 @@ fn write(submissions: &[Submission]) -> bool {
     }
     let stored = serde_json::Value::Array(submissions.iter().map(Submission::to_json).collect());
     storage
-        .set_item(STORAGE_KEY, &crate::json::stringify(&stored))
+        .set_item(STORAGE_KEY, &intake_engine::json::to_text(&stored))
         .is_ok()
 }
 

@@ -207,7 +207,7 @@ pub fn Preview() -> impl IntoView {
                             let coverage = coverage(&config, &loaded.form);
                             let payload: PayloadFn = Rc::new(move |state| {
                                 let input = SubmissionInput::from_state(state, &config, PREVIEW_REFERENCE);
-                                crate::json::stringify_pretty(&plan(&config, &input).to_preview_json())
+                                intake_engine::json::to_pretty_text(&plan(&config, &input).to_preview_json())
                             });
                             (Some(view! { <TargetPanel coverage=coverage form=loaded.form.clone() /> }.into_any()), Some(payload))
                         }

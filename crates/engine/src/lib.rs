@@ -22,6 +22,7 @@ mod answer;
 mod condition;
 mod date;
 mod graph;
+pub mod json;
 mod lint;
 mod load;
 mod model;

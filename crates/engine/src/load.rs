@@ -19,8 +19,8 @@ use crate::model::{
 use crate::problem::{LoadError, Problem, Severity};
 
 /// The deepest JSON nesting read. A real form is about ten levels deep; the
-/// limit is serde_json's own recursion limit, which protects the stack.
-pub const MAX_NESTING_DEPTH: usize = 128;
+/// limit protects the stack.
+pub const MAX_NESTING_DEPTH: usize = crate::json::MAX_DEPTH;
 
 /// A usable form and everything noticed while reading it.
 #[derive(Clone, Debug)]
@@ -31,24 +31,7 @@ pub struct LoadedForm {
 
 /// Parses and loads a definition from JSON text.
 pub fn load_form_str(text: &str) -> Result<LoadedForm, LoadError> {
-    let value: Value = serde_json::from_str(text).map_err(|error| {
-        let detail = error.to_string();
-        if detail.contains("recursion limit") {
-            LoadError::TooDeep
-        } else {
-            // serde_json appends " at line L column C"; the error carries both.
-            let detail = detail
-                .split(" at line ")
-                .next()
-                .unwrap_or(detail.as_str())
-                .to_string();
-            LoadError::NotJson {
-                line: error.line(),
-                column: error.column(),
-                detail,
-            }
-        }
-    })?;
+    let value = crate::json::parse(text).map_err(LoadError::from)?;
     load_form(&value)
 }
 

@@ -102,3 +102,16 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+impl From<crate::json::JsonError> for LoadError {
+    fn from(error: crate::json::JsonError) -> LoadError {
+        match error.kind {
+            crate::json::JsonErrorKind::TooDeep => LoadError::TooDeep,
+            _ => LoadError::NotJson {
+                line: error.line,
+                column: error.column,
+                detail: error.description().to_string(),
+            },
+        }
+    }
+}

@@ -298,7 +298,7 @@ const SECRET_WORDS: &[&str] = &[
 impl TargetConfig {
     /// Reads configuration JSON text.
     pub fn from_json_str(text: &str) -> Result<TargetConfig, ConfigError> {
-        let value: Value = serde_json::from_str(text).map_err(ConfigError::not_json)?;
+        let value = crate::json::parse(text).map_err(ConfigError::not_json)?;
         TargetConfig::from_json(&value)
     }
 

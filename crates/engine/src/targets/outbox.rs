@@ -226,9 +226,7 @@ pub struct Response {
     pub body: AnswerBody,
 }
 
-/// An answer's body, read once by whoever received it. The engine never
-/// parses text itself on this path: the browser app parses with the
-/// browser's `JSON.parse`, so its wasm carries no JSON parser.
+/// An answer's body, read once where it was received.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum AnswerBody {
     /// Nothing, or white space only.
@@ -240,17 +238,12 @@ pub enum AnswerBody {
 }
 
 impl AnswerBody {
-    /// Reads body text with the caller's JSON parser.
-    pub fn read(text: &str, parse: impl FnOnce(&str) -> Option<Value>) -> AnswerBody {
+    /// Reads an answer's body text.
+    pub fn from_text(text: &str) -> AnswerBody {
         if text.trim().is_empty() {
             return AnswerBody::Empty;
         }
-        parse(text).map_or(AnswerBody::NotJson, AnswerBody::Json)
-    }
-
-    /// Reads body text with serde_json: for host programs and tests.
-    pub fn from_text(text: &str) -> AnswerBody {
-        AnswerBody::read(text, |text| serde_json::from_str(text).ok())
+        crate::json::parse(text).map_or(AnswerBody::NotJson, AnswerBody::Json)
     }
 
     pub fn json(&self) -> Option<&Value> {
