@@ -74,7 +74,7 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
 }
 
 /// Exact powers of ten: every one up to 10^22 is an `f64` without rounding.
-const EXACT_POWERS_OF_TEN: [f64; 23] = [
+pub(crate) const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
@@ -176,7 +176,7 @@ pub(crate) fn parse_decimal(text: &str) -> Option<f64> {
 
 /// `magnitude × 10^exponent` in steps of at most 10^22, so neither the power
 /// nor a partial product overflows or vanishes before the result would.
-fn scale_by_power_of_ten(mut magnitude: f64, mut exponent: i64) -> f64 {
+pub(crate) fn scale_by_power_of_ten(mut magnitude: f64, mut exponent: i64) -> f64 {
     while exponent != 0 && magnitude != 0.0 && magnitude.is_finite() {
         let step = exponent.clamp(-22, 22);
         let power = EXACT_POWERS_OF_TEN[step.unsigned_abs() as usize];

@@ -549,7 +549,10 @@ impl Reader {
                 self.warn(
                     path,
                     question_id,
-                    &format!("{number} is not a whole number of 0 or more; read as 0 (no limit)"),
+                    &format!(
+                        "{} is not a whole number of 0 or more; read as 0 (no limit)",
+                        crate::number_text(number)
+                    ),
                 );
                 0
             }
