@@ -470,7 +470,8 @@ impl TargetConfig {
                         Err(error(
                             &format!("{key}[{position}]"),
                             &format!(
-                                "is {item}, which {target} does not store. Fields it stores: {}.",
+                                "is {}, which {target} does not store. Fields it stores: {}.",
+                                crate::json::to_text(item),
                                 known_fields
                                     .iter()
                                     .map(|spec| spec.field)
