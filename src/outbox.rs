@@ -25,14 +25,30 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-/// Every stored submission. Storage that is unreadable or disabled reads
-/// as empty; the page still holds the answers in memory.
+/// Where stored text that could not be read is moved, so that the next
+/// write does not overwrite the submissions it may still hold.
+const UNREADABLE_KEY: &str = "intake-outbox-unreadable";
+
+/// Every stored submission. Storage that is disabled reads as empty; the
+/// page still holds the answers in memory. Stored text that is not JSON
+/// (damaged, or written by something else) is set aside under
+/// [`UNREADABLE_KEY`] before anything new is written.
 pub fn all() -> Vec<Submission> {
-    storage()
-        .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|text| intake_engine::json::parse(&text).ok())
-        .map(|value| Submission::list_from_json(&value))
-        .unwrap_or_default()
+    let Some(storage) = storage() else {
+        return Vec::new();
+    };
+    let Some(text) = storage.get_item(STORAGE_KEY).ok().flatten() else {
+        return Vec::new();
+    };
+    match intake_engine::json::parse(&text) {
+        Ok(value) => Submission::list_from_json(&value),
+        Err(_) => {
+            if storage.get_item(UNREADABLE_KEY).ok().flatten().is_none() {
+                let _ = storage.set_item(UNREADABLE_KEY, &text);
+            }
+            Vec::new()
+        }
+    }
 }
 
 fn write(submissions: &[Submission]) -> bool {

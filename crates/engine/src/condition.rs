@@ -92,57 +92,65 @@ pub(crate) const EXACT_POWERS_OF_TEN: [f64; 23] = [
 pub(crate) fn parse_decimal(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let mut position = 0;
-    let negative = match bytes.first() {
-        Some(b'-') => {
-            position += 1;
-            true
-        }
-        Some(b'+') => {
-            position += 1;
-            false
-        }
-        _ => false,
-    };
+    let negative = read_sign(bytes, &mut position);
     let mut mantissa: u64 = 0;
     // The decimal exponent of the mantissa's last digit.
     let mut exponent: i64 = 0;
     let mut digits = 0;
     let mut seen_point = false;
+    // Adds one digit; past 19 digits, digits before the point only scale
+    // the number and digits after it are dropped.
+    let mut push = |digit: u64, after_point: bool| {
+        if mantissa < 1_000_000_000_000_000_000 {
+            mantissa = mantissa * 10 + digit;
+            if after_point {
+                exponent -= 1;
+            }
+        } else if !after_point {
+            exponent += 1;
+        }
+    };
+    // Zeros wait until a non-zero digit follows, so trailing zeros
+    // (`1.500`, `1200`) never use up the digits that keep a number on the
+    // exact path below: (zeros before the point, zeros after it).
+    let mut pending_zeros: (i64, i64) = (0, 0);
     while let Some(&byte) = bytes.get(position) {
         match byte {
-            b'0'..=b'9' => {
+            b'0' => {
                 digits += 1;
-                if mantissa < 1_000_000_000_000_000_000 {
-                    mantissa = mantissa * 10 + u64::from(byte - b'0');
-                    if seen_point {
-                        exponent -= 1;
-                    }
-                } else if !seen_point {
-                    // Digits beyond 19 only scale the number.
-                    exponent += 1;
+                if seen_point {
+                    pending_zeros.1 += 1;
+                } else {
+                    pending_zeros.0 += 1;
                 }
+            }
+            b'1'..=b'9' => {
+                digits += 1;
+                for _ in 0..pending_zeros.0 {
+                    push(0, false);
+                }
+                for _ in 0..pending_zeros.1 {
+                    push(0, true);
+                }
+                pending_zeros = (0, 0);
+                push(u64::from(byte - b'0'), seen_point);
             }
             b'.' if !seen_point => seen_point = true,
             _ => break,
         }
         position += 1;
     }
+    // Whole-number zeros that no digit followed scale the number; fraction
+    // zeros change nothing.
+    if mantissa != 0 {
+        exponent += pending_zeros.0;
+    }
     if digits == 0 {
         return None;
     }
     if let Some(b'e' | b'E') = bytes.get(position) {
         position += 1;
-        let exponent_negative = match bytes.get(position) {
-            Some(b'-') => {
-                position += 1;
-                true
-            }
-            Some(b'+') => {
-                position += 1;
-                false
-            }
-            _ => false,
-        };
+        let exponent_negative = read_sign(bytes, &mut position);
         let start = position;
         let mut written: i64 = 0;
         while let Some(&byte) = bytes.get(position).filter(|byte| byte.is_ascii_digit()) {
@@ -172,6 +180,17 @@ pub(crate) fn parse_decimal(text: &str) -> Option<f64> {
         scale_by_power_of_ten(magnitude, exponent)
     };
     Some(if negative { -value } else { value })
+}
+
+/// Steps past an optional `-` or `+`; true for `-`.
+fn read_sign(bytes: &[u8], position: &mut usize) -> bool {
+    match bytes.get(*position) {
+        Some(sign @ (b'-' | b'+')) => {
+            *position += 1;
+            *sign == b'-'
+        }
+        _ => false,
+    }
 }
 
 /// `magnitude × 10^exponent` in steps of at most 10^22, so neither the power
@@ -313,6 +332,23 @@ mod decimal_tests {
                     );
                 }
             }
+        }
+        // Trailing zeros do not push a number off the exact path.
+        for text in [
+            "1.000000000000003000",
+            "1200",
+            "100.5",
+            "0.0050",
+            "000",
+            "1.50e-0010",
+            "9007199254740991.000000",
+        ] {
+            let standard: f64 = text.parse().unwrap();
+            assert_eq!(
+                parse_decimal(text).map(f64::to_bits),
+                Some(standard.to_bits()),
+                "{text}"
+            );
         }
         for (text, expected) in [
             ("0.1", 0.1),

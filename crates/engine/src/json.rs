@@ -11,18 +11,21 @@
 //! broken texts.
 //!
 //! Differences from serde_json, all deliberate: a float is read exactly
-//! whenever it has at most 15 or so significant digits (see
-//! [`crate::condition::parse_decimal`]) and may differ in the last bit
-//! beyond; a float is written without an exponent, and a whole float
-//! without `.0` (`100`, not `100.0`), which reads back as the same number.
+//! whenever its significant digits fit in 2^53 and its decimal exponent is
+//! within ±22 (see [`crate::condition::parse_decimal`]) and may differ in
+//! the last bit beyond; floats are written by [`crate::number_text`], so a
+//! whole float has no `.0` (`100`, not `100.0`; `-0.0` is `0`) and one far
+//! from any typed number has an exponent with 17 significant digits. Both
+//! read back as the same or a neighbouring float.
 
 use std::fmt;
 
 use serde_json::{Map, Number, Value};
 
-/// How deeply arrays and objects may nest, as serde_json allows: a hostile
-/// or broken text cannot exhaust the stack.
-pub const MAX_DEPTH: usize = 128;
+/// How deeply arrays and objects may nest: 127 levels, as serde_json allows
+/// (its limit of 128 counts one more). A hostile or broken text cannot
+/// exhaust the stack.
+pub const MAX_DEPTH: usize = 127;
 
 /// Why text is not JSON, and where (1-based line and column, as editors count).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -363,6 +366,12 @@ impl Reader<'_> {
         if is_integer {
             if let Some(magnitude) = text.strip_prefix('-') {
                 if let Ok(whole) = magnitude.parse::<u64>() {
+                    if whole == 0 {
+                        // serde_json reads `-0` as the float -0.0.
+                        return Number::from_f64(-0.0)
+                            .map(Value::Number)
+                            .ok_or_else(|| self.error(JsonErrorKind::InvalidNumber));
+                    }
                     if let Some(negative) = 0i64.checked_sub_unsigned(whole) {
                         return Ok(Value::Number(Number::from(negative)));
                     }

@@ -43,10 +43,12 @@ pub struct Issue {
 /// issue when it does not.
 type BoundCheck = (Option<f64>, fn(f64, f64) -> bool, fn(f64) -> IssueKind);
 
-/// A JSON number as text: whole numbers exactly, others as [`number_text`]
-/// writes them. serde_json's own `Display` for numbers would link the ryu
-/// float formatter and its tables (about 10 KB) into the widget's wasm; the
-/// text differs only for floats of extreme size (no exponent here).
+/// A JSON number as text: integers exactly, floats as [`number_text`]
+/// writes them. serde_json's own `Display` for numbers would link its float
+/// formatter and tables into the widget's wasm. The text differs from
+/// serde_json's for floats: a whole float has no `.0` (`2`, not `2.0`, which
+/// servers read as the same number; `-0.0` is `0`), and floats far from any
+/// typed number are written with an exponent to 17 significant digits.
 pub fn json_number_text(number: &serde_json::Number) -> String {
     if let Some(whole) = number.as_i64() {
         whole.to_string()

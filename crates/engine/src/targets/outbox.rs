@@ -383,7 +383,9 @@ mod tests {
         form_step.headers = vec![("Idempotency-Key".into(), "r-0".into())];
         form_step.error_prefixes = vec!["data.attributes".into()];
         let mut json_step = step(false, false);
-        json_step.body = Some(RequestBody::Json(serde_json::json!({"n": [1, 2.5, null]})));
+        json_step.body = Some(RequestBody::Json(
+            serde_json::json!({"n": [1, 2.5, null, "é\n\u{1}"]}),
+        ));
         json_step.needs_captured_id = true;
         let mut submission = Submission::new(
             "r".into(),
@@ -401,8 +403,9 @@ mod tests {
         submission.claimed_by = Some("tab".into());
         submission.claim_until_ms = 2.5;
         let written = Value::Array(vec![submission.to_json(), submission.to_json()]);
-        // Written as text and read back, as the app stores it.
-        let written: Value = serde_json::from_str(&written.to_string()).unwrap();
+        // Written as text and read back with the engine's JSON, as the app
+        // stores it.
+        let written = crate::json::parse(&crate::json::to_text(&written)).unwrap();
         assert_eq!(
             Submission::list_from_json(&written),
             vec![submission.clone(), submission.clone()]
