@@ -376,6 +376,35 @@ mod tests {
         }
     }
 
+    /// What the previous version stored (serde's derives), waiting on a
+    /// device when the new version arrives: it must still be sent.
+    #[test]
+    fn a_submission_stored_by_the_previous_version_is_read() {
+        let stored = r#"[{"reference":"r-1","target":"caspen","form_id":"f","summary":"Rosa Diaz","created_at_ms":1700000000123.0,"steps":[{"label":"Create the client","method":"POST","url":"/clients","headers":[["Idempotency-Key","r-1-0"]],"body":{"kind":"json","content":{"first_name":"Rosa","age":41.5}},"conflict_means_done":true,"capture_id":"/data/id","error_prefixes":["data"],"needs_captured_id":false},{"label":"Note","method":"POST","url":"/clients/{id}/notes","headers":[],"body":{"kind":"form","content":"a=1"},"conflict_means_done":false,"capture_id":null,"error_prefixes":[],"needs_captured_id":true}],"next_step":1,"captured_id":"c-9","attempts":2,"next_attempt_at_ms":1700000005000.0,"status":"needs_sign_in","last_message":null,"claimed_by":null,"claim_until_ms":0.0}]"#;
+        let submissions = Submission::list_from_json(&crate::json::parse(stored).unwrap());
+        assert_eq!(submissions.len(), 1);
+        let submission = &submissions[0];
+        assert_eq!(submission.status, SubmissionStatus::NeedsSignIn);
+        assert_eq!((submission.next_step, submission.attempts), (1, 2));
+        assert_eq!(submission.captured_id.as_deref(), Some("c-9"));
+        assert_eq!(submission.created_at_ms, 1_700_000_000_123.0);
+        assert_eq!(
+            submission.steps[0].headers,
+            vec![("Idempotency-Key".to_string(), "r-1-0".to_string())]
+        );
+        assert_eq!(
+            submission.steps[0].body,
+            Some(RequestBody::Json(
+                serde_json::json!({"first_name": "Rosa", "age": 41.5})
+            ))
+        );
+        assert_eq!(
+            submission.steps[1].body,
+            Some(RequestBody::Form("a=1".into()))
+        );
+        assert!(submission.steps[1].needs_captured_id);
+    }
+
     #[test]
     fn a_stored_submission_reads_back_as_it_was_written() {
         let mut form_step = step(true, true);
