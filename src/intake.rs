@@ -8,9 +8,8 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    about_you_section, consent_section, place_errors, plan, service_types_from, AuthMode,
-    ConfigError, Mode, Operation, PlacedErrors, Submission, SubmissionInput, TargetConfig,
-    TargetKind,
+    about_you_section, consent_section, place_errors, plan, service_types_from, AuthMode, Mode,
+    Operation, PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
@@ -163,10 +162,7 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
             Some(translate) => translate(&FailureKind::Fetch(&error)),
             None => error.to_string(),
         })?;
-    let config = intake_engine::json::parse(&body)
-        .map_err(ConfigError::not_json)
-        .and_then(|value| TargetConfig::from_json(&value))
-        .map_err(|error| error.to_string())?;
+    let config = TargetConfig::from_json_str(&body).map_err(|error| error.to_string())?;
     if config.mode != mode {
         return Err(match mode {
             Mode::Widget => "This configuration is for staff intake: open it at /staff.".into(),

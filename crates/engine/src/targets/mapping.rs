@@ -110,6 +110,21 @@ impl RequestBody {
     }
 }
 
+/// A text field of a stored record; `None` when missing or not text.
+pub(super) fn stored_text(record: &Value, key: &str) -> Option<String> {
+    record.get(key)?.as_str().map(str::to_string)
+}
+
+/// An optional text field of a stored record: `Some(None)` for null,
+/// `None` when missing or of another kind.
+pub(super) fn stored_optional_text(record: &Value, key: &str) -> Option<Option<String>> {
+    match record.get(key)? {
+        Value::Null => Some(None),
+        Value::String(text) => Some(Some(text.clone())),
+        _ => None,
+    }
+}
+
 /// One request of a plan, complete except for the credential and for an
 /// `{id}` placeholder that an earlier step's answer fills.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,12 +167,8 @@ impl PlannedRequest {
     /// Reads what [`PlannedRequest::to_json`] wrote; `None` when anything
     /// is missing or of the wrong kind.
     pub fn from_json(value: &Value) -> Option<PlannedRequest> {
-        let text = |key: &str| value.get(key)?.as_str().map(str::to_string);
-        let optional_text = |key: &str| match value.get(key)? {
-            Value::Null => Some(None),
-            Value::String(text) => Some(Some(text.clone())),
-            _ => None,
-        };
+        let text = |key: &str| stored_text(value, key);
+        let optional_text = |key: &str| stored_optional_text(value, key);
         let texts = |items: &Value| -> Option<Vec<String>> {
             items
                 .as_array()?

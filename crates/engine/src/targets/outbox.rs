@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::errors::{normalise_error, ServerErrors};
-use super::mapping::PlannedRequest;
+use super::mapping::{stored_optional_text, stored_text, PlannedRequest};
 
 /// Where a stored submission stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,12 +111,8 @@ impl Submission {
 
     /// Reads what [`Submission::to_json`] wrote.
     pub fn from_json(value: &Value) -> Option<Submission> {
-        let text = |key: &str| value.get(key)?.as_str().map(str::to_string);
-        let optional_text = |key: &str| match value.get(key)? {
-            Value::Null => Some(None),
-            Value::String(text) => Some(Some(text.clone())),
-            _ => None,
-        };
+        let text = |key: &str| stored_text(value, key);
+        let optional_text = |key: &str| stored_optional_text(value, key);
         let number = |key: &str| value.get(key)?.as_f64();
         Some(Submission {
             reference: text("reference")?,
