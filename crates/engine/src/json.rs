@@ -140,15 +140,48 @@ impl Reader<'_> {
         }
     }
 
+    /// Steps over `expected`, or says why the text does not have it here.
+    fn expect(&mut self, expected: u8) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(byte) if byte == expected => {
+                self.position += 1;
+                Ok(())
+            }
+            Some(_) => Err(self.error(JsonErrorKind::UnexpectedCharacter)),
+            None => Err(self.error(JsonErrorKind::UnexpectedEnd)),
+        }
+    }
+
     fn expect_word(&mut self, word: &[u8], value: Value) -> Result<Value, JsonError> {
         for &expected in word {
-            match self.peek() {
-                Some(byte) if byte == expected => self.position += 1,
-                Some(_) => return Err(self.error(JsonErrorKind::UnexpectedCharacter)),
-                None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
-            }
+            self.expect(expected)?;
         }
         Ok(value)
+    }
+
+    /// Steps into an array or object; true when it closes at once (`[]`).
+    fn open(&mut self, close: u8, depth: usize) -> Result<bool, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error(JsonErrorKind::TooDeep));
+        }
+        self.position += 1;
+        self.skip_white_space();
+        let empty = self.peek() == Some(close);
+        if empty {
+            self.position += 1;
+        }
+        Ok(empty)
+    }
+
+    /// After an item of an array or object: true at its closing byte, false
+    /// after a comma.
+    fn item_end(&mut self, close: u8) -> Result<bool, JsonError> {
+        self.skip_white_space();
+        if self.peek() == Some(close) {
+            self.position += 1;
+            return Ok(true);
+        }
+        self.expect(b',').map(|()| false)
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
@@ -166,77 +199,42 @@ impl Reader<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error(JsonErrorKind::TooDeep));
-        }
-        self.position += 1;
         let mut items = Vec::new();
-        self.skip_white_space();
-        if self.peek() == Some(b']') {
-            self.position += 1;
+        if self.open(b']', depth)? {
             return Ok(Value::Array(items));
         }
         loop {
             self.skip_white_space();
             items.push(self.value(depth)?);
-            self.skip_white_space();
-            match self.peek() {
-                Some(b',') => self.position += 1,
-                Some(b']') => {
-                    self.position += 1;
-                    return Ok(Value::Array(items));
-                }
-                Some(_) => return Err(self.error(JsonErrorKind::UnexpectedCharacter)),
-                None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
+            if self.item_end(b']')? {
+                return Ok(Value::Array(items));
             }
         }
     }
 
     fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error(JsonErrorKind::TooDeep));
-        }
-        self.position += 1;
         let mut entries = Map::new();
-        self.skip_white_space();
-        if self.peek() == Some(b'}') {
-            self.position += 1;
+        if self.open(b'}', depth)? {
             return Ok(Value::Object(entries));
         }
         loop {
             self.skip_white_space();
-            match self.peek() {
-                Some(b'"') => {}
-                Some(_) => return Err(self.error(JsonErrorKind::UnexpectedCharacter)),
-                None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
-            }
             let key = self.string()?;
             self.skip_white_space();
-            match self.peek() {
-                Some(b':') => self.position += 1,
-                Some(_) => return Err(self.error(JsonErrorKind::UnexpectedCharacter)),
-                None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
-            }
+            self.expect(b':')?;
             self.skip_white_space();
             let value = self.value(depth)?;
             // A repeated key keeps its last value, as serde_json does.
             entries.insert(key, value);
-            self.skip_white_space();
-            match self.peek() {
-                Some(b',') => self.position += 1,
-                Some(b'}') => {
-                    self.position += 1;
-                    return Ok(Value::Object(entries));
-                }
-                Some(_) => return Err(self.error(JsonErrorKind::UnexpectedCharacter)),
-                None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
+            if self.item_end(b'}')? {
+                return Ok(Value::Object(entries));
             }
         }
     }
 
     /// A string, from its opening quote to past its closing one.
     fn string(&mut self) -> Result<String, JsonError> {
-        self.position += 1;
+        self.expect(b'"')?;
         let mut out = String::new();
         let mut run_start = self.position;
         loop {
