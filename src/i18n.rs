@@ -93,6 +93,8 @@ pub struct Text {
     pub sent_again: &'static str,
     pub pending_submissions: fn(usize) -> String,
     pub rejected_intro: &'static str,
+    /// The part of the page that sends answers could not be downloaded.
+    pub sending_code_unavailable: &'static str,
     pub unusable_configuration: &'static str,
     pub widget_title: &'static str,
     pub signature_pad_label: &'static str,
@@ -261,6 +263,7 @@ pub static ENGLISH: Text = Text {
     sent_again: "Start a new request",
     pending_submissions: |count| if count == 1 { "1 submission is saved on this device and waiting to be sent.".into() } else { format!("{count} submissions are saved on this device and waiting to be sent.") },
     rejected_intro: "The server did not accept some answers. Correct them and send again.",
+    sending_code_unavailable: "This page could not download the part that sends your answers. Check your connection, then press Send again. Your answers are kept.",
     unusable_configuration: "This intake page is not set up correctly",
     widget_title: "Ask for help",
     upsert_status: |status| match status {
@@ -367,6 +370,7 @@ pub static SPANISH: Text = Text {
     sent_again: "Empezar una nueva solicitud",
     pending_submissions: |count| if count == 1 { "1 envío está guardado en este dispositivo, esperando a enviarse.".into() } else { format!("{count} envíos están guardados en este dispositivo, esperando a enviarse.") },
     rejected_intro: "El servidor no aceptó algunas respuestas. Corríjalas y vuelva a enviar.",
+    sending_code_unavailable: "Esta página no pudo descargar la parte que envía sus respuestas. Revise su conexión y vuelva a pulsar Enviar. Sus respuestas se conservan.",
     unusable_configuration: "Esta página de admisión no está bien configurada",
     widget_title: "Pedir ayuda",
     upsert_status: |status| match status {

@@ -8,8 +8,8 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    about_you_section, consent_section, place_errors, plan, service_types_from, AuthMode, Mode,
-    Operation, PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
+    about_you_section, consent_section, service_types_from, AuthMode, Mode, Operation,
+    PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
@@ -21,6 +21,7 @@ use crate::i18n::FailureKind;
 use crate::outbox::{self, Delivery};
 #[cfg(feature = "full")]
 use crate::staff;
+use crate::submission_path::{self, CodeUnavailable, Delivered};
 use crate::{draft, http, url_parameter, use_language, LanguageSwitch};
 
 /// What the page shows.
@@ -64,6 +65,8 @@ pub(crate) enum Status {
     #[cfg(feature = "full")]
     NeedsSignIn,
     Rejected,
+    /// The submission path could not be downloaded: nothing was sent.
+    CodeUnavailable,
     EarlierSent {
         reference: String,
     },
@@ -249,9 +252,9 @@ pub(crate) fn compose_form(
     Ok(loaded.form)
 }
 
-/// Plans the answers on screen, stores the submission, then sends it. A
-/// submission the server refused keeps its reference and the steps already
-/// done (a created contact is not created again).
+/// Turns the answers on screen into a submission, stores it, then sends
+/// it. A submission the server refused keeps its reference and the steps
+/// already done (a created contact is not created again).
 fn submit(intake: Intake, state: &FormState) {
     let Some(config) = intake.config.get_value() else {
         return;
@@ -264,14 +267,31 @@ fn submit(intake: Intake, state: &FormState) {
                 .map(|submission| submission.reference.clone())
         })
         .unwrap_or_else(outbox::new_reference);
-    let input = SubmissionInput::from_state(state, &config, &reference);
-    // Staff: an edit sends only what changed, and a new person waits for
-    // the duplicate check, which then sends it.
-    #[cfg(feature = "full")]
-    let Some(input) = staff::prepare_input(intake, &config, state, input) else {
-        return;
-    };
-    send_input(intake, input, state.form().clone());
+    // The send button waits from here: the submission path may still be
+    // on its way (the widget fetches it as a chunk of its own).
+    intake.busy.set(true);
+    let state = state.clone();
+    spawn_local(async move {
+        let Ok(input) = submission_path::input_from_state(&state, &config, &reference).await else {
+            sending_code_unavailable(intake);
+            return;
+        };
+        // Staff: an edit sends only what changed, and a new person waits for
+        // the duplicate check, which then sends it.
+        #[cfg(feature = "full")]
+        let Some(input) = staff::prepare_input(intake, &config, &state, input) else {
+            intake.busy.set(false);
+            return;
+        };
+        send_input(intake, input, state.form().clone());
+    });
+}
+
+/// Nothing was stored or sent: the answers stay on screen (and in the
+/// draft), and the person is told to send again once connected.
+fn sending_code_unavailable(intake: Intake) {
+    intake.busy.set(false);
+    intake.status.set(Status::CodeUnavailable);
 }
 
 /// Plans the input, stores the submission, then sends it. A submission the
@@ -281,38 +301,35 @@ pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
     let Some(config) = intake.config.get_value() else {
         return;
     };
-    let previous = intake.current.get_value();
-    let reference = input.reference.clone();
-    let planned = plan(&config, &input);
-    let summary = [
-        input.person.text("person.first_name"),
-        input.person.text("person.last_name"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
-    let mut submission = Submission::new(
-        reference.clone(),
-        intake.deployment(),
-        input.form_id.clone(),
-        summary,
-        planned.steps,
-        js_sys::Date::now(),
-    );
-    if let Some(previous) = previous {
-        submission.next_step = previous.next_step.min(submission.steps.len());
-        submission.captured_id = previous.captured_id;
-    }
-    // Stored before the first request. Where storage is unavailable it is
-    // sent from memory, and a wait says it is not saved on the device.
-    let _ = outbox::put(&submission);
-    intake.current.set_value(Some(submission));
-    intake.current_input.set_value(Some((input, form)));
-    intake.server_errors.set(PlacedErrors::default());
-    intake.status.set(Status::Sending);
-    deliver(intake, reference, true);
+    intake.busy.set(true);
+    spawn_local(async move {
+        let previous = intake.current.get_value();
+        let Ok(submission) = submission_path::planned_submission(
+            &config,
+            &input,
+            &intake.deployment(),
+            previous.as_ref(),
+        )
+        .await
+        else {
+            sending_code_unavailable(intake);
+            return;
+        };
+        let reference = submission.reference.clone();
+        // Stored before the first request. Where storage is unavailable it is
+        // sent from memory, and a wait says it is not saved on the device.
+        let _ = outbox::put(&submission);
+        intake.current.set_value(Some(submission));
+        intake.current_input.set_value(Some((input, form)));
+        intake.server_errors.set(PlacedErrors::default());
+        intake.status.set(Status::Sending);
+        deliver(intake, reference, true);
+    });
 }
+
+/// How soon a delivery tries again when the submission path could not be
+/// downloaded (the submission itself is already stored).
+const CODE_RETRY_MS: f64 = 10_000.0;
 
 /// Sends one stored submission and tells the person how it went; schedules
 /// the next try when it must wait.
@@ -328,7 +345,24 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 None => return,
             },
         };
-        let delivery = outbox::deliver(&reference, intake.credential(), &mut memory).await;
+        let delivery =
+            match submission_path::deliver(reference.clone(), intake.credential(), memory.clone())
+                .await
+            {
+                Ok(Delivered {
+                    submission,
+                    delivery,
+                }) => {
+                    memory = submission;
+                    delivery
+                }
+                // The submission is stored (or held on the page): try again
+                // soon, as after any failed request.
+                Err(CodeUnavailable) => Delivery::Waiting {
+                    retry_in_ms: CODE_RETRY_MS,
+                    message: None,
+                },
+            };
         if is_current {
             intake.current.set_value(Some(memory));
             intake.busy.set(false);
@@ -420,15 +454,11 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 if let (Some(config), Some((input, form))) =
                     (intake.config.get_value(), intake.current_input.get_value())
                 {
-                    let placed = place_errors(
-                        &config,
-                        &step,
-                        &errors,
-                        &input.person,
-                        &input.form_response,
-                        &form,
-                    );
-                    intake.server_errors.set(placed);
+                    if let Ok(placed) =
+                        submission_path::placed_errors(&config, &step, &errors, &input, &form).await
+                    {
+                        intake.server_errors.set(placed);
+                    }
                 }
                 intake.status.set(Status::Rejected);
             }
@@ -493,6 +523,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                         .set_value(Some(draft::key_for(&form.id, &form.name)));
                     intake.form.set_value(Some(form.clone()));
                     deliver_waiting(intake);
+                    spawn_local(submission_path::fetch_ahead());
                     // Staff find the person before any form is opened.
                     #[cfg(feature = "full")]
                     if mode == Mode::Staff {
@@ -594,6 +625,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             #[cfg(feature = "full")]
             Status::NeedsSignIn => Some(staff::sign_in_again_view(intake)),
             Status::Rejected => Some(view! { <p>{text.rejected_intro}</p> }.into_any()),
+            Status::CodeUnavailable => Some(view! { <p>{text.sending_code_unavailable}</p> }.into_any()),
             #[cfg(feature = "full")]
             Status::PossibleDuplicates => Some(staff::duplicates_view(intake)),
             Status::EarlierSent { reference } => Some(view! {

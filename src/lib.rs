@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod pages;
 #[cfg(feature = "full")]
 mod staff;
+pub mod submission_path;
 
 use leptos::prelude::*;
 

@@ -9,7 +9,10 @@
 //! - `build`: the release build of the app into `dist/` and of the widget
 //!   into `dist/widget/`, ready for the strict Content-Security-Policy (no
 //!   inline script). The widget is built with a pinned nightly compiler that
-//!   rebuilds the standard library for size (see `setup::WIDGET_TOOLCHAIN`).
+//!   rebuilds the standard library for size (see `setup::WIDGET_TOOLCHAIN`),
+//!   and its wasm is split so the submission path comes after the form
+//!   (see `split`): `trunk build widget.html` alone does not make a
+//!   working widget.
 //! - `bench`: the engine's host benchmark, then our release build against
 //!   SurveyJS and Form.io in headless Chromium (writes docs/benchmarks.md).
 //!
@@ -18,6 +21,7 @@
 mod bench;
 mod csp;
 mod setup;
+mod split;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -100,6 +104,7 @@ fn build_release_app() -> Result {
         ],
         &setup::WIDGET_BUILD_ENVIRONMENT,
     )?;
+    split::split_widget(&root().join("dist/widget"))?;
     csp::externalise_start_script(&root().join("dist/widget"), "/widget/")
 }
 

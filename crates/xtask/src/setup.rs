@@ -17,6 +17,9 @@ const TRUNK_VERSION: &str = "0.21";
 const WASM_OPT_VERSION: &str = "116";
 const WASM_OPT_CRATE_VERSION: &str = "0.116.1";
 
+/// The widget's wasm splitter (see `split`).
+const WASM_SPLIT_CLI_VERSION: &str = "0.2.4";
+
 /// The compiler of the widget's release build: a pinned nightly, because
 /// only nightly can rebuild the standard library with the widget's own
 /// profile. Measured on the widget's wasm (gzip -9): stable 287 KB; nightly
@@ -25,7 +28,8 @@ const WASM_OPT_CRATE_VERSION: &str = "0.116.1";
 /// 253 KB. Everything else (lints, tests, the full app) uses stable.
 pub const WIDGET_TOOLCHAIN: &str = "nightly-2026-05-20";
 
-/// The environment Trunk's `cargo build` of the widget runs in. Panics abort
+/// The environment Trunk's `cargo build` of the widget runs in. The linker
+/// keeps its relocations, which `wasm-split-cli` needs (see `split`). Panics abort
 /// at once (no message, no unwinding or formatting machinery shipped): the
 /// widget's code has no `unwrap`, and a panic would stop the page either way.
 /// The `erase_components` flag repeats `.cargo/config.toml`, which this
@@ -36,7 +40,7 @@ pub const WIDGET_BUILD_ENVIRONMENT: [(&str, &str); 4] = [
     ("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size"),
     (
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-        "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort",
+        "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs",
     ),
 ];
 
@@ -47,6 +51,7 @@ pub fn ensure_tools() -> Result {
     ensure_trunk()?;
     ensure_wasm_bindgen_cli()?;
     ensure_wasm_opt()?;
+    ensure_wasm_split_cli()?;
     ensure_node_packages()
 }
 
@@ -214,6 +219,33 @@ fn ensure_wasm_opt() -> Result {
             "wasm-opt",
             "--version",
             &format!("={WASM_OPT_CRATE_VERSION}"),
+            "--locked",
+        ],
+        &[],
+    )
+}
+
+/// `wasm-split-cli`, which splits the widget's wasm at the points Leptos's
+/// `wasm_split` marks (about a minute to build, once). Its version matches
+/// the `wasm_split_helpers` runtime in Cargo.lock.
+fn ensure_wasm_split_cli() -> Result {
+    let installed = output("cargo", &["install", "--list"]).unwrap_or_default();
+    if installed.contains(&format!(
+        "wasm_split_cli_support v{WASM_SPLIT_CLI_VERSION}:"
+    )) && on_path("wasm-split-cli")
+    {
+        return Ok(());
+    }
+    step(
+        &format!("install wasm-split-cli {WASM_SPLIT_CLI_VERSION}"),
+        "cargo",
+        &[
+            "install",
+            "wasm_split_cli_support",
+            "--version",
+            &format!("={WASM_SPLIT_CLI_VERSION}"),
+            "--features",
+            "build-binary",
             "--locked",
         ],
         &[],

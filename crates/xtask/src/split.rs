@@ -1,0 +1,153 @@
+//! Splits the widget's wasm in two: what shows the form, fetched at once,
+//! and the submission path (planning, mapping, the outbox's delivery loop),
+//! a chunk the widget fetches once the form is on screen.
+//!
+//! The split points are the functions `src/submission_path.rs` marks with
+//! `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
+//! works on cargo's own output (built with `--emit-relocs`), before
+//! wasm-bindgen. Trunk has no step between cargo and wasm-bindgen, so this
+//! runs after Trunk's build and replaces the glue and wasm it wrote, under
+//! the same hashed names, then adds the chunk and its loader beside them
+//! with that hash too: one build, one hash, so no cache mixes two builds.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::{root, step, Result};
+
+/// What Trunk's `data-wasm-opt="z"` runs, with the WebAssembly features the
+/// compiler already uses (every current browser has them).
+const WASM_OPT_ARGUMENTS: [&str; 7] = [
+    "-Oz",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// The loader `wasm-split-cli` writes; the main glue imports it by this name.
+const LOADER: &str = "__wasm_split.js";
+
+pub fn split_widget(dist: &Path) -> Result {
+    let stem = glue_stem(dist)?;
+    let hash = stem
+        .rsplit('-')
+        .next()
+        .ok_or_else(|| format!("{stem}.js has no hash in its name"))?
+        .to_string();
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let linked = target_dir.join("wasm32-unknown-unknown/release/intake-widget.wasm");
+    let work = target_dir.join("widget-split");
+    let _ = fs::remove_dir_all(&work);
+    let bindgen = work.join("bindgen");
+    fs::create_dir_all(&bindgen)
+        .map_err(|error| format!("cannot create {}: {error}", bindgen.display()))?;
+
+    let text = |path: &Path| path.to_string_lossy().into_owned();
+    step(
+        "split the widget's wasm (wasm-split-cli)",
+        "wasm-split-cli",
+        &[&text(&linked), &text(&work), "--out-name", &stem],
+        &[],
+    )?;
+    step(
+        "JS glue for the widget's main module (wasm-bindgen)",
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            // The chunks reach the main module's memory and function table
+            // through these exports.
+            "--keep-lld-exports",
+            "--out-dir",
+            &text(&bindgen),
+            &text(&work.join(format!("{stem}.wasm"))),
+        ],
+        &[],
+    )?;
+    optimise(
+        &bindgen.join(format!("{stem}_bg.wasm")),
+        &dist.join(format!("{stem}_bg.wasm")),
+    )?;
+
+    let mut loader = read(&work.join(LOADER))?;
+    for chunk in chunk_names(&work, &stem)? {
+        let hashed = format!("{chunk}-{hash}.wasm");
+        optimise(&work.join(format!("{chunk}.wasm")), &dist.join(&hashed))?;
+        let original = format!("\"./{chunk}.wasm\"");
+        if !loader.contains(&original) {
+            return Err(format!("{LOADER} does not load {chunk}.wasm"));
+        }
+        loader = loader.replace(&original, &format!("\"./{hashed}\""));
+    }
+    let hashed_loader = LOADER.replace(".js", &format!("-{hash}.js"));
+    write(&dist.join(&hashed_loader), &loader)?;
+
+    // Only the import's specifier changes: the wasm's own import module,
+    // the key of the imports object, keeps the loader's original name.
+    let glue = read(&bindgen.join(format!("{stem}.js")))?;
+    let original = format!("from \"./{LOADER}\"");
+    if !glue.contains(&original) {
+        return Err(format!("the widget's glue does not import {LOADER}"));
+    }
+    write(
+        &dist.join(format!("{stem}.js")),
+        &glue.replace(&original, &format!("from \"./{hashed_loader}\"")),
+    )
+}
+
+/// `intake-widget-<hash>`: the name Trunk gave the widget's glue.
+fn glue_stem(dist: &Path) -> Result<String> {
+    let entries =
+        fs::read_dir(dist).map_err(|error| format!("cannot read {}: {error}", dist.display()))?;
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .find_map(|name| {
+            name.strip_prefix("intake-widget-")?
+                .strip_suffix(".js")
+                .map(|hash| format!("intake-widget-{hash}"))
+        })
+        .ok_or_else(|| format!("{} has no intake-widget-<hash>.js", dist.display()))
+}
+
+/// The chunks `wasm-split-cli` wrote beside the main module, by file stem.
+fn chunk_names(work: &Path, stem: &str) -> Result<Vec<String>> {
+    let entries =
+        fs::read_dir(work).map_err(|error| format!("cannot read {}: {error}", work.display()))?;
+    let mut chunks: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter_map(|name| name.strip_suffix(".wasm").map(str::to_string))
+        .filter(|name| name != stem)
+        .collect();
+    chunks.sort();
+    if chunks.is_empty() {
+        return Err("wasm-split-cli wrote no chunk: are the split points still marked in src/submission_path.rs?".into());
+    }
+    Ok(chunks)
+}
+
+fn optimise(input: &Path, output: &Path) -> Result {
+    let input = input.to_string_lossy().into_owned();
+    let output = output.to_string_lossy().into_owned();
+    let mut arguments: Vec<&str> = WASM_OPT_ARGUMENTS.to_vec();
+    arguments.extend([input.as_str(), "-o", output.as_str()]);
+    step(
+        "optimise a widget module (wasm-opt)",
+        "wasm-opt",
+        &arguments,
+        &[],
+    )
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result {
+    fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
