@@ -158,6 +158,47 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   await page.close();
 });
 
+test('when the part that sends cannot be downloaded, nothing is lost: the person is told, and sends again once it comes', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  // The submission path is a chunk of its own, fetched once the form shows:
+  // here the connection drops for exactly that file.
+  const chunk = '**/widget/split_submission-*.wasm';
+  await page.route(chunk, (route) => route.abort('internetdisconnected'));
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id="first-name"] input');
+  for (const [id, value] of Object.entries(answers)) {
+    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
+  }
+  await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
+  await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
+  await page.locator('[data-question-id="consent-given"] input').check();
+  await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
+  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
+  await page.waitForSelector('text=Signed. Clear it to sign again.');
+
+  const send = page.locator('.intake-form button[type="submit"]');
+  await send.click();
+  const status = page.locator('[data-testid="submission-status"]');
+  await status.getByText('could not download the part that sends your answers').waitFor();
+  await expectAccessible(page, 'widget: the sending part could not be downloaded');
+  assert.equal(await page.locator('[data-testid="submitted"]').count(), 0);
+  assert.equal(await page.locator('[data-question-id="first-name"] input').inputValue(), 'Rosa', 'the answers stay on screen');
+  assert.equal((await sandbox.records('unite_us', 'assistance_request')).length, 0, 'nothing was sent');
+  assert.equal(await send.getAttribute('aria-disabled'), null, 'the send button works again');
+
+  await page.unroute(chunk);
+  await send.click();
+  await page.waitForSelector('[data-testid="submitted"]');
+  const requests = await sandbox.records('unite_us', 'assistance_request');
+  assert.equal(requests.length, 1, 'sent once');
+  assert.equal(requests[0].body.requestor.first_name, 'Rosa');
+  assert.match(requests[0].body.consent.signature_image, /^iVBORw0KGgo/);
+  // The chunk's loader logs each failed fetch ("Failed to fetch"); nothing else may show.
+  assert.deepEqual(errors.filter((line) => !/Failed to load resource|TypeError: Failed to fetch/.test(line)), []);
+  await page.close();
+});
+
 test('a widget never asks for a staff token, and refuses a staff configuration', async () => {
   const page = await browser.newPage();
   await page.goto(`${sandbox.baseUrl}/widget?target=caspen&base_url=/caspen/v1`);
