@@ -54,14 +54,34 @@ export function snapshotDist() {
 
 /**
  * The widget's first load from its own build (`dist/widget/`, served at
- * /widget): its HTML and every script, style and WebAssembly file the HTML
- * refers to, as `[{ path, body }]`; throws when the build is missing or
- * incomplete.
+ * /widget): its HTML, every script, style and WebAssembly file the HTML
+ * refers to, and every module those scripts import statically (the split
+ * chunks' loader), as `[{ path, body }]`; throws when the build is missing
+ * or incomplete.
  */
 export function widgetFirstLoad(dist) {
   if (!dist.files.has('/widget/index.html')) throw new Error('dist/widget/index.html is missing: build with `cargo xtask build` first');
-  const referenced = referencedBy(dist.files, '/widget/index.html');
-  return ['/widget/index.html', ...new Set(referenced)].map((path) => ({ path, body: dist.files.get(path) }));
+  const paths = new Set(['/widget/index.html', ...referencedBy(dist.files, '/widget/index.html')]);
+  for (const path of paths) {
+    if (!path.endsWith('.js')) continue;
+    for (const [, specifier] of dist.files.get(path).toString('utf8').matchAll(/^import\b[^'"]*['"]([^'"]+)['"]/gm)) {
+      const imported = new URL(specifier, `http://x${path}`).pathname;
+      if (!dist.files.has(imported)) throw new Error(`dist/ is incomplete: ${path.slice(1)} imports ${imported}, which is missing`);
+      paths.add(imported);
+    }
+  }
+  return [...paths].map((path) => ({ path, body: dist.files.get(path) }));
+}
+
+/**
+ * The widget's code that is not in its first load: the split chunks it
+ * fetches once the form is on screen, as `[{ path, body }]`.
+ */
+export function widgetDeferred(dist) {
+  const first = new Set(widgetFirstLoad(dist).map(({ path }) => path));
+  return [...dist.files.keys()]
+    .filter((path) => path.startsWith('/widget/') && /\.(wasm|js)$/.test(path) && !first.has(path))
+    .map((path) => ({ path, body: dist.files.get(path) }));
 }
 
 /**
