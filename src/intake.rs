@@ -304,7 +304,7 @@ pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
     intake.busy.set(true);
     spawn_local(async move {
         let previous = intake.current.get_value();
-        let Ok(submission) = submission_path::planned_submission(
+        let Ok(submission) = submission_path::stored_submission(
             &config,
             &input,
             &intake.deployment(),
@@ -316,9 +316,6 @@ pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
             return;
         };
         let reference = submission.reference.clone();
-        // Stored before the first request. Where storage is unavailable it is
-        // sent from memory, and a wait says it is not saved on the device.
-        let _ = outbox::put(&submission);
         intake.current.set_value(Some(submission));
         intake.current_input.set_value(Some((input, form)));
         intake.server_errors.set(PlacedErrors::default());
@@ -338,38 +335,52 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
         intake.busy.set(true);
     }
     spawn_local(async move {
-        let mut memory = match (is_current, intake.current.get_value()) {
-            (true, Some(current)) => current,
-            _ => match outbox::get(&reference) {
-                Some(stored) => stored,
-                None => return,
-            },
+        let memory = if is_current {
+            intake.current.get_value()
+        } else {
+            None
         };
-        let delivery =
-            match submission_path::deliver(reference.clone(), intake.credential(), memory.clone())
-                .await
-            {
-                Ok(Delivered {
-                    submission,
-                    delivery,
-                }) => {
-                    memory = submission;
-                    delivery
+        let outcome = submission_path::deliver(
+            reference.clone(),
+            intake.credential(),
+            memory,
+            intake.deployment(),
+        )
+        .await;
+        let (delivery, stored) = match outcome {
+            Ok(Some(Delivered {
+                submission,
+                delivery,
+                stored,
+                waiting,
+            })) => {
+                if is_current {
+                    intake.current.set_value(Some(submission));
                 }
-                // The submission is stored (or held on the page): try again
-                // soon, as after any failed request.
-                Err(CodeUnavailable) => Delivery::Waiting {
+                intake.pending.set(waiting);
+                (delivery, stored)
+            }
+            // Neither stored nor on the page: sent and removed meanwhile.
+            Ok(None) => {
+                if is_current {
+                    intake.busy.set(false);
+                }
+                return;
+            }
+            // Only a submission from an earlier visit can meet this (the one
+            // on screen was planned by the same code): it is stored, and is
+            // tried again soon, as after any failed request.
+            Err(CodeUnavailable) => (
+                Delivery::Waiting {
                     retry_in_ms: CODE_RETRY_MS,
                     message: None,
                 },
-            };
+                !is_current,
+            ),
+        };
         if is_current {
-            intake.current.set_value(Some(memory));
             intake.busy.set(false);
         }
-        intake
-            .pending
-            .set(outbox::waiting_for(&intake.deployment()).len());
         match delivery {
             Delivery::Sent { record_id, upsert } if is_current => {
                 if let Some(key) = intake.draft_key.get_value() {
@@ -406,7 +417,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     intake.status.set(Status::Waiting {
                         seconds: (retry_in_ms / 1000.0).ceil() as u64,
                         offline,
-                        saved: outbox::get(&reference).is_some(),
+                        saved: stored,
                     });
                 }
                 set_timeout(
@@ -437,11 +448,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     offline: false,
                     saved: true,
                 });
-                if let Some(mut stored) = outbox::get(&reference) {
-                    stored.status = intake_engine::targets::SubmissionStatus::Pending;
-                    stored.next_attempt_at_ms = js_sys::Date::now() + 60_000.0;
-                    outbox::put(&stored);
-                }
+                let _ = submission_path::postpone(&reference, js_sys::Date::now() + 60_000.0).await;
                 set_timeout(
                     move || deliver(intake, reference, is_current),
                     std::time::Duration::from_secs(60),
@@ -466,27 +473,50 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
     });
 }
 
-/// Sends every submission of this deployment left from earlier visits.
+/// Sends every submission of this deployment left from earlier visits, and
+/// the one on screen when storage could not keep it.
 pub(crate) fn deliver_waiting(intake: Intake) {
     let current = intake
         .current
         .get_value()
         .map(|submission| submission.reference);
-    let waiting = outbox::waiting_for(&intake.deployment());
-    intake.pending.set(waiting.len());
-    // The submission on screen is sent even when storage could not keep it.
-    if let Some(current) = &current {
-        if !waiting
-            .iter()
-            .any(|submission| &submission.reference == current)
-        {
-            deliver(intake, current.clone(), true);
+    // Most visits have nothing stored: the submission path is not needed yet.
+    if !outbox::has_any() {
+        intake.pending.set(0);
+        if let Some(current) = current {
+            deliver(intake, current, true);
         }
+        return;
     }
-    for submission in waiting {
-        let is_current = current.as_deref() == Some(submission.reference.as_str());
-        deliver(intake, submission.reference, is_current);
+    spawn_local(async move {
+        let waiting = submission_path::waiting_references(&intake.deployment())
+            .await
+            .unwrap_or_default();
+        intake.pending.set(waiting.len());
+        // The submission on screen is sent even when storage could not keep it.
+        if let Some(current) = &current {
+            if !waiting.contains(current) {
+                deliver(intake, current.clone(), true);
+            }
+        }
+        for reference in waiting {
+            let is_current = current.as_deref() == Some(reference.as_str());
+            deliver(intake, reference, is_current);
+        }
+    });
+}
+
+/// Counts what waits from earlier visits, for the notice.
+fn count_waiting(intake: Intake) {
+    if !outbox::has_any() {
+        intake.pending.set(0);
+        return;
     }
+    spawn_local(async move {
+        if let Ok(waiting) = submission_path::waiting_references(&intake.deployment()).await {
+            intake.pending.set(waiting.len());
+        }
+    });
 }
 
 #[component]
@@ -552,9 +582,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 let signs_in = config.auth == AuthMode::StaffToken;
                 title.set(config.title.clone());
                 intake.config.set_value(Some(config));
-                intake
-                    .pending
-                    .set(outbox::waiting_for(&intake.deployment()).len());
+                count_waiting(intake);
                 #[cfg(feature = "full")]
                 if signs_in {
                     intake.phase.set(Phase::SignIn);

@@ -51,6 +51,12 @@ pub fn all() -> Vec<Submission> {
     }
 }
 
+/// Whether anything is stored: most visits have nothing waiting, and need
+/// not read (or, in the widget, fetch the code that reads) the outbox.
+pub fn has_any() -> bool {
+    storage().is_some_and(|storage| storage.get_item(STORAGE_KEY).ok().flatten().is_some())
+}
+
 fn write(submissions: &[Submission]) -> bool {
     let Some(storage) = storage() else {
         return false;

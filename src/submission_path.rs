@@ -12,7 +12,7 @@
 
 use intake_engine::targets::{
     place_errors, plan, PlacedErrors, PlannedRequest, ServerErrors, Submission, SubmissionInput,
-    TargetConfig,
+    SubmissionStatus, TargetConfig,
 };
 use intake_engine::{Form, FormState};
 
@@ -57,10 +57,11 @@ submission_path_fn! {
 }
 
 submission_path_fn! {
-    /// The requests that send `input`, as a submission to store before the
-    /// first of them. A submission sent before under the same reference
+    /// The requests that send `input`, as a submission, stored before the
+    /// first of them goes (where storage is unavailable it is sent from the
+    /// page's memory). A submission sent before under the same reference
     /// keeps the steps it already did (a created contact is not created again).
-    fn planned_submission(
+    fn stored_submission(
         config: &TargetConfig,
         input: &SubmissionInput,
         deployment: &str,
@@ -87,7 +88,30 @@ submission_path_fn! {
             submission.next_step = previous.next_step.min(submission.steps.len());
             submission.captured_id = previous.captured_id.clone();
         }
+        let _ = outbox::put(&submission);
         submission
+    }
+}
+
+submission_path_fn! {
+    /// The references of the submissions stored for one deployment that
+    /// still wait to be sent (see [`outbox::waiting_for`]).
+    fn waiting_references(deployment: &str) -> Vec<String> {
+        outbox::waiting_for(deployment)
+            .into_iter()
+            .map(|submission| submission.reference)
+            .collect()
+    }
+}
+
+submission_path_fn! {
+    /// Puts off the next try of a stored submission until `until_ms`.
+    fn postpone(reference: &str, until_ms: f64) -> () {
+        if let Some(mut stored) = outbox::get(reference) {
+            stored.status = SubmissionStatus::Pending;
+            stored.next_attempt_at_ms = until_ms;
+            outbox::put(&stored);
+        }
     }
 }
 
@@ -104,41 +128,53 @@ submission_path_fn! {
     }
 }
 
-/// Where one delivery attempt left the submission, and the submission as
-/// it is now (the page's copy, for when storage is unavailable).
+/// Where one delivery attempt left the submission.
 pub struct Delivered {
+    /// The submission as it is now: the page's copy, for when storage is
+    /// unavailable.
     pub submission: Submission,
     pub delivery: Delivery,
+    /// Whether the device keeps it (false where storage is unavailable).
+    pub stored: bool,
+    /// How many submissions of the deployment still wait, this one included.
+    pub waiting: usize,
 }
 
-/// Sends what is left of the submission `reference` (see [`outbox::deliver`]).
+/// Sends what is left of the submission `reference` (see
+/// [`outbox::deliver`]): the page's copy in `memory` when it has one, else
+/// the stored one. `None` when neither has it (sent and removed meanwhile).
 pub async fn deliver(
     reference: String,
     credential: Option<String>,
-    memory: Submission,
-) -> Result<Delivered, CodeUnavailable> {
+    memory: Option<Submission>,
+    deployment: String,
+) -> Result<Option<Delivered>, CodeUnavailable> {
     #[cfg(not(feature = "full"))]
-    return deliver_in_chunk(reference, credential, memory).await;
+    return deliver_in_chunk(reference, credential, memory, deployment).await;
     #[cfg(feature = "full")]
-    return Ok(deliver_now(reference, credential, memory).await);
+    return Ok(deliver_now(reference, credential, memory, deployment).await);
 }
 
 async fn deliver_now(
     reference: String,
     credential: Option<String>,
-    mut memory: Submission,
-) -> Delivered {
+    memory: Option<Submission>,
+    deployment: String,
+) -> Option<Delivered> {
+    let mut memory = memory.or_else(|| outbox::get(&reference))?;
     let delivery = outbox::deliver(&reference, credential, &mut memory).await;
-    Delivered {
+    Some(Delivered {
         submission: memory,
         delivery,
-    }
+        stored: outbox::get(&reference).is_some(),
+        waiting: outbox::waiting_for(&deployment).len(),
+    })
 }
 
 /// A split point cannot be async itself: it returns the started delivery,
 /// which the generated wrapper awaits once the chunk is in.
 #[cfg(not(feature = "full"))]
-type StartedDelivery = std::pin::Pin<Box<dyn std::future::Future<Output = Delivered>>>;
+type StartedDelivery = std::pin::Pin<Box<dyn std::future::Future<Output = Option<Delivered>>>>;
 
 #[cfg(not(feature = "full"))]
 #[leptos::wasm_split::wasm_split(
@@ -146,14 +182,17 @@ type StartedDelivery = std::pin::Pin<Box<dyn std::future::Future<Output = Delive
     wasm_split_path = ::leptos::wasm_split,
     fallible,
     preload(fetch_submission_chunk),
-    return_wrapper(let started = _; { Ok(started?.await) } -> Result<Delivered, CodeUnavailable>)
+    return_wrapper(let started = _; { Ok(started?.await) } -> Result<Option<Delivered>, CodeUnavailable>)
 )]
 fn deliver_in_chunk(
     reference: String,
     credential: Option<String>,
-    memory: Submission,
+    memory: Option<Submission>,
+    deployment: String,
 ) -> Result<StartedDelivery, CodeUnavailable> {
-    Ok(Box::pin(deliver_now(reference, credential, memory)))
+    Ok(Box::pin(deliver_now(
+        reference, credential, memory, deployment,
+    )))
 }
 
 /// Fetches the submission path ahead of the first send, so that a person

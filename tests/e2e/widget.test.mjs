@@ -199,6 +199,43 @@ test('when the part that sends cannot be downloaded, nothing is lost: the person
   await page.close();
 });
 
+test('sent offline, a widget request waits on the device and goes at the next visit (the sending chunk reads the outbox then)', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const chunkLoaded = page.waitForResponse((response) => /\/widget\/split_submission-[0-9a-f]+\.wasm$/.test(response.url()));
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id="first-name"] input');
+  await chunkLoaded;
+  for (const [id, value] of Object.entries(answers)) {
+    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
+  }
+  await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
+  await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
+  await page.locator('[data-question-id="consent-given"] input').check();
+  await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
+  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
+  await context.setOffline(true);
+  await page.locator('.intake-form button[type="submit"]').click();
+  await page.locator('[data-testid="submission-status"]').getByText('You are offline').waitFor();
+  assert.equal((await sandbox.records('unite_us', 'assistance_request')).length, 0);
+  await page.close();
+
+  await context.setOffline(false);
+  const later = await context.newPage();
+  await later.goto(`${sandbox.baseUrl}/widget`);
+  await later.waitForSelector('[data-question-id="first-name"] input');
+  for (let waited = 0; waited < 50 && (await sandbox.records('unite_us', 'assistance_request')).length === 0; waited += 1) {
+    await later.waitForTimeout(200);
+  }
+  const requests = await sandbox.records('unite_us', 'assistance_request');
+  assert.equal(requests.length, 1, 'the stored request went at the next visit, once');
+  assert.equal(requests[0].body.requestor.first_name, 'Rosa');
+  await later.waitForFunction(() => !localStorage.getItem('intake-outbox'));
+  assert.deepEqual(errors.filter((line) => !/Failed to load resource|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(line)), []);
+  await context.close();
+});
+
 test('a widget never asks for a staff token, and refuses a staff configuration', async () => {
   const page = await browser.newPage();
   await page.goto(`${sandbox.baseUrl}/widget?target=caspen&base_url=/caspen/v1`);
