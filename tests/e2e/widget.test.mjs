@@ -158,15 +158,8 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   await page.close();
 });
 
-test('when the part that sends cannot be downloaded, nothing is lost: the person is told, and sends again once it comes', async () => {
-  const page = await browser.newPage();
-  const errors = watchErrors(page);
-  // The submission path is a chunk of its own, fetched once the form shows:
-  // here the connection drops for exactly that file.
-  const chunk = '**/widget/split_submission-*.wasm';
-  await page.route(chunk, (route) => route.abort('internetdisconnected'));
-  await page.goto(`${sandbox.baseUrl}/widget`);
-  await page.waitForSelector('[data-question-id="first-name"] input');
+/** Answers every question of the demo widget by mouse, signing by typing a name. */
+async function answerEverything(page) {
   for (const [id, value] of Object.entries(answers)) {
     await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
   }
@@ -176,6 +169,18 @@ test('when the part that sends cannot be downloaded, nothing is lost: the person
   await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
   await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
   await page.waitForSelector('text=Signed. Clear it to sign again.');
+}
+
+test('when the part that sends cannot be downloaded, nothing is lost: the person is told, and sends again once it comes', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  // The submission path is a chunk of its own, fetched once the form shows:
+  // here the connection drops for exactly that file.
+  const chunk = '**/widget/split_submission-*.wasm';
+  await page.route(chunk, (route) => route.abort('internetdisconnected'));
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id="first-name"] input');
+  await answerEverything(page);
 
   const send = page.locator('.intake-form button[type="submit"]');
   await send.click();
@@ -207,14 +212,7 @@ test('sent offline, a widget request waits on the device and goes at the next vi
   await page.goto(`${sandbox.baseUrl}/widget`);
   await page.waitForSelector('[data-question-id="first-name"] input');
   await chunkLoaded;
-  for (const [id, value] of Object.entries(answers)) {
-    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
-  }
-  await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
-  await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
-  await page.locator('[data-question-id="consent-given"] input').check();
-  await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
-  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
+  await answerEverything(page);
   await context.setOffline(true);
   await page.locator('.intake-form button[type="submit"]').click();
   await page.locator('[data-testid="submission-status"]').getByText('You are offline').waitFor();
