@@ -13,45 +13,74 @@ use std::rc::Rc;
 use intake_engine::targets::PlacedErrors;
 
 use crate::draft;
-use crate::i18n::{issue_message, Language};
+use crate::i18n::Language;
+use crate::later::{self, use_later, Later};
 use crate::use_language;
 
 /// The reactive view of one question: what the engine says about it now.
 #[derive(Clone, Copy)]
-struct QuestionSignals {
-    visible: RwSignal<bool>,
-    errors: RwSignal<Vec<Issue>>,
+pub(crate) struct QuestionSignals {
+    pub(crate) visible: RwSignal<bool>,
+    pub(crate) errors: RwSignal<Vec<Issue>>,
 }
 
-/// Shared by every question component of one form.
+/// Shared by every question component of one form, and by the form's parts
+/// that come later (see [`crate::later`]), which is why every field is
+/// reachable from the crate.
 #[derive(Clone, Copy)]
-struct FormContext {
-    state: StoredValue<FormState>,
-    questions: StoredValue<Vec<QuestionSignals>>,
+pub(crate) struct FormContext {
+    pub(crate) state: StoredValue<FormState>,
+    pub(crate) questions: StoredValue<Vec<QuestionSignals>>,
     /// Errors show only after the first attempt to check or submit.
-    attempted: RwSignal<bool>,
-    summary: RwSignal<Vec<(QuestionIndex, Issue)>>,
+    pub(crate) attempted: RwSignal<bool>,
+    pub(crate) summary: RwSignal<Vec<(QuestionIndex, Issue)>>,
     /// The questions the error summary covers: the current step's, or all of
     /// them on the review page.
-    scope: StoredValue<Vec<QuestionIndex>>,
+    pub(crate) scope: StoredValue<Vec<QuestionIndex>>,
     /// The form_response as JSON text, kept only where the preview panel
     /// shows it (`None` on pages that submit: no work on every keystroke).
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     response_json: Option<RwSignal<String>>,
     /// Where the draft is kept, when this form keeps one.
-    draft_key: StoredValue<Option<String>>,
+    pub(crate) draft_key: StoredValue<Option<String>>,
     /// The pending debounced draft save, replaced on every answer.
     draft_timer: StoredValue<Option<TimeoutHandle>>,
     /// Messages from the server about the last submission, per question;
     /// a question's clear when its answer changes.
     /// In the form's order; a plain list, since a submission has few.
-    server_errors: RwSignal<Vec<(QuestionIndex, Vec<String>)>>,
+    pub(crate) server_errors: RwSignal<Vec<(QuestionIndex, Vec<String>)>>,
     /// Messages from the server about the submission as a whole.
-    server_general: RwSignal<Vec<String>>,
+    pub(crate) server_general: RwSignal<Vec<String>>,
     /// Computes the exact requests a target would get, for the preview.
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     payload: StoredValue<Option<PayloadFn>, LocalStorage>,
     /// Told of every change, e.g. to list what an edit changes.
     on_change: StoredValue<Option<ChangeFn>, LocalStorage>,
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     payload_json: RwSignal<String>,
+    /// Sends the answers; `None` on the preview.
+    pub(crate) submitter: StoredValue<Option<Submitter>, LocalStorage>,
+    pub(crate) pages: Pages,
+    /// The parts that check answers, show errors and send (see [`crate::later`]).
+    pub(crate) later: RwSignal<Option<Later>>,
+    /// Those parts could not be downloaded when the person needed them.
+    pub(crate) later_unavailable: RwSignal<bool>,
+}
+
+/// The form's steps and where the person is among them.
+#[derive(Clone, Copy)]
+pub(crate) struct Pages {
+    /// The steps, then the review page when there is more than one step.
+    pub(crate) page: RwSignal<usize>,
+    /// The preview's last check passed.
+    pub(crate) finished: RwSignal<bool>,
+    pub(crate) step_count: usize,
+    pub(crate) has_review: bool,
+    pub(crate) step_questions: StoredValue<Vec<Vec<QuestionIndex>>>,
+    all_questions: StoredValue<Vec<QuestionIndex>>,
+    step_of_question: StoredValue<Vec<usize>>,
+    pub(crate) summary_ref: NodeRef<leptos::html::Div>,
+    progress_ref: NodeRef<leptos::html::P>,
 }
 
 /// Turns the engine's state into the preview's JSON of planned requests.
@@ -76,17 +105,17 @@ pub struct Submitter {
 const DRAFT_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl FormContext {
-    fn signals(&self, question: QuestionIndex) -> QuestionSignals {
+    pub(crate) fn signals(&self, question: QuestionIndex) -> QuestionSignals {
         self.questions.with_value(|signals| signals[question])
     }
 
-    fn answer(&self, question: QuestionIndex) -> Option<Answer> {
+    pub(crate) fn answer(&self, question: QuestionIndex) -> Option<Answer> {
         self.state
             .with_value(|state| state.answer(question).cloned())
     }
 
     /// Gives the answer to the engine and updates only what changed.
-    fn set_answer(&self, question: QuestionIndex, answer: Option<Answer>) {
+    pub(crate) fn set_answer(&self, question: QuestionIndex, answer: Option<Answer>) {
         let changes = self
             .state
             .try_update_value(|state| state.set_answer(question, answer))
@@ -104,7 +133,9 @@ impl FormContext {
         }
         if self.attempted.get_untracked() {
             self.refresh_errors(
-                std::iter::once(question).chain(changes.iter().map(|change| change.question)),
+                std::iter::once(question)
+                    .chain(changes.iter().map(|change| change.question))
+                    .collect(),
             );
         }
         self.refresh_response();
@@ -131,33 +162,95 @@ impl FormContext {
         self.draft_timer.set_value(handle.ok());
     }
 
-    fn refresh_errors(&self, questions: impl Iterator<Item = QuestionIndex>) {
-        for question in questions {
-            let messages: Vec<Issue> = self.state.with_value(|state| state.issues(question));
-            let signals = self.signals(question);
-            if signals
-                .errors
-                .with_untracked(|current| *current != messages)
-            {
-                signals.errors.set(messages);
-            }
+    /// Recomputes the errors of `questions` and the summary (the checking
+    /// comes later, with the parts that need it; errors only show after a
+    /// first check, which brought those parts).
+    pub(crate) fn refresh_errors(&self, questions: Vec<QuestionIndex>) {
+        if let Some(parts) = self.later.get_untracked() {
+            (parts.refresh_errors)(*self, questions);
         }
-        let scope = self.scope.get_value();
-        let summary: Vec<(QuestionIndex, Issue)> = self.state.with_value(|state| {
-            state
-                .issues_among(scope)
-                .into_iter()
-                .flat_map(|(question, issues)| {
-                    issues.into_iter().map(move |issue| (question, issue))
-                })
-                .collect()
+    }
+
+    /// Whether any question of `step` is shown.
+    pub(crate) fn step_visible(&self, step: usize) -> bool {
+        self.pages.step_questions.with_value(|steps| {
+            steps[step]
+                .iter()
+                .any(|&question| self.signals(question).visible.get_untracked())
+        })
+    }
+
+    /// The questions the error summary covers on `page`.
+    fn scope_of(&self, page: usize) -> Vec<QuestionIndex> {
+        if page < self.pages.step_count {
+            self.pages
+                .step_questions
+                .with_value(|steps| steps[page].clone())
+        } else {
+            self.pages.all_questions.get_value()
+        }
+    }
+
+    pub(crate) fn go_to(&self, target: usize) {
+        self.pages.page.set(target);
+        self.scope.set_value(self.scope_of(target));
+        if self.attempted.get_untracked() {
+            self.refresh_errors(Vec::new());
+        }
+    }
+
+    /// Moves focus once the screen has changed.
+    pub(crate) fn focus_later(&self, target: FocusTarget) {
+        let pages = self.pages;
+        request_animation_frame(move || match target {
+            FocusTarget::Summary => {
+                if let Some(summary) = pages.summary_ref.get() {
+                    let _ = summary.focus();
+                }
+            }
+            FocusTarget::Progress => {
+                if let Some(progress) = pages.progress_ref.get() {
+                    let _ = progress.focus();
+                }
+            }
+            FocusTarget::Question(question) => {
+                if let Some(element) = document().get_element_by_id(&input_id(question)) {
+                    if let Ok(element) =
+                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                    {
+                        let _ = element.focus();
+                    }
+                }
+            }
         });
-        if self.summary.with_untracked(|current| *current != summary) {
-            self.summary.set(summary);
+    }
+
+    /// Goes to the step of `question` and puts focus on its input.
+    pub(crate) fn show_question(&self, question: QuestionIndex) {
+        let step = self
+            .pages
+            .step_of_question
+            .with_value(|steps| steps[question]);
+        self.pages.finished.set(false);
+        if self.pages.page.get_untracked() != step {
+            self.go_to(step);
+        }
+        self.focus_later(FocusTarget::Question(question));
+    }
+
+    fn back(&self) {
+        let current = self.pages.page.get_untracked();
+        if let Some(previous) = (0..current).rev().find(|&step| self.step_visible(step)) {
+            self.pages.finished.set(false);
+            self.go_to(previous);
+            self.focus_later(FocusTarget::Progress);
         }
     }
 
     fn refresh_response(&self) {
+        // The panel that shows these is the preview's: the widget's build
+        // leaves its code out.
+        #[cfg(feature = "full")]
         if let Some(response_json) = self.response_json {
             let json = self.state.with_value(|state| {
                 intake_engine::json::to_pretty_text(
@@ -166,6 +259,7 @@ impl FormContext {
             });
             response_json.set(json);
         }
+        #[cfg(feature = "full")]
         if let Some(payload) = self.payload.get_value() {
             let json = self.state.with_value(|state| payload(state));
             self.payload_json.set(json);
@@ -176,11 +270,11 @@ impl FormContext {
     }
 }
 
-fn input_id(question: QuestionIndex) -> String {
+pub(crate) fn input_id(question: QuestionIndex) -> String {
     format!("q-{question}")
 }
 
-fn error_id(question: QuestionIndex) -> String {
+pub(crate) fn error_id(question: QuestionIndex) -> String {
     format!("q-{question}-error")
 }
 
@@ -240,23 +334,6 @@ pub fn FormView(
         })
         .collect();
     let form = state.form().clone();
-    let context = FormContext {
-        state: StoredValue::new(state),
-        questions: StoredValue::new(signals),
-        attempted: RwSignal::new(false),
-        summary: RwSignal::new(Vec::new()),
-        scope: StoredValue::new(Vec::new()),
-        response_json: submitter.is_none().then(|| RwSignal::new(String::new())),
-        draft_key: StoredValue::new(draft_key),
-        draft_timer: StoredValue::new(None),
-        server_errors: RwSignal::new(Vec::new()),
-        server_general: RwSignal::new(Vec::new()),
-        payload: StoredValue::new_local(payload),
-        on_change: StoredValue::new_local(on_change),
-        payload_json: RwSignal::new(String::new()),
-    };
-    context.refresh_response();
-    provide_context(context);
 
     let steps: Vec<Step> = match max_questions_per_step {
         Some(limit) => form.steps_with_limit(limit),
@@ -273,181 +350,86 @@ pub fn FormView(
         }
         owner
     };
-    // Stored values are Copy, so the closures below that read them are too.
-    let step_questions: StoredValue<Vec<Vec<QuestionIndex>>> = StoredValue::new(
-        steps
-            .iter()
-            .map(|step| step.question_indices(&form).collect())
-            .collect(),
-    );
-    let all_questions: StoredValue<Vec<QuestionIndex>> =
-        StoredValue::new((0..form.questions.len()).collect());
-    // Pages are the steps, then the review page when there is more than one step.
-    let page = RwSignal::new(0usize);
-    let finished = RwSignal::new(false);
-    let step_visible = move |step: usize| {
-        step_questions.with_value(|steps| {
-            steps[step]
+    let pages = Pages {
+        page: RwSignal::new(0),
+        finished: RwSignal::new(false),
+        step_count,
+        has_review,
+        step_questions: StoredValue::new(
+            steps
                 .iter()
-                .any(|&question| context.signals(question).visible.get_untracked())
-        })
+                .map(|step| step.question_indices(&form).collect())
+                .collect(),
+        ),
+        all_questions: StoredValue::new((0..form.questions.len()).collect()),
+        step_of_question: StoredValue::new(
+            form.questions
+                .iter()
+                .map(|question| step_of_section[question.section])
+                .collect(),
+        ),
+        summary_ref: NodeRef::new(),
+        progress_ref: NodeRef::new(),
     };
-    let scope_of = move |page: usize| {
-        if page < step_count {
-            step_questions.with_value(|steps| steps[page].clone())
-        } else {
-            all_questions.get_value()
-        }
+    let submits = submitter.is_some();
+    let busy = submitter
+        .as_ref()
+        .map_or(Signal::derive(|| false), |submitter| submitter.busy);
+    let incoming_server_errors = submitter.as_ref().map(|submitter| submitter.server_errors);
+    let context = FormContext {
+        state: StoredValue::new(state),
+        questions: StoredValue::new(signals),
+        attempted: RwSignal::new(false),
+        summary: RwSignal::new(Vec::new()),
+        scope: StoredValue::new(Vec::new()),
+        response_json: (!submits).then(|| RwSignal::new(String::new())),
+        draft_key: StoredValue::new(draft_key),
+        draft_timer: StoredValue::new(None),
+        server_errors: RwSignal::new(Vec::new()),
+        server_general: RwSignal::new(Vec::new()),
+        payload: StoredValue::new_local(payload),
+        on_change: StoredValue::new_local(on_change),
+        payload_json: RwSignal::new(String::new()),
+        submitter: StoredValue::new_local(submitter),
+        pages,
+        later: use_later(),
+        later_unavailable: RwSignal::new(false),
     };
-    context.scope.set_value(scope_of(0));
+    context.refresh_response();
+    context.scope.set_value(context.scope_of(0));
+    provide_context(context);
 
-    let summary_ref = NodeRef::<leptos::html::Div>::new();
-    let progress_ref = NodeRef::<leptos::html::P>::new();
-    let focus_later = move |target: FocusTarget| {
-        request_animation_frame(move || match target {
-            FocusTarget::Summary => {
-                if let Some(summary) = summary_ref.get() {
-                    let _ = summary.focus();
-                }
-            }
-            FocusTarget::Progress => {
-                if let Some(progress) = progress_ref.get() {
-                    let _ = progress.focus();
-                }
-            }
-            FocusTarget::Question(question) => {
-                if let Some(element) = document().get_element_by_id(&input_id(question)) {
-                    if let Ok(element) =
-                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
-                    {
-                        let _ = element.focus();
-                    }
-                }
-            }
-        });
-    };
-    let go_to = {
-        move |target: usize| {
-            page.set(target);
-            context.scope.set_value(scope_of(target));
-            if context.attempted.get_untracked() {
-                context.refresh_errors(std::iter::empty());
-            }
-        }
-    };
-    let submitter_for_advance = submitter.clone();
-    let advance = {
-        move |event: leptos::ev::SubmitEvent| {
-            event.prevent_default();
-            context.attempted.set(true);
-            let scope = context.scope.get_value();
-            context.refresh_errors(scope.into_iter());
-            if !context.summary.with_untracked(Vec::is_empty) {
-                focus_later(FocusTarget::Summary);
-                return;
-            }
-            let current = page.get_untracked();
-            let last_page = if has_review {
-                step_count
-            } else {
-                step_count - 1
-            };
-            if current >= last_page {
-                match &submitter_for_advance {
-                    Some(submitter) => {
-                        if !submitter.busy.get_untracked() {
-                            context
-                                .state
-                                .with_value(|state| (submitter.on_submit)(state));
-                        }
-                    }
-                    None => {
-                        finished.set(true);
-                        focus_later(FocusTarget::Progress);
-                    }
-                }
-                return;
-            }
-            let next = (current + 1..step_count)
-                .find(|&step| step_visible(step))
-                .unwrap_or(step_count);
-            go_to(next.min(last_page));
-            focus_later(FocusTarget::Progress);
-        }
-    };
-    let back = {
-        move |_| {
-            let current = page.get_untracked();
-            if let Some(previous) = (0..current).rev().find(|&step| step_visible(step)) {
-                finished.set(false);
-                go_to(previous);
-                focus_later(FocusTarget::Progress);
-            }
-        }
-    };
-    let step_of_question: Vec<usize> = form
-        .questions
-        .iter()
-        .map(|question| step_of_section[question.section])
-        .collect();
-    let step_of_question = StoredValue::new(step_of_question);
-    let show_question = {
-        move |question: QuestionIndex| {
-            let step = step_of_question.with_value(|steps| steps[question]);
-            finished.set(false);
-            if page.get_untracked() != step {
-                go_to(step);
-            }
-            focus_later(FocusTarget::Question(question));
-        }
+    let advance = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        context.later_unavailable.set(false);
+        later::with_later(
+            context.later,
+            move |parts| (parts.advance)(context),
+            move || context.later_unavailable.set(true),
+        );
     };
 
-    // Server errors arrive after a send: put them on their questions, show
-    // the review (or the only step) and move focus to the summary.
-    if let Some(submitter) = &submitter {
-        let incoming = submitter.server_errors;
+    // Server errors arrive after a send (which brought the later parts):
+    // they go on their questions, and focus moves to the summary.
+    if let Some(incoming) = incoming_server_errors {
         Effect::new(move |_| {
             let placed = incoming.get();
             if placed.by_question.is_empty() && placed.general.is_empty() {
                 return;
             }
-            let mut by_index: Vec<(QuestionIndex, Vec<String>)> =
-                context.state.with_value(|state| {
-                    placed
-                        .by_question
-                        .iter()
-                        .filter_map(|(id, messages)| {
-                            Some((state.form().question_index(id)?, messages.clone()))
-                        })
-                        .collect()
-                });
-            let mut general = placed.general.clone();
-            // A message for a question that is not on the screen still reaches the person.
-            for (id, messages) in &placed.by_question {
-                if context
-                    .state
-                    .with_value(|state| state.form().question_index(id).is_none())
-                {
-                    general.extend(messages.iter().cloned());
-                }
+            if let Some(parts) = context.later.get_untracked() {
+                (parts.place_server_errors)(context, &placed);
             }
-            by_index.sort_unstable_by_key(|(index, _)| *index);
-            context.server_errors.set(by_index);
-            context.server_general.set(general);
-            if has_review {
-                go_to(step_count);
-            }
-            focus_later(FocusTarget::Summary);
         });
     }
 
     let progress_text = {
         move || {
-            let current = page.get();
+            let current = pages.page.get();
             // Reading visibility of every step keeps the count right as answers hide steps.
             let shown: Vec<usize> = (0..step_count)
                 .filter(|&step| {
-                    step_questions.with_value(|steps| {
+                    pages.step_questions.with_value(|steps| {
                         steps[step]
                             .iter()
                             .any(|&question| context.signals(question).visible.get())
@@ -486,7 +468,7 @@ pub fn FormView(
                 .collect_view();
             view! {
                 <section class="form-section" data-section-index=section_index
-                    hidden=move || page.get() != section_step || !any_visible()>
+                    hidden=move || pages.page.get() != section_step || !any_visible()>
                     {heading.map(|heading| view! { <h2>{heading}</h2> })}
                     {rendered}
                 </section>
@@ -494,50 +476,33 @@ pub fn FormView(
         })
         .collect_view();
 
-    let review = {
-        let form = form.clone();
-        move || {
-            (has_review && page.get() == step_count).then(|| {
-                let rows = form
-                    .questions
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, question)| {
-                        question.input_type != InputType::Block && context.signals(*index).visible.get_untracked()
-                    })
-                    .map(|(index, question)| {
-                        let answer = context.state.with_value(|state| state.answer_text(index)).unwrap_or_else(|| language.get_untracked().text().not_answered.into());
-                        let label = question.label(&language.get_untracked().code).to_string();
-                        view! {
-                            <div class="review-row" data-review-question=question.id.clone()>
-                                <dt>{label.clone()}</dt>
-                                <dd>{answer}</dd>
-                                <dd>
-                                    <button type="button" class="link-button" on:click=move |_| show_question(index)>
-                                        {language.get_untracked().text().change}<span class="visually-hidden">" " {label.clone()}</span>
-                                    </button>
-                                </dd>
-                            </div>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <section class="review" data-testid="review">
-                        <h2>{move || language.get().text().review_title}</h2>
-                        <dl>{rows}</dl>
-                    </section>
-                }
-            })
-        }
+    // The review page: reached only through a check, which brought the parts that draw it.
+    let review = move || {
+        (has_review && pages.page.get() == step_count)
+            .then(|| context.later.get().map(|parts| (parts.review)(context)))
     };
 
-    let submits = submitter.is_some();
-    let has_payload = context.payload.with_value(Option::is_some);
-    let busy = submitter
-        .as_ref()
-        .map_or(Signal::derive(|| false), |submitter| submitter.busy);
+    // What the preview shows beside the form; only the full app has the preview.
+    #[cfg(feature = "full")]
+    let response_panel = {
+        let has_payload = context.payload.with_value(Option::is_some);
+        (!submits).then(|| view! {
+            <aside class="response-panel" aria-labelledby="response-title">
+                <h2 id="response-title">{move || language.get().text().response_title}</h2>
+                <p class="hint">{move || language.get().text().response_hint}</p>
+                <pre data-testid="form-response">{move || context.response_json.map(|json| json.get())}</pre>
+                {has_payload.then(|| view! {
+                    <h2 id="payload-title">{move || language.get().text().payload_title}</h2>
+                    <p class="hint">{move || language.get().text().payload_hint}</p>
+                    <pre data-testid="payload" aria-labelledby="payload-title">{move || context.payload_json.get()}</pre>
+                })}
+            </aside>
+        })
+    };
+    #[cfg(not(feature = "full"))]
+    let response_panel = ();
     let primary_label = move || {
-        let current = page.get();
+        let current = pages.page.get();
         let last =
             (has_review && current == step_count) || (!has_review && current + 1 >= step_count);
         if last && submits && busy.get() {
@@ -567,62 +532,34 @@ pub fn FormView(
                         }>{move || language.get().text().start_over}</button>
                     </div>
                 })}
-                <p class="progress" tabindex="-1" node_ref=progress_ref data-testid="progress" hidden=step_count < 2>
+                <p class="progress" tabindex="-1" node_ref=pages.progress_ref data-testid="progress" hidden=step_count < 2>
                     {move || { let (position, total) = progress_text(); (language.get().text().step_of)(position, total) }}
                 </p>
                 {(step_count > 1).then(|| view! {
                     <progress class="progress-bar" aria-hidden="true" max=move || progress_text().1 value=move || progress_text().0></progress>
                 })}
-                <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=summary_ref
-                    aria-labelledby="error-summary-title"
-                    hidden=move || context.summary.with(Vec::is_empty) && context.server_errors.with(Vec::is_empty) && context.server_general.with(Vec::is_empty)>
-                    <h2 id="error-summary-title">{move || language.get().text().error_summary_title}</h2>
-                    <ul>
-                        {move || { let language = language.get(); context.summary.get().into_iter().map(|(question, issue)| {
-                            let message = context.state.with_value(|state| issue_message(&issue, &state.form().questions[question], &language));
-                            let href = format!("#{}", input_id(question));
-                            view! { <li><a href=href on:click=move |event| { event.prevent_default(); show_question(question); }>{message}</a></li> }
-                        }).collect_view() }}
-                        {move || context.server_errors.get().into_iter().flat_map(|(question, messages)| {
-                            messages.into_iter().map(move |message| {
-                                let href = format!("#{}", input_id(question));
-                                view! { <li data-server-error="true"><a href=href on:click=move |event| { event.prevent_default(); show_question(question); }>{message}</a></li> }
-                            })
-                        }).collect_view()}
-                        {move || context.server_general.get().into_iter().map(|message| view! { <li data-server-error="true">{message}</li> }).collect_view()}
-                    </ul>
-                </div>
+                {move || context.later.get().map(|parts| (parts.error_summary)(context))}
                 {sections}
                 {review}
                 <p class="status" role="status" data-testid="form-status">
-                    {move || finished.get().then(|| language.get().text().preview_valid)}
+                    {move || pages.finished.get().then(|| language.get().text().preview_valid)}
+                    {move || context.later_unavailable.get().then(|| language.get().text().part_unavailable)}
                 </p>
                 <div class="form-actions">
-                    {move || (page.get() > 0).then(|| {
-                        view! { <button type="button" class="button secondary" on:click=back>{move || language.get().text().back}</button> }
+                    {move || (pages.page.get() > 0).then(|| {
+                        view! { <button type="button" class="button secondary" on:click=move |_| context.back()>{move || language.get().text().back}</button> }
                     })}
                     <button type="submit" class="button" aria-disabled=move || busy.get().then_some("true")>{primary_label}</button>
                 </div>
             </form>
-            {(!submits).then(|| view! {
-                <aside class="response-panel" aria-labelledby="response-title">
-                    <h2 id="response-title">{move || language.get().text().response_title}</h2>
-                    <p class="hint">{move || language.get().text().response_hint}</p>
-                    <pre data-testid="form-response">{move || context.response_json.map(|json| json.get())}</pre>
-                    {has_payload.then(|| view! {
-                        <h2 id="payload-title">{move || language.get().text().payload_title}</h2>
-                        <p class="hint">{move || language.get().text().payload_hint}</p>
-                        <pre data-testid="payload" aria-labelledby="payload-title">{move || context.payload_json.get()}</pre>
-                    })}
-                </aside>
-            })}
+            {response_panel}
         </div>
     }
 }
 
 /// Where focus goes after the screen changes.
 #[derive(Clone, Copy)]
-enum FocusTarget {
+pub(crate) enum FocusTarget {
     Summary,
     Progress,
     Question(QuestionIndex),
@@ -660,28 +597,13 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
                 }
                 (!ids.is_empty()).then(|| ids.join(" "))
             };
+            // Errors show only after a check, which brought the parts that word them.
             let question_for_errors = question.clone();
             let error = move || {
-                let question = question_for_errors.clone();
-                has_error().then(|| {
-                    view! {
-                        <p class="error-message" id=error_id(index)>
-                            {
-                                move || {
-                                    let language = language.get();
-                                    let mut messages: Vec<String> = signals
-                                        .errors
-                                        .get()
-                                        .iter()
-                                        .map(|issue| issue_message(issue, &question, &language))
-                                        .collect();
-                                    messages.extend(context.server_errors.with(|errors| errors.iter().filter(|(question, _)| *question == index).flat_map(|(_, messages)| messages.clone()).collect::<Vec<_>>()));
-                                    messages.join(" ")
-                                }
-                            }
-                        </p>
-                    }
-                })
+                has_error()
+                    .then(|| context.later.get())
+                    .flatten()
+                    .map(|parts| (parts.question_error)(context, index, question_for_errors.clone()))
             };
             let (help_before, help_after) = match question.help_text_position {
                 HelpTextPosition::BeforeInput => (help, None),
@@ -836,9 +758,16 @@ fn input_for(
                 }
             }).collect_view().into_any()
         }
-        (InputType::Signature, _) => view! {
-            <SignatureInput index=index context=context invalid=Signal::derive(has_error) />
-        }.into_any(),
+        // The signature pad comes with the later parts, fetched as soon as
+        // the form is on screen; it is at the end of the form.
+        (InputType::Signature, _) => {
+            let invalid = Signal::derive(has_error);
+            (move || match context.later.get() {
+                Some(parts) => (parts.signature)(context, index, invalid),
+                None => view! { <p class="hint">{text.signature_loading}</p> }.into_any(),
+            })
+            .into_any()
+        }
         (_, AnswerKind::Flag) => {
             let checked = matches!(context.answer(index), Some(Answer::Flag(true)));
             view! {
@@ -870,180 +799,5 @@ fn input_for(
                     on:input=move |event| context.set_answer(index, text_answer(event_target_value(&event))) />
             }.into_any()
         }
-    }
-}
-
-/// The canvas's drawing size in pixels; CSS scales it to the column.
-const SIGNATURE_WIDTH: u32 = 600;
-const SIGNATURE_HEIGHT: u32 = 180;
-
-fn canvas_context(
-    canvas: &web_sys::HtmlCanvasElement,
-) -> Option<web_sys::CanvasRenderingContext2d> {
-    canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|context| wasm_bindgen::JsCast::dyn_into(context).ok())
-}
-
-/// A signature: drawn on a canvas with mouse, pen or finger (pointer
-/// events), or typed, for people who cannot draw: the typed name is
-/// written onto the canvas, so the answer is a PNG either way. What happens
-/// is announced in a live region; the canvas itself is an image to screen
-/// readers, and the typed field is the keyboard's way in.
-#[component]
-fn SignatureInput(
-    index: QuestionIndex,
-    context: FormContext,
-    invalid: Signal<bool>,
-) -> impl IntoView {
-    let language = use_language();
-    let text = move || language.get().text();
-    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
-    let drawing = StoredValue::new(false);
-    let drawn_anything = StoredValue::new(false);
-    let announcement = RwSignal::new(String::new());
-    let typed = RwSignal::new(String::new());
-    let signed = RwSignal::new(
-        matches!(context.answer(index), Some(Answer::Text(ref image)) if !image.is_empty()),
-    );
-
-    let prepare = move |canvas: &web_sys::HtmlCanvasElement| {
-        if let Some(pen) = canvas_context(canvas) {
-            pen.set_fill_style_str("#ffffff");
-            pen.fill_rect(
-                0.0,
-                0.0,
-                f64::from(SIGNATURE_WIDTH),
-                f64::from(SIGNATURE_HEIGHT),
-            );
-            pen.set_stroke_style_str("#1b1b1b");
-            pen.set_line_width(3.0);
-            pen.set_line_cap("round");
-            pen.set_line_join("round");
-        }
-    };
-    let commit = move || {
-        let Some(canvas) = canvas_ref.get_untracked() else {
-            return;
-        };
-        if let Ok(image) = canvas.to_data_url_with_type("image/png") {
-            context.set_answer(index, Some(Answer::Text(image)));
-            signed.set(true);
-        }
-    };
-    // Paint the white background, and an earlier signature when there is one.
-    Effect::new(move |_| {
-        let Some(canvas) = canvas_ref.get() else {
-            return;
-        };
-        prepare(&canvas);
-        if let Some(Answer::Text(image)) = context.answer(index) {
-            if let Ok(picture) = web_sys::HtmlImageElement::new() {
-                let target = canvas.clone();
-                let loaded = picture.clone();
-                let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
-                    if let Some(pen) = canvas_context(&target) {
-                        let _ = pen.draw_image_with_html_image_element(&loaded, 0.0, 0.0);
-                    }
-                });
-                picture.set_onload(Some(wasm_bindgen::JsCast::unchecked_ref(&onload)));
-                picture.set_src(&image);
-            }
-        }
-    });
-    let point = move |event: &web_sys::PointerEvent| -> Option<(f64, f64)> {
-        let canvas = canvas_ref.get_untracked()?;
-        let width = f64::from(canvas.client_width().max(1));
-        let height = f64::from(canvas.client_height().max(1));
-        Some((
-            f64::from(event.offset_x()) * f64::from(SIGNATURE_WIDTH) / width,
-            f64::from(event.offset_y()) * f64::from(SIGNATURE_HEIGHT) / height,
-        ))
-    };
-    let start = move |event: web_sys::PointerEvent| {
-        event.prevent_default();
-        let Some(canvas) = canvas_ref.get_untracked() else {
-            return;
-        };
-        let _ = canvas.set_pointer_capture(event.pointer_id());
-        if let (Some(pen), Some((x, y))) = (canvas_context(&canvas), point(&event)) {
-            if !drawn_anything.get_value() {
-                // A typed signature is replaced by a drawn one.
-                prepare(&canvas);
-                typed.set(String::new());
-            }
-            pen.begin_path();
-            pen.move_to(x, y);
-            pen.line_to(x + 0.1, y + 0.1);
-            pen.stroke();
-            drawing.set_value(true);
-            drawn_anything.set_value(true);
-        }
-    };
-    let extend = move |event: web_sys::PointerEvent| {
-        if !drawing.get_value() {
-            return;
-        }
-        event.prevent_default();
-        let Some(canvas) = canvas_ref.get_untracked() else {
-            return;
-        };
-        if let (Some(pen), Some((x, y))) = (canvas_context(&canvas), point(&event)) {
-            pen.line_to(x, y);
-            pen.stroke();
-        }
-    };
-    let finish = move |_: web_sys::PointerEvent| {
-        if drawing.get_value() {
-            drawing.set_value(false);
-            commit();
-            announcement.set(text().signature_drawn.to_string());
-        }
-    };
-    let clear = move |_| {
-        if let Some(canvas) = canvas_ref.get_untracked() {
-            prepare(&canvas);
-        }
-        drawn_anything.set_value(false);
-        typed.set(String::new());
-        signed.set(false);
-        context.set_answer(index, None);
-        announcement.set(text().signature_cleared.to_string());
-    };
-    let write_typed = move |name: String| {
-        typed.set(name.clone());
-        let Some(canvas) = canvas_ref.get_untracked() else {
-            return;
-        };
-        prepare(&canvas);
-        drawn_anything.set_value(false);
-        if name.trim().is_empty() {
-            signed.set(false);
-            context.set_answer(index, None);
-            return;
-        }
-        if let Some(pen) = canvas_context(&canvas) {
-            pen.set_fill_style_str("#1b1b1b");
-            pen.set_font("italic 44px 'Segoe Script', 'Brush Script MT', cursive");
-            let _ = pen.fill_text(name.trim(), 24.0, f64::from(SIGNATURE_HEIGHT) * 0.62);
-        }
-        commit();
-    };
-    let typed_id = format!("q-{index}-typed");
-    view! {
-        <div class="signature">
-            <canvas id=input_id(index) node_ref=canvas_ref class="signature-pad" width=SIGNATURE_WIDTH height=SIGNATURE_HEIGHT
-                role="img" aria-label=move || text().signature_pad_label aria-invalid=move || invalid.get().then_some("true")
-                data-testid="signature-pad"
-                on:pointerdown=start on:pointermove=extend on:pointerup=finish on:pointercancel=finish></canvas>
-            <p class="hint">{move || if signed.get() { text().signature_done } else { text().signature_hint }}</p>
-            <button type="button" class="button secondary" on:click=clear>{move || text().signature_clear}</button>
-            <label for=typed_id.clone() class="signature-typed-label">{move || text().signature_type_instead}</label>
-            <input type="text" id=typed_id autocomplete="name" prop:value=move || typed.get()
-                on:input=move |event| write_typed(event_target_value(&event)) />
-            <p class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
-        </div>
     }
 }

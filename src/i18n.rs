@@ -95,6 +95,8 @@ pub struct Text {
     pub rejected_intro: &'static str,
     /// The part of the page that sends answers could not be downloaded.
     pub sending_code_unavailable: &'static str,
+    /// The part of the page that checks answers could not be downloaded.
+    pub part_unavailable: &'static str,
     pub unusable_configuration: &'static str,
     pub widget_title: &'static str,
     pub signature_pad_label: &'static str,
@@ -108,6 +110,8 @@ pub struct Text {
     pub signature_type_instead: &'static str,
     pub signature_drawn: &'static str,
     pub signature_cleared: &'static str,
+    /// Shown where the signature pad will be until it has been downloaded.
+    pub signature_loading: &'static str,
     pub staff_title: &'static str,
     /// The default message for an issue, given the question's label; `None`
     /// uses the engine's own English message.
@@ -264,6 +268,7 @@ pub static ENGLISH: Text = Text {
     pending_submissions: |count| if count == 1 { "1 submission is saved on this device and waiting to be sent.".into() } else { format!("{count} submissions are saved on this device and waiting to be sent.") },
     rejected_intro: "The server did not accept some answers. Correct them and send again.",
     sending_code_unavailable: "This page could not download the part that sends your answers. Check your connection, then press Send again. Your answers are kept.",
+    part_unavailable: "This page could not download the part that checks your answers. Check your connection, then try again. Your answers are kept.",
     unusable_configuration: "This intake page is not set up correctly",
     widget_title: "Ask for help",
     upsert_status: |status| match status {
@@ -282,6 +287,7 @@ pub static ENGLISH: Text = Text {
     signature_type_instead: "Or type your full name to sign",
     signature_drawn: "Signature drawn.",
     signature_cleared: "Signature cleared.",
+    signature_loading: "Loading the signature pad…",
     staff_title: "Intake",
     issue: None,
     failure: None,
@@ -371,6 +377,7 @@ pub static SPANISH: Text = Text {
     pending_submissions: |count| if count == 1 { "1 envío está guardado en este dispositivo, esperando a enviarse.".into() } else { format!("{count} envíos están guardados en este dispositivo, esperando a enviarse.") },
     rejected_intro: "El servidor no aceptó algunas respuestas. Corríjalas y vuelva a enviar.",
     sending_code_unavailable: "Esta página no pudo descargar la parte que envía sus respuestas. Revise su conexión y vuelva a pulsar Enviar. Sus respuestas se conservan.",
+    part_unavailable: "Esta página no pudo descargar la parte que revisa sus respuestas. Revise su conexión e inténtelo de nuevo. Sus respuestas se conservan.",
     unusable_configuration: "Esta página de admisión no está bien configurada",
     widget_title: "Pedir ayuda",
     upsert_status: |status| match status {
@@ -389,6 +396,7 @@ pub static SPANISH: Text = Text {
     signature_type_instead: "O escriba su nombre completo para firmar",
     signature_drawn: "Firma dibujada.",
     signature_cleared: "Firma borrada.",
+    signature_loading: "Cargando el área de firma…",
     staff_title: "Admisión",
     issue: Some(spanish_issue),
     failure: Some(spanish_failure),

@@ -18,10 +18,10 @@ use serde_json::{json, Value};
 
 use crate::form_view::{FormView, Submitter};
 use crate::i18n::FailureKind;
-use crate::outbox::{self, Delivery};
+use crate::later::{self, Later};
+use crate::outbox;
 #[cfg(feature = "full")]
 use crate::staff;
-use crate::submission_path::{self, CodeUnavailable, Delivered};
 use crate::{draft, http, url_parameter, use_language, LanguageSwitch};
 
 /// What the page shows.
@@ -94,6 +94,8 @@ pub(crate) struct Intake {
     pub(crate) pending: RwSignal<usize>,
     /// The form with its built-in sections, once loaded.
     pub(crate) form: StoredValue<Option<Form>, LocalStorage>,
+    /// The parts that send (see [`crate::later`]).
+    pub(crate) later: RwSignal<Option<Later>>,
     /// What only staff have: the token, the person being edited, the form choice.
     #[cfg(feature = "full")]
     pub(crate) desk: staff::Desk,
@@ -252,39 +254,18 @@ pub(crate) fn compose_form(
     Ok(loaded.form)
 }
 
-/// Turns the answers on screen into a submission, stores it, then sends
-/// it. A submission the server refused keeps its reference and the steps
-/// already done (a created contact is not created again).
+/// Hands the valid answers to the later parts, which plan, store and send
+/// them (see [`crate::sending`]).
 fn submit(intake: Intake, state: &FormState) {
-    let Some(config) = intake.config.get_value() else {
-        return;
-    };
-    let reference = intake
-        .current
-        .with_value(|current| {
-            current
-                .as_ref()
-                .map(|submission| submission.reference.clone())
-        })
-        .unwrap_or_else(outbox::new_reference);
-    // The send button waits from here: the submission path may still be
-    // on its way (the widget fetches it as a chunk of its own).
+    // The send button waits from here: the parts that send may still be
+    // on their way (the widget fetches them as a chunk of their own).
     intake.busy.set(true);
     let state = state.clone();
-    spawn_local(async move {
-        let Ok(input) = submission_path::input_from_state(&state, &config, &reference).await else {
-            sending_code_unavailable(intake);
-            return;
-        };
-        // Staff: an edit sends only what changed, and a new person waits for
-        // the duplicate check, which then sends it.
-        #[cfg(feature = "full")]
-        let Some(input) = staff::prepare_input(intake, &config, &state, input) else {
-            intake.busy.set(false);
-            return;
-        };
-        send_input(intake, input, state.form().clone());
-    });
+    later::with_later(
+        intake.later,
+        move |parts| (parts.submit)(intake, state),
+        move || sending_code_unavailable(intake),
+    );
 }
 
 /// Nothing was stored or sent: the answers stay on screen (and in the
@@ -294,216 +275,23 @@ fn sending_code_unavailable(intake: Intake) {
     intake.status.set(Status::CodeUnavailable);
 }
 
-/// Plans the input, stores the submission, then sends it. A submission the
-/// server refused keeps its reference and the steps already done (a created
-/// contact is not created again).
-pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
-    let Some(config) = intake.config.get_value() else {
-        return;
-    };
-    intake.busy.set(true);
-    spawn_local(async move {
-        let previous = intake.current.get_value();
-        let Ok(submission) = submission_path::stored_submission(
-            &config,
-            &input,
-            &intake.deployment(),
-            previous.as_ref(),
-        )
-        .await
-        else {
-            sending_code_unavailable(intake);
-            return;
-        };
-        let reference = submission.reference.clone();
-        intake.current.set_value(Some(submission));
-        intake.current_input.set_value(Some((input, form)));
-        intake.server_errors.set(PlacedErrors::default());
-        intake.status.set(Status::Sending);
-        deliver(intake, reference, true);
-    });
-}
-
-/// How soon a delivery tries again when the submission path could not be
-/// downloaded (the submission itself is already stored).
-const CODE_RETRY_MS: f64 = 10_000.0;
-
-/// Sends one stored submission and tells the person how it went; schedules
-/// the next try when it must wait.
-fn deliver(intake: Intake, reference: String, is_current: bool) {
-    if is_current {
-        intake.busy.set(true);
-    }
-    spawn_local(async move {
-        let memory = if is_current {
-            intake.current.get_value()
-        } else {
-            None
-        };
-        let outcome = submission_path::deliver(
-            reference.clone(),
-            intake.credential(),
-            memory,
-            intake.deployment(),
-        )
-        .await;
-        let (delivery, stored) = match outcome {
-            Ok(Some(Delivered {
-                submission,
-                delivery,
-                stored,
-                waiting,
-            })) => {
-                if is_current {
-                    intake.current.set_value(Some(submission));
-                }
-                intake.pending.set(waiting);
-                (delivery, stored)
-            }
-            // Neither stored nor on the page: sent and removed meanwhile.
-            Ok(None) => {
-                if is_current {
-                    intake.busy.set(false);
-                }
-                return;
-            }
-            // Only a submission from an earlier visit can meet this (the one
-            // on screen was planned by the same code): it is stored, and is
-            // tried again soon, as after any failed request.
-            Err(CodeUnavailable) => (
-                Delivery::Waiting {
-                    retry_in_ms: CODE_RETRY_MS,
-                    message: None,
-                },
-                !is_current,
-            ),
-        };
-        if is_current {
-            intake.busy.set(false);
-        }
-        match delivery {
-            Delivery::Sent { record_id, upsert } if is_current => {
-                if let Some(key) = intake.draft_key.get_value() {
-                    draft::clear(&key);
-                }
-                intake.current.set_value(None);
-                intake.status.set(Status::Quiet);
-                if let Some(host) = crate::embed::host_origin() {
-                    crate::embed::report_submitted(&host, &short_reference(&reference));
-                }
-                intake.phase.set(Phase::Sent {
-                    reference,
-                    record_id,
-                    upsert,
-                });
-                request_animation_frame(|| {
-                    if let Some(element) = document()
-                        .query_selector("[data-testid=submitted]")
-                        .ok()
-                        .flatten()
-                    {
-                        if let Ok(element) =
-                            wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
-                        {
-                            let _ = element.focus();
-                        }
-                    }
-                });
-            }
-            Delivery::Sent { .. } => intake.status.set(Status::EarlierSent { reference }),
-            Delivery::Waiting { retry_in_ms, .. } => {
-                let offline = !window().navigator().on_line();
-                if is_current {
-                    intake.status.set(Status::Waiting {
-                        seconds: (retry_in_ms / 1000.0).ceil() as u64,
-                        offline,
-                        saved: stored,
-                    });
-                }
-                set_timeout(
-                    move || deliver(intake, reference, is_current),
-                    std::time::Duration::from_millis(retry_in_ms.max(250.0) as u64),
-                );
-            }
-            Delivery::AlreadySending => {}
-            Delivery::ElsewhereInProgress => {
-                if is_current {
-                    intake.status.set(Status::Elsewhere);
-                }
-                set_timeout(
-                    move || deliver(intake, reference, is_current),
-                    std::time::Duration::from_secs(5),
-                );
-            }
-            #[cfg(feature = "full")]
-            Delivery::NeedsSignIn if intake.mode == Mode::Staff => {
-                intake.desk.token.set(None);
-                intake.status.set(Status::NeedsSignIn);
-            }
-            // A widget cannot sign in: its token was refused, which the
-            // organisation must fix. Keep the answers and try later.
-            Delivery::NeedsSignIn => {
-                intake.status.set(Status::Waiting {
-                    seconds: 60,
-                    offline: false,
-                    saved: true,
-                });
-                let _ = submission_path::postpone(&reference, js_sys::Date::now() + 60_000.0).await;
-                set_timeout(
-                    move || deliver(intake, reference, is_current),
-                    std::time::Duration::from_secs(60),
-                );
-            }
-            // The page has moved on (the submission was sent meanwhile).
-            Delivery::Rejected(_) if is_current && intake.current.with_value(Option::is_none) => {}
-            Delivery::Rejected(rejection) => {
-                let (errors, step) = *rejection;
-                if let (Some(config), Some((input, form))) =
-                    (intake.config.get_value(), intake.current_input.get_value())
-                {
-                    if let Ok(placed) =
-                        submission_path::placed_errors(&config, &step, &errors, &input, &form).await
-                    {
-                        intake.server_errors.set(placed);
-                    }
-                }
-                intake.status.set(Status::Rejected);
-            }
-        }
-    });
-}
+/// How soon the page tries again to send what waits from earlier visits
+/// when the parts that send could not be downloaded.
+const CODE_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Sends every submission of this deployment left from earlier visits, and
 /// the one on screen when storage could not keep it.
 pub(crate) fn deliver_waiting(intake: Intake) {
-    let current = intake
-        .current
-        .get_value()
-        .map(|submission| submission.reference);
-    // Most visits have nothing stored: the submission path is not needed yet.
-    if !outbox::has_any() {
+    // Most visits have nothing stored: the parts that send are not needed yet.
+    if !outbox::has_any() && intake.current.with_value(Option::is_none) {
         intake.pending.set(0);
-        if let Some(current) = current {
-            deliver(intake, current, true);
-        }
         return;
     }
-    spawn_local(async move {
-        let waiting = submission_path::waiting_references(&intake.deployment())
-            .await
-            .unwrap_or_default();
-        intake.pending.set(waiting.len());
-        // The submission on screen is sent even when storage could not keep it.
-        if let Some(current) = &current {
-            if !waiting.contains(current) {
-                deliver(intake, current.clone(), true);
-            }
-        }
-        for reference in waiting {
-            let is_current = current.as_deref() == Some(reference.as_str());
-            deliver(intake, reference, is_current);
-        }
-    });
+    later::with_later(
+        intake.later,
+        move |parts| (parts.deliver_waiting)(intake),
+        move || set_timeout(move || deliver_waiting(intake), CODE_RETRY),
+    );
 }
 
 /// Counts what waits from earlier visits, for the notice.
@@ -512,11 +300,11 @@ fn count_waiting(intake: Intake) {
         intake.pending.set(0);
         return;
     }
-    spawn_local(async move {
-        if let Ok(waiting) = submission_path::waiting_references(&intake.deployment()).await {
-            intake.pending.set(waiting.len());
-        }
-    });
+    later::with_later(
+        intake.later,
+        move |parts| (parts.count_waiting)(intake),
+        || {},
+    );
 }
 
 #[component]
@@ -536,6 +324,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         draft_key: StoredValue::new_local(None),
         pending: RwSignal::new(0),
         form: StoredValue::new_local(None),
+        later: later::use_later(),
         #[cfg(feature = "full")]
         desk: staff::Desk::new(),
     };
@@ -553,7 +342,9 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                         .set_value(Some(draft::key_for(&form.id, &form.name)));
                     intake.form.set_value(Some(form.clone()));
                     deliver_waiting(intake);
-                    spawn_local(submission_path::fetch_ahead());
+                    // The parts that check and send come now, while the
+                    // person reads the form.
+                    later::fetch_ahead(intake.later);
                     // Staff find the person before any form is opened.
                     #[cfg(feature = "full")]
                     if mode == Mode::Staff {
@@ -632,52 +423,42 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         }
         None::<AnyView>
     };
-    let after_sent = move || {
-        #[cfg(feature = "full")]
-        if mode == Mode::Staff {
-            return staff::next_person_button(intake);
+    let status_view = move || match intake.status.get() {
+        Status::Quiet => None,
+        // Worded here: it says the later parts, which word the rest, are missing.
+        Status::CodeUnavailable => {
+            Some(view! { <p>{text().sending_code_unavailable}</p> }.into_any())
         }
-        view! { <p><a href=move || window().location().href().unwrap_or_default()>{move || text().sent_again}</a></p> }.into_any()
+        status => intake
+            .later
+            .get()
+            .map(|parts| (parts.status_view)(intake, status)),
     };
 
-    let status_view = move || {
-        let text = text();
-        match intake.status.get() {
-            Status::Quiet => None,
-            Status::Sending => Some(view! { <p>{text.sending}</p> }.into_any()),
-            Status::Waiting { seconds, offline, saved } => Some(view! {
-                <p>{if offline { text.waiting_for_connection.to_string() } else { (text.retrying)(seconds) }}</p>
-                {saved.then(|| view! { <p data-testid="saved-on-device">{text.saved_on_device}</p> })}
-            }.into_any()),
-            Status::Elsewhere => Some(view! { <p>{text.sending}</p> }.into_any()),
-            #[cfg(feature = "full")]
-            Status::NeedsSignIn => Some(staff::sign_in_again_view(intake)),
-            Status::Rejected => Some(view! { <p>{text.rejected_intro}</p> }.into_any()),
-            Status::CodeUnavailable => Some(view! { <p>{text.sending_code_unavailable}</p> }.into_any()),
-            #[cfg(feature = "full")]
-            Status::PossibleDuplicates => Some(staff::duplicates_view(intake)),
-            Status::EarlierSent { reference } => Some(view! {
-                <p>{format!("{} {}: {}", text.sent_title, text.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
-            }.into_any()),
-        }
-    };
-
-    let body = move || {
-        match intake.phase.get() {
+    let body = move || match intake.phase.get() {
         Phase::Loading => view! { <p role="status">{move || text().loading}</p> }.into_any(),
         Phase::Failed { message } => view! {
             <div class="error-summary" role="alert" data-testid="intake-error">
                 <h2>{move || text().unusable_configuration}</h2>
                 <p>{message}</p>
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         #[cfg(feature = "full")]
         Phase::SignIn => staff::sign_in_view(intake, load_form),
         #[cfg(feature = "full")]
         Phase::Find => staff::find_view(intake),
-        Phase::Ready { form, initial, scope } => {
+        Phase::Ready {
+            form,
+            initial,
+            scope,
+        } => {
             if let Some(scope) = &scope {
-                intake.draft_key.set_value(Some(draft::scoped_key(&form.id, &form.name, Some(scope))));
+                intake.draft_key.set_value(Some(draft::scoped_key(
+                    &form.id,
+                    &form.name,
+                    Some(scope),
+                )));
             }
             view! {
                 {move || (intake.pending.get() > 0 && intake.current.with_value(Option::is_none)).then(|| view! {
@@ -688,16 +469,14 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                     on_change=on_change.get_value() />
             }.into_any()
         }
-        Phase::Sent { reference, record_id, upsert } => view! {
-            <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
-                <h2 id="sent-title">{move || text().sent_title}</h2>
-                <p>{move || text().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
-                {record_id.map(|id| view! { <p>{move || text().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
-                {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (text().upsert_status)(&status)}</p> })}
-                {after_sent()}
-            </section>
-        }.into_any(),
-    }
+        Phase::Sent {
+            reference,
+            record_id,
+            upsert,
+        } => match intake.later.get() {
+            Some(parts) => (parts.sent_view)(intake, reference, record_id, upsert),
+            None => ().into_any(),
+        },
     };
 
     view! {

@@ -10,16 +10,18 @@
 
 pub mod draft;
 pub mod embed;
+mod form_later;
 pub mod form_view;
 pub mod http;
 pub mod i18n;
 pub mod intake;
+pub mod later;
 pub mod outbox;
 #[cfg(feature = "full")]
 pub mod pages;
+mod sending;
 #[cfg(feature = "full")]
 mod staff;
-pub mod submission_path;
 
 use leptos::prelude::*;
 
@@ -57,6 +59,7 @@ pub fn mount_widget() {
     remove_boot_message();
     leptos::mount::mount_to_body(|| {
         provide_language();
+        later::provide_later();
         view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }
     });
 }
@@ -130,6 +133,7 @@ pub fn LanguageSwitch() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_language();
+    later::provide_later();
     let path = window().location().pathname().unwrap_or_default();
     match path.trim_end_matches('/') {
         "" | "/index.html" => pages::Home().into_any(),

@@ -18,9 +18,8 @@ use leptos::task::spawn_local;
 use serde_json::Value;
 
 use crate::form_view::ChangeFn;
-use crate::intake::{
-    compose_form, deliver_waiting, person_only_definition, send_input, Intake, Phase, Status,
-};
+use crate::intake::{compose_form, deliver_waiting, person_only_definition, Intake, Phase, Status};
+use crate::sending::send_input;
 use crate::{http, use_language};
 
 /// The stored record a staff member opened, and the person as it was, so

@@ -1,9 +1,9 @@
-//! Splits the widget's wasm in two: what shows the form, fetched at once,
-//! and the submission path (planning, mapping, the outbox's delivery loop),
-//! a chunk the widget fetches once the form is on screen.
+//! Splits the widget's wasm in two: what shows the form and takes answers,
+//! fetched at once, and the later parts (checking answers and showing
+//! errors, the review, the signature pad, planning, storing and sending), a
+//! chunk the widget fetches once the form is on screen.
 //!
-//! The split points are the functions `src/submission_path.rs` marks with
-//! `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
+//! The split point is the function `src/later.rs` marks with `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
 //! works on cargo's own output (built with `--emit-relocs`), before
 //! wasm-bindgen. Trunk has no step between cargo and wasm-bindgen, so this
 //! runs after Trunk's build and replaces the glue and wasm it wrote, under
@@ -126,7 +126,10 @@ fn chunk_names(work: &Path, stem: &str) -> Result<Vec<String>> {
         .collect();
     chunks.sort();
     if chunks.is_empty() {
-        return Err("wasm-split-cli wrote no chunk: are the split points still marked in src/submission_path.rs?".into());
+        return Err(
+            "wasm-split-cli wrote no chunk: is the split point still marked in src/later.rs?"
+                .into(),
+        );
     }
     Ok(chunks)
 }

@@ -1,0 +1,320 @@
+//! Everything that turns answers into a submission, stores and sends it,
+//! and tells the person how it went: planning and mapping (the engine),
+//! the outbox's delivery loop, the server's errors put back on questions,
+//! the status line and the "Sent" screen. None of it is needed to show the
+//! form, so it reaches the pages only through [`crate::later::Later`] and
+//! the widget's build fetches it once the form is on screen.
+
+use intake_engine::targets::{
+    place_errors, plan, PlacedErrors, Submission, SubmissionInput, SubmissionStatus,
+};
+use intake_engine::{Form, FormState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[cfg(feature = "full")]
+use intake_engine::targets::Mode;
+
+use crate::intake::{short_reference, Intake, Phase, Status};
+use crate::outbox::{self, Delivery};
+#[cfg(feature = "full")]
+use crate::staff;
+use crate::{draft, use_language};
+
+/// Turns the answers on screen into a submission, stores it, then sends
+/// it. A submission the server refused keeps its reference and the steps
+/// already done (a created contact is not created again).
+pub(crate) fn submit(intake: Intake, state: FormState) {
+    let Some(config) = intake.config.get_value() else {
+        intake.busy.set(false);
+        return;
+    };
+    let reference = intake
+        .current
+        .with_value(|current| {
+            current
+                .as_ref()
+                .map(|submission| submission.reference.clone())
+        })
+        .unwrap_or_else(outbox::new_reference);
+    let input = SubmissionInput::from_state(&state, &config, &reference);
+    // Staff: an edit sends only what changed, and a new person waits for
+    // the duplicate check, which then sends it.
+    #[cfg(feature = "full")]
+    let Some(input) = staff::prepare_input(intake, &config, &state, input) else {
+        intake.busy.set(false);
+        return;
+    };
+    send_input(intake, input, state.form().clone());
+}
+
+/// The requests that send `input`, as a submission, stored before the
+/// first of them goes (where storage is unavailable it is sent from the
+/// page's memory). A submission sent before under the same reference keeps
+/// the steps it already did (a created contact is not created again).
+fn stored_submission(intake: Intake, input: &SubmissionInput) -> Option<Submission> {
+    let config = intake.config.get_value()?;
+    let planned = plan(&config, input);
+    let summary = [
+        input.person.text("person.first_name"),
+        input.person.text("person.last_name"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let mut submission = Submission::new(
+        input.reference.clone(),
+        intake.deployment(),
+        input.form_id.clone(),
+        summary,
+        planned.steps,
+        js_sys::Date::now(),
+    );
+    if let Some(previous) = intake.current.get_value() {
+        submission.next_step = previous.next_step.min(submission.steps.len());
+        submission.captured_id = previous.captured_id.clone();
+    }
+    let _ = outbox::put(&submission);
+    Some(submission)
+}
+
+/// Plans the input, stores the submission, then sends it.
+pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
+    let Some(submission) = stored_submission(intake, &input) else {
+        intake.busy.set(false);
+        return;
+    };
+    let reference = submission.reference.clone();
+    intake.current.set_value(Some(submission));
+    intake.current_input.set_value(Some((input, form)));
+    intake.server_errors.set(PlacedErrors::default());
+    intake.status.set(Status::Sending);
+    deliver(intake, reference, true);
+}
+
+/// Sends one stored submission and tells the person how it went; schedules
+/// the next try when it must wait.
+fn deliver(intake: Intake, reference: String, is_current: bool) {
+    if is_current {
+        intake.busy.set(true);
+    }
+    spawn_local(async move {
+        // The page's copy when it has one (storage may be unavailable), else the stored one.
+        let memory = is_current
+            .then(|| intake.current.get_value())
+            .flatten()
+            .or_else(|| outbox::get(&reference));
+        let Some(mut submission) = memory else {
+            // Neither stored nor on the page: sent and removed meanwhile.
+            if is_current {
+                intake.busy.set(false);
+            }
+            return;
+        };
+        let delivery = outbox::deliver(&reference, intake.credential(), &mut submission).await;
+        let stored = outbox::get(&reference).is_some();
+        if is_current {
+            intake.current.set_value(Some(submission));
+            intake.busy.set(false);
+        }
+        intake
+            .pending
+            .set(outbox::waiting_for(&intake.deployment()).len());
+        match delivery {
+            Delivery::Sent { record_id, upsert } if is_current => {
+                if let Some(key) = intake.draft_key.get_value() {
+                    draft::clear(&key);
+                }
+                intake.current.set_value(None);
+                intake.status.set(Status::Quiet);
+                if let Some(host) = crate::embed::host_origin() {
+                    crate::embed::report_submitted(&host, &short_reference(&reference));
+                }
+                intake.phase.set(Phase::Sent {
+                    reference,
+                    record_id,
+                    upsert,
+                });
+                request_animation_frame(|| {
+                    if let Some(element) = document()
+                        .query_selector("[data-testid=submitted]")
+                        .ok()
+                        .flatten()
+                    {
+                        if let Ok(element) =
+                            wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                        {
+                            let _ = element.focus();
+                        }
+                    }
+                });
+            }
+            Delivery::Sent { .. } => intake.status.set(Status::EarlierSent { reference }),
+            Delivery::Waiting { retry_in_ms, .. } => {
+                let offline = !window().navigator().on_line();
+                if is_current {
+                    intake.status.set(Status::Waiting {
+                        seconds: (retry_in_ms / 1000.0).ceil() as u64,
+                        offline,
+                        saved: stored,
+                    });
+                }
+                set_timeout(
+                    move || deliver(intake, reference, is_current),
+                    std::time::Duration::from_millis(retry_in_ms.max(250.0) as u64),
+                );
+            }
+            Delivery::AlreadySending => {}
+            Delivery::ElsewhereInProgress => {
+                if is_current {
+                    intake.status.set(Status::Elsewhere);
+                }
+                set_timeout(
+                    move || deliver(intake, reference, is_current),
+                    std::time::Duration::from_secs(5),
+                );
+            }
+            #[cfg(feature = "full")]
+            Delivery::NeedsSignIn if intake.mode == Mode::Staff => {
+                intake.desk.token.set(None);
+                intake.status.set(Status::NeedsSignIn);
+            }
+            // A widget cannot sign in: its token was refused, which the
+            // organisation must fix. Keep the answers and try later.
+            Delivery::NeedsSignIn => {
+                intake.status.set(Status::Waiting {
+                    seconds: 60,
+                    offline: false,
+                    saved: true,
+                });
+                if let Some(mut stored) = outbox::get(&reference) {
+                    stored.status = SubmissionStatus::Pending;
+                    stored.next_attempt_at_ms = js_sys::Date::now() + 60_000.0;
+                    outbox::put(&stored);
+                }
+                set_timeout(
+                    move || deliver(intake, reference, is_current),
+                    std::time::Duration::from_secs(60),
+                );
+            }
+            // The page has moved on (the submission was sent meanwhile).
+            Delivery::Rejected(_) if is_current && intake.current.with_value(Option::is_none) => {}
+            Delivery::Rejected(rejection) => {
+                let (errors, step) = *rejection;
+                if let (Some(config), Some((input, form))) =
+                    (intake.config.get_value(), intake.current_input.get_value())
+                {
+                    intake.server_errors.set(place_errors(
+                        &config,
+                        &step,
+                        &errors,
+                        &input.person,
+                        &input.form_response,
+                        &form,
+                    ));
+                }
+                intake.status.set(Status::Rejected);
+            }
+        }
+    });
+}
+
+/// Sends every submission of this deployment left from earlier visits, and
+/// the one on screen when storage could not keep it.
+pub(crate) fn deliver_waiting(intake: Intake) {
+    let current = intake
+        .current
+        .get_value()
+        .map(|submission| submission.reference);
+    let waiting: Vec<String> = outbox::waiting_for(&intake.deployment())
+        .into_iter()
+        .map(|submission| submission.reference)
+        .collect();
+    intake.pending.set(waiting.len());
+    // The submission on screen is sent even when storage could not keep it.
+    if let Some(current) = &current {
+        if !waiting.contains(current) {
+            deliver(intake, current.clone(), true);
+        }
+    }
+    for reference in waiting {
+        let is_current = current.as_deref() == Some(reference.as_str());
+        deliver(intake, reference, is_current);
+    }
+}
+
+/// Counts what waits from earlier visits, for the notice.
+pub(crate) fn count_waiting(intake: Intake) {
+    intake
+        .pending
+        .set(outbox::waiting_for(&intake.deployment()).len());
+}
+
+/// What the person is told about the submission in progress (the status
+/// line's content for every status but the quiet one and the one that
+/// says these parts could not be fetched, which the page words itself).
+// Only staff statuses need the page's state.
+#[cfg_attr(not(feature = "full"), allow(unused_variables))]
+pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
+    let text = use_language().get().text();
+    match status {
+        Status::Quiet => ().into_any(),
+        Status::Sending | Status::Elsewhere => view! { <p>{text.sending}</p> }.into_any(),
+        Status::Waiting { seconds, offline, saved } => view! {
+            <p>{if offline { text.waiting_for_connection.to_string() } else { (text.retrying)(seconds) }}</p>
+            {saved.then(|| view! { <p data-testid="saved-on-device">{text.saved_on_device}</p> })}
+        }
+        .into_any(),
+        #[cfg(feature = "full")]
+        Status::NeedsSignIn => staff::sign_in_again_view(intake),
+        Status::Rejected => view! { <p>{text.rejected_intro}</p> }.into_any(),
+        Status::CodeUnavailable => view! { <p>{text.sending_code_unavailable}</p> }.into_any(),
+        #[cfg(feature = "full")]
+        Status::PossibleDuplicates => staff::duplicates_view(intake),
+        Status::EarlierSent { reference } => view! {
+            <p>{format!("{} {}: {}", text.sent_title, text.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
+        }
+        .into_any(),
+    }
+}
+
+/// The "Sent" screen: the reference to keep, the record number and what
+/// an upsert did when the server says, and the way on.
+pub(crate) fn sent_view(
+    intake: Intake,
+    reference: String,
+    record_id: Option<String>,
+    upsert: Option<String>,
+) -> AnyView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let after_sent = {
+        #[cfg(feature = "full")]
+        if intake.mode == Mode::Staff {
+            staff::next_person_button(intake)
+        } else {
+            start_again_link()
+        }
+        #[cfg(not(feature = "full"))]
+        {
+            let _ = intake;
+            start_again_link()
+        }
+    };
+    view! {
+        <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
+            <h2 id="sent-title">{move || text().sent_title}</h2>
+            <p>{move || text().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
+            {record_id.map(|id| view! { <p>{move || text().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
+            {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (text().upsert_status)(&status)}</p> })}
+            {after_sent}
+        </section>
+    }
+    .into_any()
+}
+
+fn start_again_link() -> AnyView {
+    let language = use_language();
+    view! { <p><a href=move || window().location().href().unwrap_or_default()>{move || language.get().text().sent_again}</a></p> }.into_any()
+}
