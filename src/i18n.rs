@@ -33,6 +33,17 @@ impl Language {
         }
     }
 
+    /// The message for an issue in this language, given the question's
+    /// label; `None` uses the engine's own English message. Not in [`Text`]:
+    /// a function named in a catalogue, which is data, would be in every
+    /// build's first load, and only the later parts word issues.
+    fn issue_translator(&self) -> Option<fn(&IssueKind, &str) -> String> {
+        match self.primary() {
+            "es" => Some(spanish_issue),
+            _ => None,
+        }
+    }
+
     /// Writing direction for the `dir` attribute.
     pub fn direction(&self) -> &'static str {
         match self.primary() {
@@ -113,9 +124,6 @@ pub struct Text {
     /// Shown where the signature pad will be until it has been downloaded.
     pub signature_loading: &'static str,
     pub staff_title: &'static str,
-    /// The default message for an issue, given the question's label; `None`
-    /// uses the engine's own English message.
-    pub issue: Option<fn(&IssueKind, &str) -> String>,
     /// Why a form could not be shown; `None` uses the errors' own English.
     pub failure: Option<fn(&FailureKind) -> String>,
     /// Words only the start, preview and staff pages use: the widget's own
@@ -289,7 +297,6 @@ pub static ENGLISH: Text = Text {
     signature_cleared: "Signature cleared.",
     signature_loading: "Loading the signature pad…",
     staff_title: "Intake",
-    issue: None,
     failure: None,
     #[cfg(feature = "full")]
     full_app: FullAppText {
@@ -398,7 +405,6 @@ pub static SPANISH: Text = Text {
     signature_cleared: "Firma borrada.",
     signature_loading: "Cargando el área de firma…",
     staff_title: "Admisión",
-    issue: Some(spanish_issue),
     failure: Some(spanish_failure),
     #[cfg(feature = "full")]
     full_app: FullAppText {
@@ -458,7 +464,7 @@ pub static SPANISH: Text = Text {
 /// definition's `translations` have no place for validator messages and an
 /// English message would not help a person reading Spanish.
 pub fn issue_message(issue: &Issue, question: &Question, language: &Language) -> String {
-    match language.text().issue {
+    match language.issue_translator() {
         Some(translate) => {
             let label = question
                 .label(&language.code)

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::ensure_tools(),
         Some("run") => run(&arguments[1..]),
         Some("test") => test(),
-        Some("build") => build_release_app(),
+        Some("build") => setup::ensure_tools().and_then(|()| build_release_app()),
         Some("bench") => bench(),
         _ => Err("usage: cargo xtask <setup | run [--port N] | build | test | bench>".into()),
     };

@@ -254,33 +254,41 @@ fn ensure_wasm_split_cli() -> Result {
 
 /// playwright-core and axe-core for the end-to-end journeys, from the lock
 /// file; reinstalled only when the lock file changed since the last install.
+/// The Node packages of the end-to-end journeys (`tests/e2e`) and of the
+/// release build (`tools`: the widget's JavaScript minifier), each from its
+/// lock file; a folder whose install is newer than its lock file is skipped.
 fn ensure_node_packages() -> Result {
-    let e2e = root().join("tests/e2e");
-    let lock = e2e.join("package-lock.json");
-    let marker = e2e.join("node_modules/.package-lock.json");
-    let modified = |path: &Path| {
-        std::fs::metadata(path)
-            .and_then(|metadata| metadata.modified())
-            .ok()
-    };
-    if let (Some(lock_time), Some(marker_time)) = (modified(&lock), modified(&marker)) {
-        if marker_time >= lock_time {
-            return Ok(());
+    for (folder, title) in [
+        ("tests/e2e", "install end-to-end test packages (npm ci)"),
+        ("tools", "install the build's Node packages (npm ci)"),
+    ] {
+        let lock = root().join(folder).join("package-lock.json");
+        let marker = root().join(folder).join("node_modules/.package-lock.json");
+        let modified = |path: &Path| {
+            std::fs::metadata(path)
+                .and_then(|metadata| metadata.modified())
+                .ok()
+        };
+        if let (Some(lock_time), Some(marker_time)) = (modified(&lock), modified(&marker)) {
+            if marker_time >= lock_time {
+                continue;
+            }
         }
+        step(
+            title,
+            "npm",
+            &[
+                "ci",
+                "--prefix",
+                folder,
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ],
+            &[],
+        )?;
     }
-    step(
-        "install end-to-end test packages (npm ci)",
-        "npm",
-        &[
-            "ci",
-            "--prefix",
-            "tests/e2e",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-        ],
-        &[],
-    )
+    Ok(())
 }
 
 #[cfg(test)]
