@@ -15,7 +15,9 @@ pub(crate) struct Dependencies {
     pub component: Vec<usize>,
     /// The questions in an order fit for evaluating visibility from scratch.
     pub order: Vec<QuestionIndex>,
-    /// Components that form a cycle of conditions, each as its members.
+    /// Components that form a cycle of conditions, each as its members
+    /// (read by the linter, which reports them).
+    #[cfg_attr(not(feature = "problems"), allow(dead_code))]
     pub cycles: Vec<Vec<QuestionIndex>>,
 }
 

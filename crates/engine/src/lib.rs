@@ -23,6 +23,7 @@ mod condition;
 mod date;
 mod graph;
 pub mod json;
+#[cfg(feature = "problems")]
 mod lint;
 mod load;
 mod model;
@@ -49,3 +50,6 @@ pub use problem::{LoadError, Problem, Severity};
 pub use response::FormResponseEntry;
 pub use state::{Evaluation, FormState, VisibilityChange};
 pub use validate::{json_number_text, number_text, Issue, IssueKind};
+
+/// Whether `load` records problems (the `problems` feature).
+pub const RECORDS_PROBLEMS: bool = cfg!(feature = "problems");

@@ -11,6 +11,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::answer::Answer;
+#[cfg(feature = "problems")]
 use crate::lint;
 use crate::model::{
     Condition, ConditionalDisplay, Form, HelpTextPosition, InputOption, InputType, Operator,
@@ -176,12 +177,13 @@ pub fn load_form_with_leading_sections(
                     reader.warn(
                         path,
                         Some(&id),
-                        &format!("the stored answer was not used: {error}"),
+                        format_args!("the stored answer was not used: {error}"),
                     );
                 }
             }
         }
     }
+    #[cfg(feature = "problems")]
     lint::lint(&form, &paths, &mut reader.problems);
     Ok(LoadedForm {
         form,
@@ -280,9 +282,9 @@ fn attach_conditions<'a>(
             match form.question_index(target_id) {
                 Some(other) => target = other,
                 None => reader.warn(
-                    &format!("{}.show_or_hide_question_id", display.path),
+                    &format_args!("{}.show_or_hide_question_id", display.path),
                     Some(&form.questions[index].id.clone()),
-                    &format!("names question \"{target_id}\", which is not in the form; the conditions apply to this question instead"),
+                    format_args!("names question \"{target_id}\", which is not in the form; the conditions apply to this question instead"),
                 ),
             }
         }
@@ -307,13 +309,13 @@ fn attach_conditions<'a>(
                     let source = form.question_index(source_id);
                     let path = format!("{}.{key}[{position}].question_id", display.path);
                     if source.is_none() {
-                        reader.warn(&path, Some(&question_id), &format!("reads question \"{source_id}\", which is not in the form; it reads as blank"));
+                        reader.warn(&path, Some(&question_id), format_args!("reads question \"{source_id}\", which is not in the form; it reads as blank"));
                     }
                     if let Operator::Unknown(name) = operator {
                         reader.warn(
-                            &format!("{}.{key}[{position}].operator", display.path),
+                            &format_args!("{}.{key}[{position}].operator", display.path),
                             Some(&question_id),
-                            &format!("unknown operator \"{name}\"; the condition is always false (known: =, is, is_not, greater_than, less_than, contains, does_not_contain, is_blank, is_not_blank)"),
+                            format_args!("unknown operator \"{name}\"; the condition is always false (known: =, is, is_not, greater_than, less_than, contains, does_not_contain, is_blank, is_not_blank)"),
                         );
                     }
                     Condition {
@@ -335,7 +337,7 @@ fn attach_conditions<'a>(
             reader.warn(
                 &display.path,
                 Some(&question_id),
-                &format!("conditional display has no conditions; {consequence}"),
+                format_args!("conditional display has no conditions; {consequence}"),
             );
         }
         form.questions[index].conditional_display = Some(ConditionalDisplay {
@@ -374,13 +376,18 @@ const HTML_INPUT_TYPES: &[&str] = &[
 ];
 
 impl Reader {
+    /// Records a problem. Paths and messages are written only here, so a
+    /// build without the `problems` feature (the public widget, which shows
+    /// no author a definition check) writes none and ships none of their text.
+    #[cfg_attr(not(feature = "problems"), allow(unused_variables))]
     fn push(
         &mut self,
         severity: Severity,
         path: &dyn fmt::Display,
         question_id: Option<&str>,
-        message: &str,
+        message: &dyn fmt::Display,
     ) {
+        #[cfg(feature = "problems")]
         self.problems.push(Problem {
             severity,
             path: path.to_string(),
@@ -389,12 +396,22 @@ impl Reader {
         });
     }
 
-    fn warn(&mut self, path: &dyn fmt::Display, question_id: Option<&str>, message: &str) {
-        self.push(Severity::Warning, path, question_id, message);
+    fn warn(
+        &mut self,
+        path: &dyn fmt::Display,
+        question_id: Option<&str>,
+        message: impl fmt::Display,
+    ) {
+        self.push(Severity::Warning, path, question_id, &message);
     }
 
-    fn notice(&mut self, path: &dyn fmt::Display, question_id: Option<&str>, message: &str) {
-        self.push(Severity::Notice, path, question_id, message);
+    fn notice(
+        &mut self,
+        path: &dyn fmt::Display,
+        question_id: Option<&str>,
+        message: impl fmt::Display,
+    ) {
+        self.push(Severity::Notice, path, question_id, &message);
     }
 
     /// A list; `null` or a missing key is an empty list.
@@ -427,7 +444,7 @@ impl Reader {
                 self.notice(
                     path,
                     question_id,
-                    &format!(
+                    format_args!(
                         "was the number {}; read as text",
                         crate::json_number_text(number)
                     ),
@@ -438,7 +455,7 @@ impl Reader {
                 self.notice(
                     path,
                     question_id,
-                    &format!("was the boolean {flag}; read as text"),
+                    format_args!("was the boolean {flag}; read as text"),
                 );
                 Some(flag.to_string())
             }
@@ -468,12 +485,12 @@ impl Reader {
                     Some(flag) => self.notice(
                         path,
                         question_id,
-                        &format!("was the string \"{text}\"; read as {flag}"),
+                        format_args!("was the string \"{text}\"; read as {flag}"),
                     ),
                     None => self.warn(
                         path,
                         question_id,
-                        &format!("\"{text}\" is not true or false; it was ignored"),
+                        format_args!("\"{text}\" is not true or false; it was ignored"),
                     ),
                 }
                 parsed
@@ -483,7 +500,7 @@ impl Reader {
                 self.notice(
                     path,
                     question_id,
-                    &format!(
+                    format_args!(
                         "was the number {}; read as {flag}",
                         crate::json_number_text(number)
                     ),
@@ -512,7 +529,7 @@ impl Reader {
                     self.notice(
                         path,
                         question_id,
-                        &format!("was the string \"{text}\"; read as a number"),
+                        format_args!("was the string \"{text}\"; read as a number"),
                     );
                     Some(number)
                 }
@@ -520,7 +537,7 @@ impl Reader {
                     self.warn(
                         path,
                         question_id,
-                        &format!("\"{text}\" is not a number; it was ignored"),
+                        format_args!("\"{text}\" is not a number; it was ignored"),
                     );
                     None
                 }
@@ -549,7 +566,7 @@ impl Reader {
                 self.warn(
                     path,
                     question_id,
-                    &format!(
+                    format_args!(
                         "{} is not a whole number of 0 or more; read as 0 (no limit)",
                         crate::number_text(number)
                     ),
@@ -572,7 +589,7 @@ impl Reader {
             self.notice(
                 path,
                 question_id,
-                &format!("\"{text}\" read as \"{lower}\""),
+                format_args!("\"{text}\" read as \"{lower}\""),
             );
         }
         Some(lower)
@@ -587,7 +604,7 @@ impl Reader {
             None => {
                 self.synthetic_ids += 1;
                 let id = format!("missing-id-{}", self.synthetic_ids);
-                self.warn(path, None, &format!("this {what} has no id; it was given the id \"{id}\" and its answer cannot be matched to a stored one"));
+                self.warn(path, None, format_args!("this {what} has no id; it was given the id \"{id}\" and its answer cannot be matched to a stored one"));
                 id
             }
         }
@@ -609,7 +626,7 @@ impl Reader {
                 self.warn(
                     &Field(path, "section_type"),
                     None,
-                    &format!("unknown section type \"{other}\"; read as form_group"),
+                    format_args!("unknown section type \"{other}\"; read as form_group"),
                 );
                 SectionType::FormGroup
             }
@@ -683,7 +700,7 @@ impl Reader {
                 self.warn(
                     &at("input_type"),
                     qid,
-                    &format!("unknown input type \"{other}\"; shown as a text input"),
+                    format_args!("unknown input type \"{other}\"; shown as a text input"),
                 );
                 InputType::Text
             }
@@ -716,7 +733,7 @@ impl Reader {
                 self.warn(
                     &at("help_text_position"),
                     qid,
-                    &format!("unknown position \"{other}\"; help is shown after the input"),
+                    format_args!("unknown position \"{other}\"; help is shown after the input"),
                 );
                 HelpTextPosition::AfterInput
             }
@@ -751,7 +768,7 @@ impl Reader {
                 self.warn(
                     &option_path,
                     qid,
-                    &format!("a second option with id \"{option_id}\" was skipped"),
+                    format_args!("a second option with id \"{option_id}\" was skipped"),
                 );
                 continue;
             }
@@ -766,7 +783,7 @@ impl Reader {
                 self.warn(
                     &Field(&option_path, "option_label"),
                     qid,
-                    &format!("option \"{option_id}\" has no label; its id is shown instead"),
+                    format_args!("option \"{option_id}\" has no label; its id is shown instead"),
                 );
                 option_id.clone()
             } else {
@@ -841,17 +858,17 @@ impl Reader {
                 let mut translation = QuestionTranslation {
                     label_text: self.string(
                         texts.get("label_text"),
-                        &format!("{translation_path}.label_text"),
+                        &format_args!("{translation_path}.label_text"),
                         qid,
                     ),
                     help_text: self.string(
                         texts.get("help_text"),
-                        &format!("{translation_path}.help_text"),
+                        &format_args!("{translation_path}.help_text"),
                         qid,
                     ),
                     placeholder_text: self.string(
                         texts.get("placeholder_text"),
-                        &format!("{translation_path}.placeholder_text"),
+                        &format_args!("{translation_path}.placeholder_text"),
                         qid,
                     ),
                     options: BTreeMap::new(),
@@ -954,7 +971,7 @@ impl Reader {
             Some("presence") => ValidatorKind::Presence,
             Some("numericality") => {
                 let mut bound =
-                    |key: &str| self.number(object.get(key), &format!("{path}.{key}"), qid);
+                    |key: &str| self.number(object.get(key), &format_args!("{path}.{key}"), qid);
                 let greater_than = bound("greater_than");
                 let greater_than_or_equal_to = bound("greater_than_or_equal_to");
                 let equal_to = bound("equal_to");
@@ -978,7 +995,7 @@ impl Reader {
                 }
             }
             Some(other) => {
-                self.warn(&Field(path, "validation_type"), qid, &format!("unknown validation type \"{other}\" was ignored (known: presence, numericality)"));
+                self.warn(&Field(path, "validation_type"), qid, format_args!("unknown validation type \"{other}\" was ignored (known: presence, numericality)"));
                 return None;
             }
             None => {
@@ -1014,7 +1031,7 @@ impl Reader {
                 self.warn(
                     &Field(path, "show_or_hide"),
                     qid,
-                    &format!("should be \"show\" or \"hide\" but is {found}; read as \"show\""),
+                    format_args!("should be \"show\" or \"hide\" but is {found}; read as \"show\""),
                 );
                 ShowOrHide::Show
             }
@@ -1039,14 +1056,14 @@ impl Reader {
                 let source = self
                     .string(
                         condition.get("question_id"),
-                        &format!("{condition_path}.question_id"),
+                        &format_args!("{condition_path}.question_id"),
                         qid,
                     )
                     .unwrap_or_default();
                 let operator = self
                     .string(
                         condition.get("operator"),
-                        &format!("{condition_path}.operator"),
+                        &format_args!("{condition_path}.operator"),
                         qid,
                     )
                     .unwrap_or_default();

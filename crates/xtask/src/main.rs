@@ -146,7 +146,15 @@ fn test() -> Result {
     step(
         "lints (host crates)",
         "cargo",
-        &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     // The app lints for the browser twice: the full app with its tests, and
@@ -169,7 +177,12 @@ fn test() -> Result {
         arguments.extend_from_slice(&["--quiet", "--", "-D", "warnings"]);
         step(title, "cargo", &arguments, &[])?;
     }
-    step("host tests", "cargo", &["test", "--quiet"], &[])?;
+    step(
+        "host tests",
+        "cargo",
+        &["test", "--workspace", "--quiet"],
+        &[],
+    )?;
     // The definition loader fuzzed for a bounded time, printing its counts.
     step(
         "fuzz audit: the definition loader for 15 s",
