@@ -21,6 +21,7 @@
 mod bench;
 mod csp;
 mod setup;
+mod shorten;
 mod split;
 
 use std::path::{Path, PathBuf};

@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{root, step, Result};
+use crate::{root, shorten, step, Result};
 
 /// What Trunk's `data-wasm-opt="z"` runs, with the WebAssembly features the
 /// compiler already uses (every current browser has them).
@@ -70,10 +70,10 @@ pub fn split_widget(dist: &Path) -> Result {
         ],
         &[],
     )?;
-    optimise(
-        &bindgen.join(format!("{stem}_bg.wasm")),
-        &dist.join(format!("{stem}_bg.wasm")),
-    )?;
+    let bindgen_module = bindgen.join(format!("{stem}_bg.wasm"));
+    let bindgen_glue = bindgen.join(format!("{stem}.js"));
+    shorten_names(&bindgen_module, &bindgen_glue, &stem)?;
+    optimise(&bindgen_module, &dist.join(format!("{stem}_bg.wasm")))?;
 
     let mut loader = read(&work.join(LOADER))?;
     for chunk in chunk_names(&work, &stem)? {
@@ -91,7 +91,7 @@ pub fn split_widget(dist: &Path) -> Result {
 
     // Only the import's specifier changes: the wasm's own import module,
     // the key of the imports object, keeps the loader's original name.
-    let glue = read(&bindgen.join(format!("{stem}.js")))?;
+    let glue = read(&bindgen_glue)?;
     let original = format!("from \"./{LOADER}\"");
     if !glue.contains(&original) {
         return Err(format!("the widget's glue does not import {LOADER}"));
@@ -125,6 +125,18 @@ fn minify(path: &Path) -> Result {
         ],
         &[],
     )
+}
+
+/// Gives the names the module and its glue share short ones (see `shorten`).
+fn shorten_names(module_path: &Path, glue_path: &Path, stem: &str) -> Result {
+    eprintln!("==> shorten the names shared by the widget's module and glue");
+    let module = fs::read(module_path)
+        .map_err(|error| format!("cannot read {}: {error}", module_path.display()))?;
+    let glue = read(glue_path)?;
+    let (module, glue, _, _) = shorten::shorten(&module, &glue, &format!("./{stem}_bg.js"))?;
+    fs::write(module_path, module)
+        .map_err(|error| format!("cannot write {}: {error}", module_path.display()))?;
+    write(glue_path, &glue)
 }
 
 /// `intake-widget-<hash>`: the name Trunk gave the widget's glue.

@@ -1,0 +1,373 @@
+//! Shortens the names the widget's module and its JS glue share.
+//!
+//! wasm-bindgen names every import the module takes from the glue
+//! `__wbg_<method>_<16 hex digits>` and every closure adapter it exports
+//! after the closure's full Rust type, hundreds of characters long. Each
+//! name is written twice, once in the module and once in the glue, and the
+//! hex digits do not compress: about 5 KB gzip of the widget's first load.
+//! This gives each of them a short name (`a`, `b`, … `ba`, …) in both files,
+//! as emscripten's `--minify-imports-and-exports` does.
+//!
+//! Only the imports of the glue's own module and the exports the glue calls
+//! as `wasm.<name>` change. The exports the split chunk imports (the memory,
+//! the function table and the shared helpers, see `split`) keep their names.
+//! A name the glue does not hold exactly where expected stops the build:
+//! better no widget than one that fails at start-up.
+
+/// Exports the chunk loader hands to the chunks by name (as do any other
+/// `__wasm_split…` exports a later wasm-split-cli may add).
+const KEPT_EXPORTS: [&str; 3] = [
+    "memory",
+    "__indirect_function_table",
+    "__wasm_split_shared0",
+];
+
+/// Renames in place: `module` is the wasm-bindgen output, `glue` its JS,
+/// `import_module` the name the module imports the glue under
+/// (`./<stem>_bg.js`). Returns how many imports and exports were renamed.
+pub fn shorten(
+    module: &[u8],
+    glue: &str,
+    import_module: &str,
+) -> Result<(Vec<u8>, String, usize, usize), String> {
+    if module.len() < 8 || &module[..4] != b"\0asm" {
+        return Err("not a WebAssembly module".into());
+    }
+    let mut names = ShortNames::default();
+    let mut output = module[..8].to_vec();
+    let mut glue = glue.to_string();
+    let (mut imports, mut exports) = (0, 0);
+    let mut at = 8;
+    while at < module.len() {
+        let id = module[at];
+        let (size, body_start) = read_u32(module, at + 1)?;
+        let body_end = body_start + size as usize;
+        let body = module
+            .get(body_start..body_end)
+            .ok_or("a section runs past the end of the module")?;
+        let new_body = match id {
+            2 => {
+                let (body, renamed) = rename_imports(body, import_module, &mut names)?;
+                for (old, new) in &renamed {
+                    glue = rename_import_key(&glue, old, new)?;
+                }
+                imports = renamed.len();
+                Some(body)
+            }
+            7 => {
+                let (body, renamed) = rename_exports(body, &mut names)?;
+                for (old, new) in &renamed {
+                    glue = rename_export_use(&glue, old, new);
+                }
+                exports = renamed.len();
+                Some(body)
+            }
+            _ => None,
+        };
+        match new_body {
+            Some(body) => {
+                output.push(id);
+                write_u32(&mut output, body.len() as u32);
+                output.extend_from_slice(&body);
+            }
+            None => output.extend_from_slice(&module[at..body_end]),
+        }
+        at = body_end;
+    }
+    Ok((output, glue, imports, exports))
+}
+
+/// Hands out `a`, `b`, … `Z`, `ba`, `bb`, …: valid JS identifiers that no
+/// glue name (all longer, or `memory`) can equal.
+#[derive(Default)]
+struct ShortNames(usize);
+
+impl ShortNames {
+    fn next(&mut self) -> String {
+        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut number = self.0;
+        self.0 += 1;
+        let mut name = vec![LETTERS[number % LETTERS.len()]];
+        number /= LETTERS.len();
+        while number > 0 {
+            name.push(LETTERS[number % LETTERS.len()]);
+            number /= LETTERS.len();
+        }
+        name.reverse();
+        // "_" first keeps them apart from the few short names a glue
+        // might hold itself.
+        format!("_{}", String::from_utf8_lossy(&name))
+    }
+}
+
+type Renamed = Vec<(String, String)>;
+
+fn rename_imports(
+    body: &[u8],
+    import_module: &str,
+    names: &mut ShortNames,
+) -> Result<(Vec<u8>, Renamed), String> {
+    let (count, mut at) = read_u32(body, 0)?;
+    let mut output = Vec::new();
+    write_u32(&mut output, count);
+    let mut renamed = Vec::new();
+    for _ in 0..count {
+        let (module, next) = read_name(body, at)?;
+        let (field, next) = read_name(body, next)?;
+        let description_end = skip_import_description(body, next)?;
+        let field = if module == import_module {
+            let short = names.next();
+            renamed.push((field, short.clone()));
+            short
+        } else {
+            field
+        };
+        write_name(&mut output, &module);
+        write_name(&mut output, &field);
+        output.extend_from_slice(&body[next..description_end]);
+        at = description_end;
+    }
+    Ok((output, renamed))
+}
+
+fn rename_exports(body: &[u8], names: &mut ShortNames) -> Result<(Vec<u8>, Renamed), String> {
+    let (count, mut at) = read_u32(body, 0)?;
+    let mut output = Vec::new();
+    write_u32(&mut output, count);
+    let mut renamed = Vec::new();
+    for _ in 0..count {
+        let (name, next) = read_name(body, at)?;
+        // The kind byte, then the index.
+        let (_, end) = read_u32(body, next + 1)?;
+        let name = if KEPT_EXPORTS.contains(&name.as_str()) || name.starts_with("__wasm_split") {
+            name
+        } else {
+            let short = names.next();
+            renamed.push((name, short.clone()));
+            short
+        };
+        write_name(&mut output, &name);
+        output.extend_from_slice(&body[next..end]);
+        at = end;
+    }
+    Ok((output, renamed))
+}
+
+/// The end of an import's description (function, table, memory, global or tag).
+fn skip_import_description(body: &[u8], at: usize) -> Result<usize, String> {
+    let kind = *body.get(at).ok_or("an import has no kind")?;
+    let limits = |at: usize| -> Result<usize, String> {
+        let flags = *body.get(at).ok_or("limits are cut short")?;
+        let (_, next) = read_u32(body, at + 1)?;
+        Ok(if flags & 1 == 1 {
+            read_u32(body, next)?.1
+        } else {
+            next
+        })
+    };
+    match kind {
+        0 => Ok(read_u32(body, at + 1)?.1),
+        1 => limits(at + 2),
+        2 => limits(at + 1),
+        3 => Ok(at + 3),
+        4 => Ok(read_u32(body, at + 2)?.1),
+        other => Err(format!("an import of unknown kind {other}")),
+    }
+}
+
+/// The glue provides each import as one `name: function…` entry of its
+/// imports object: exactly one `name:` must be there.
+fn rename_import_key(glue: &str, old: &str, new: &str) -> Result<String, String> {
+    let key = format!("{old}:");
+    let found: Vec<usize> = glue
+        .match_indices(&key)
+        .map(|(index, _)| index)
+        .filter(|&index| !glue[..index].ends_with(is_identifier_char))
+        .collect();
+    match found.as_slice() {
+        [index] => Ok(format!("{}{new}:{}", &glue[..*index], &glue[index + key.len()..])),
+        _ => Err(format!(
+            "the widget's glue holds the import `{old}` {} times, not once: cannot shorten its names",
+            found.len()
+        )),
+    }
+}
+
+/// Every `wasm.name` (and nothing that merely starts with it).
+fn rename_export_use(glue: &str, old: &str, new: &str) -> String {
+    let pattern = format!("wasm.{old}");
+    let mut output = String::with_capacity(glue.len());
+    let mut rest = glue;
+    while let Some(index) = rest.find(&pattern) {
+        let end = index + pattern.len();
+        let whole = !rest[..index].ends_with(is_identifier_char)
+            && !rest[end..].starts_with(is_identifier_char);
+        output.push_str(&rest[..index]);
+        if whole {
+            output.push_str("wasm.");
+            output.push_str(new);
+        } else {
+            output.push_str(&pattern);
+        }
+        rest = &rest[end..];
+    }
+    output.push_str(rest);
+    output
+}
+
+fn is_identifier_char(character: char) -> bool {
+    character.is_ascii_alphanumeric() || character == '_' || character == '$'
+}
+
+fn read_u32(bytes: &[u8], mut at: usize) -> Result<(u32, usize), String> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(at).ok_or("a number runs past the end")?;
+        at += 1;
+        value |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok((value, at));
+        }
+    }
+    Err("a number is too long".into())
+}
+
+fn write_u32(output: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            output.push(byte);
+            return;
+        }
+        output.push(byte | 0x80);
+    }
+}
+
+fn read_name(bytes: &[u8], at: usize) -> Result<(String, usize), String> {
+    let (length, start) = read_u32(bytes, at)?;
+    let end = start + length as usize;
+    let text = bytes.get(start..end).ok_or("a name runs past the end")?;
+    let text = std::str::from_utf8(text).map_err(|_| "a name is not UTF-8".to_string())?;
+    Ok((text.to_string(), end))
+}
+
+fn write_name(output: &mut Vec<u8>, name: &str) {
+    write_u32(output, name.len() as u32);
+    output.extend_from_slice(name.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(id: u8, body: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![id];
+        write_u32(&mut bytes, body.len() as u32);
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    /// A module importing two functions from the glue and a memory from
+    /// elsewhere, exporting the memory, an adapter and the function table.
+    fn module() -> Vec<u8> {
+        let mut imports = Vec::new();
+        write_u32(&mut imports, 3);
+        for field in ["__wbg_focus_0123456789abcdef", "__wbg_now_fedcba9876543210"] {
+            write_name(&mut imports, "./glue_bg.js");
+            write_name(&mut imports, field);
+            imports.extend_from_slice(&[0, 0]);
+        }
+        write_name(&mut imports, "env");
+        write_name(&mut imports, "shared");
+        imports.extend_from_slice(&[2, 1, 1, 200, 1]);
+        let mut exports = Vec::new();
+        write_u32(&mut exports, 3);
+        for (name, kind, index) in [
+            ("memory", 2u8, 0u8),
+            ("wasm_bindgen_invoke_closure_long_name", 0, 2),
+            ("__indirect_function_table", 1, 0),
+        ] {
+            write_name(&mut exports, name);
+            exports.extend_from_slice(&[kind, index]);
+        }
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        bytes.extend(section(1, &[1, 0x60, 0, 0]));
+        bytes.extend(section(2, &imports));
+        bytes.extend(section(7, &exports));
+        bytes
+    }
+
+    const GLUE: &str = "const import0 = { __wbg_focus_0123456789abcdef: function(a) { a.focus(); },\n\
+        __wbg_now_fedcba9876543210: function() { return Date.now(); } };\n\
+        wasm.wasm_bindgen_invoke_closure_long_name(1); wasm.wasm_bindgen_invoke_closure_long_name_2(1); wasm.memory;";
+
+    fn names(bytes: &[u8], id: u8) -> Vec<String> {
+        let mut at = 8;
+        while at < bytes.len() {
+            let (size, start) = read_u32(bytes, at + 1).unwrap();
+            if bytes[at] == id {
+                let body = &bytes[start..start + size as usize];
+                let (count, mut next) = read_u32(body, 0).unwrap();
+                let mut found = Vec::new();
+                for _ in 0..count {
+                    if id == 2 {
+                        let (module, after) = read_name(body, next).unwrap();
+                        let (field, after) = read_name(body, after).unwrap();
+                        found.push(format!("{module} {field}"));
+                        next = skip_import_description(body, after).unwrap();
+                    } else {
+                        let (name, after) = read_name(body, next).unwrap();
+                        found.push(name);
+                        next = read_u32(body, after + 1).unwrap().1;
+                    }
+                }
+                return found;
+            }
+            at = start + size as usize;
+        }
+        Vec::new()
+    }
+
+    #[test]
+    fn the_glues_imports_and_the_called_exports_get_short_names_in_both_files() {
+        let (bytes, glue, imports, exports) = shorten(&module(), GLUE, "./glue_bg.js").unwrap();
+        assert_eq!((imports, exports), (2, 1));
+        assert_eq!(
+            names(&bytes, 2),
+            ["./glue_bg.js _a", "./glue_bg.js _b", "env shared"]
+        );
+        assert_eq!(
+            names(&bytes, 7),
+            ["memory", "_c", "__indirect_function_table"]
+        );
+        assert!(glue.contains("_a: function(a) { a.focus(); }"));
+        assert!(glue.contains("_b: function() { return Date.now(); }"));
+        assert!(glue.contains("wasm._c(1);"));
+        // A longer name that starts with a renamed one is left alone.
+        assert!(glue.contains("wasm.wasm_bindgen_invoke_closure_long_name_2(1);"));
+        assert!(glue.contains("wasm.memory;"));
+        // The type section came through unchanged.
+        assert_eq!(&bytes[8..14], &section(1, &[1, 0x60, 0, 0])[..]);
+    }
+
+    #[test]
+    fn an_import_the_glue_does_not_hold_once_stops_the_build() {
+        let glue = GLUE.replace("__wbg_now_fedcba9876543210:", "other:");
+        let error = shorten(&module(), &glue, "./glue_bg.js").unwrap_err();
+        assert!(error.contains("__wbg_now_fedcba9876543210"), "{error}");
+    }
+
+    #[test]
+    fn short_names_are_distinct_identifiers() {
+        let mut names = ShortNames::default();
+        let all: Vec<String> = (0..3000).map(|_| names.next()).collect();
+        let distinct: std::collections::HashSet<&String> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len());
+        assert!(all.iter().all(
+            |name| name.starts_with('_') && name[1..].chars().all(|c| c.is_ascii_alphabetic())
+        ));
+        assert_eq!(&all[..3], ["_a", "_b", "_c"]);
+        assert_eq!(all[52], "_ba");
+    }
+}
