@@ -118,7 +118,7 @@ pub(crate) fn error_summary(context: FormContext) -> AnyView {
         <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=context.pages.summary_ref
             aria-labelledby="error-summary-title"
             hidden=move || context.summary.with(Vec::is_empty) && context.server_errors.with(Vec::is_empty) && context.server_general.with(Vec::is_empty)>
-            <h2 id="error-summary-title">{move || language.get().text().error_summary_title}</h2>
+            <h2 id="error-summary-title">{move || language.get().later_text().error_summary_title}</h2>
             <ul>
                 {move || { let language = language.get(); context.summary.get().into_iter().map(|(question, issue)| {
                     let message = context.state.with_value(|state| issue_message(&issue, &state.form().questions[question], &language));
@@ -185,7 +185,7 @@ pub(crate) fn review(context: FormContext) -> AnyView {
             .map(|(index, question)| {
                 let answer = state
                     .answer_text(index)
-                    .unwrap_or_else(|| language.get_untracked().text().not_answered.into());
+                    .unwrap_or_else(|| language.get_untracked().later_text().not_answered.into());
                 let label = question.label(&language.get_untracked().code).to_string();
                 view! {
                     <div class="review-row" data-review-question=question.id.clone()>
@@ -193,7 +193,7 @@ pub(crate) fn review(context: FormContext) -> AnyView {
                         <dd>{answer}</dd>
                         <dd>
                             <button type="button" class="link-button" on:click=move |_| context.show_question(index)>
-                                {language.get_untracked().text().change}<span class="visually-hidden">" " {label.clone()}</span>
+                                {language.get_untracked().later_text().change}<span class="visually-hidden">" " {label.clone()}</span>
                             </button>
                         </dd>
                     </div>
@@ -203,7 +203,7 @@ pub(crate) fn review(context: FormContext) -> AnyView {
     });
     view! {
         <section class="review" data-testid="review">
-            <h2>{move || language.get().text().review_title}</h2>
+            <h2>{move || language.get().later_text().review_title}</h2>
             <dl>{rows}</dl>
         </section>
     }
@@ -245,7 +245,7 @@ fn SignatureInput(
     invalid: Signal<bool>,
 ) -> impl IntoView {
     let language = use_language();
-    let text = move || language.get().text();
+    let later = move || language.get().later_text();
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let drawing = StoredValue::new(false);
     let drawn_anything = StoredValue::new(false);
@@ -345,7 +345,7 @@ fn SignatureInput(
         if drawing.get_value() {
             drawing.set_value(false);
             commit();
-            announcement.set(text().signature_drawn.to_string());
+            announcement.set(later().signature_drawn.to_string());
         }
     };
     let clear = move |_| {
@@ -356,7 +356,7 @@ fn SignatureInput(
         typed.set(String::new());
         signed.set(false);
         context.set_answer(index, None);
-        announcement.set(text().signature_cleared.to_string());
+        announcement.set(later().signature_cleared.to_string());
     };
     let write_typed = move |name: String| {
         typed.set(name.clone());
@@ -381,12 +381,12 @@ fn SignatureInput(
     view! {
         <div class="signature">
             <canvas id=input_id(index) node_ref=canvas_ref class="signature-pad" width=SIGNATURE_WIDTH height=SIGNATURE_HEIGHT
-                role="img" aria-label=move || text().signature_pad_label aria-invalid=move || invalid.get().then_some("true")
+                role="img" aria-label=move || later().signature_pad_label aria-invalid=move || invalid.get().then_some("true")
                 data-testid="signature-pad"
                 on:pointerdown=start on:pointermove=extend on:pointerup=finish on:pointercancel=finish></canvas>
-            <p class="hint">{move || if signed.get() { text().signature_done } else { text().signature_hint }}</p>
-            <button type="button" class="button secondary" on:click=clear>{move || text().signature_clear}</button>
-            <label for=typed_id.clone() class="signature-typed-label">{move || text().signature_type_instead}</label>
+            <p class="hint">{move || if signed.get() { later().signature_done } else { later().signature_hint }}</p>
+            <button type="button" class="button secondary" on:click=clear>{move || later().signature_clear}</button>
+            <label for=typed_id.clone() class="signature-typed-label">{move || later().signature_type_instead}</label>
             <input type="text" id=typed_id autocomplete="name" prop:value=move || typed.get()
                 on:input=move |event| write_typed(event_target_value(&event)) />
             <p class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>

@@ -33,6 +33,14 @@ impl Language {
         }
     }
 
+    /// The later parts' words: Spanish for `es`, English otherwise.
+    pub fn later_text(&self) -> &'static LaterText {
+        match self.primary() {
+            "es" => &SPANISH_LATER,
+            _ => &ENGLISH_LATER,
+        }
+    }
+
     /// The message for an issue in this language, given the question's
     /// label; `None` uses the engine's own English message. Not in [`Text`]:
     /// a function named in a catalogue, which is data, would be in every
@@ -75,14 +83,10 @@ pub fn initial_language(url_parameter: Option<String>, browser_languages: &[Stri
 pub struct Text {
     pub language_switch: &'static str,
     pub loading: &'static str,
-    pub error_summary_title: &'static str,
     pub continue_button: &'static str,
     pub check_answers: &'static str,
     pub back: &'static str,
     pub step_of: fn(usize, usize) -> String,
-    pub review_title: &'static str,
-    pub not_answered: &'static str,
-    pub change: &'static str,
     pub draft_restored: &'static str,
     pub start_over: &'static str,
     pub preview_valid: &'static str,
@@ -95,32 +99,16 @@ pub struct Text {
     pub payload_hint: &'static str,
     pub send: &'static str,
     pub sending: &'static str,
-    pub saved_on_device: &'static str,
-    pub retrying: fn(u64) -> String,
-    pub waiting_for_connection: &'static str,
-    pub sent_title: &'static str,
-    pub sent_reference: &'static str,
-    pub sent_record: &'static str,
-    pub sent_again: &'static str,
     pub pending_submissions: fn(usize) -> String,
-    pub rejected_intro: &'static str,
     /// The part of the page that sends answers could not be downloaded.
     pub sending_code_unavailable: &'static str,
     /// The part of the page that checks answers could not be downloaded.
     pub part_unavailable: &'static str,
     pub unusable_configuration: &'static str,
     pub widget_title: &'static str,
-    pub signature_pad_label: &'static str,
-    pub upsert_status: fn(&str) -> String,
     pub first_name: &'static str,
     pub last_name: &'static str,
     pub search: &'static str,
-    pub signature_hint: &'static str,
-    pub signature_done: &'static str,
-    pub signature_clear: &'static str,
-    pub signature_type_instead: &'static str,
-    pub signature_drawn: &'static str,
-    pub signature_cleared: &'static str,
     /// Shown where the signature pad will be until it has been downloaded.
     pub signature_loading: &'static str,
     pub staff_title: &'static str,
@@ -130,6 +118,33 @@ pub struct Text {
     /// build leaves them out, so a phone does not download them.
     #[cfg(feature = "full")]
     pub full_app: FullAppText,
+}
+
+/// The words of the later parts (the error summary, the review, the
+/// signature pad and what sending says, see `crate::later`). Apart from
+/// [`Text`] so that, in the widget's build, they are downloaded with those
+/// parts rather than before the form shows.
+pub struct LaterText {
+    pub error_summary_title: &'static str,
+    pub review_title: &'static str,
+    pub not_answered: &'static str,
+    pub change: &'static str,
+    pub sent_title: &'static str,
+    pub sent_reference: &'static str,
+    pub sent_record: &'static str,
+    pub sent_again: &'static str,
+    pub upsert_status: fn(&str) -> String,
+    pub retrying: fn(u64) -> String,
+    pub waiting_for_connection: &'static str,
+    pub saved_on_device: &'static str,
+    pub rejected_intro: &'static str,
+    pub signature_pad_label: &'static str,
+    pub signature_hint: &'static str,
+    pub signature_done: &'static str,
+    pub signature_clear: &'static str,
+    pub signature_type_instead: &'static str,
+    pub signature_drawn: &'static str,
+    pub signature_cleared: &'static str,
 }
 
 /// The start, preview and staff pages' own words (see [`Text::full_app`]).
@@ -246,14 +261,10 @@ fn spanish_issue(kind: &IssueKind, label: &str) -> String {
 pub static ENGLISH: Text = Text {
     language_switch: "Language",
     loading: "Loading the form…",
-    error_summary_title: "There is a problem",
     continue_button: "Continue",
     check_answers: "Check answers",
     back: "Back",
     step_of: |position, total| format!("Step {position} of {total}"),
-    review_title: "Check your answers",
-    not_answered: "Not answered",
-    change: "Change",
     draft_restored: "We restored the answers you gave earlier in this tab.",
     start_over: "Start over",
     preview_valid: "Every answer is valid. This is a preview: nothing was sent.",
@@ -266,35 +277,14 @@ pub static ENGLISH: Text = Text {
     payload_hint: "Exactly what the app would send, updated as you type. Credentials are added when sending and never shown.",
     send: "Send",
     sending: "Sending…",
-    saved_on_device: "Your answers are saved on this device and will be sent when the connection allows. You can close this page: they are sent on your next visit.",
-    retrying: |seconds| format!("Sending failed for now. Trying again in {seconds} s."),
-    waiting_for_connection: "You are offline. Your answers are saved on this device and will be sent when you are back online.",
-    sent_title: "Sent",
-    sent_reference: "Your reference",
-    sent_record: "Record number",
-    sent_again: "Start a new request",
     pending_submissions: |count| if count == 1 { "1 submission is saved on this device and waiting to be sent.".into() } else { format!("{count} submissions are saved on this device and waiting to be sent.") },
-    rejected_intro: "The server did not accept some answers. Correct them and send again.",
     sending_code_unavailable: "This page could not download the part that sends your answers. Check your connection, then press Send again. Your answers are kept.",
     part_unavailable: "This page could not download the part that checks your answers. Check your connection, then try again. Your answers are kept.",
     unusable_configuration: "This intake page is not set up correctly",
     widget_title: "Ask for help",
-    upsert_status: |status| match status {
-        "created" => "The server created a new record.".into(),
-        "updated" => "The server updated the record.".into(),
-        "unchanged" => "The server already had these values: nothing changed.".into(),
-        other => format!("The server says: {other}."),
-    },
     first_name: "First name",
     last_name: "Last name",
     search: "Search",
-    signature_pad_label: "Signature pad. Draw your signature with a mouse, pen or finger, or type your name in the field below.",
-    signature_hint: "Draw your signature in the box.",
-    signature_done: "Signed. Clear it to sign again.",
-    signature_clear: "Clear signature",
-    signature_type_instead: "Or type your full name to sign",
-    signature_drawn: "Signature drawn.",
-    signature_cleared: "Signature cleared.",
     signature_loading: "Loading the signature pad…",
     staff_title: "Intake",
     failure: None,
@@ -350,17 +340,41 @@ pub static ENGLISH: Text = Text {
     },
 };
 
+pub static ENGLISH_LATER: LaterText = LaterText {
+    error_summary_title: "There is a problem",
+    review_title: "Check your answers",
+    not_answered: "Not answered",
+    change: "Change",
+    sent_title: "Sent",
+    sent_reference: "Your reference",
+    sent_record: "Record number",
+    sent_again: "Start a new request",
+    upsert_status: |status| match status {
+        "created" => "The server created a new record.".into(),
+        "updated" => "The server updated the record.".into(),
+        "unchanged" => "The server already had these values: nothing changed.".into(),
+        other => format!("The server says: {other}."),
+    },
+    retrying: |seconds| format!("Sending failed for now. Trying again in {seconds} s."),
+    waiting_for_connection: "You are offline. Your answers are saved on this device and will be sent when you are back online.",
+    saved_on_device: "Your answers are saved on this device and will be sent when the connection allows. You can close this page: they are sent on your next visit.",
+    rejected_intro: "The server did not accept some answers. Correct them and send again.",
+    signature_pad_label: "Signature pad. Draw your signature with a mouse, pen or finger, or type your name in the field below.",
+    signature_hint: "Draw your signature in the box.",
+    signature_done: "Signed. Clear it to sign again.",
+    signature_clear: "Clear signature",
+    signature_type_instead: "Or type your full name to sign",
+    signature_drawn: "Signature drawn.",
+    signature_cleared: "Signature cleared.",
+};
+
 pub static SPANISH: Text = Text {
     language_switch: "Idioma",
     loading: "Cargando el formulario…",
-    error_summary_title: "Hay un problema",
     continue_button: "Continuar",
     check_answers: "Revisar respuestas",
     back: "Atrás",
     step_of: |position, total| format!("Paso {position} de {total}"),
-    review_title: "Revise sus respuestas",
-    not_answered: "Sin respuesta",
-    change: "Cambiar",
     draft_restored: "Recuperamos las respuestas que dio antes en esta pestaña.",
     start_over: "Empezar de nuevo",
     preview_valid: "Todas las respuestas son válidas. Es una vista previa: no se envió nada.",
@@ -374,35 +388,14 @@ pub static SPANISH: Text = Text {
     payload_hint: "Exactamente lo que la aplicación enviaría, actualizado mientras escribe. Las credenciales se añaden al enviar y nunca se muestran.",
     send: "Enviar",
     sending: "Enviando…",
-    saved_on_device: "Sus respuestas están guardadas en este dispositivo y se enviarán cuando la conexión lo permita. Puede cerrar esta página: se enviarán en su próxima visita.",
-    retrying: |seconds| format!("Por ahora no se pudo enviar. Se volverá a intentar en {seconds} s."),
-    waiting_for_connection: "No tiene conexión. Sus respuestas están guardadas en este dispositivo y se enviarán cuando vuelva a estar en línea.",
-    sent_title: "Enviado",
-    sent_reference: "Su referencia",
-    sent_record: "Número de registro",
-    sent_again: "Empezar una nueva solicitud",
     pending_submissions: |count| if count == 1 { "1 envío está guardado en este dispositivo, esperando a enviarse.".into() } else { format!("{count} envíos están guardados en este dispositivo, esperando a enviarse.") },
-    rejected_intro: "El servidor no aceptó algunas respuestas. Corríjalas y vuelva a enviar.",
     sending_code_unavailable: "Esta página no pudo descargar la parte que envía sus respuestas. Revise su conexión y vuelva a pulsar Enviar. Sus respuestas se conservan.",
     part_unavailable: "Esta página no pudo descargar la parte que revisa sus respuestas. Revise su conexión e inténtelo de nuevo. Sus respuestas se conservan.",
     unusable_configuration: "Esta página de admisión no está bien configurada",
     widget_title: "Pedir ayuda",
-    upsert_status: |status| match status {
-        "created" => "El servidor creó un registro nuevo.".into(),
-        "updated" => "El servidor actualizó el registro.".into(),
-        "unchanged" => "El servidor ya tenía estos valores: no cambió nada.".into(),
-        other => format!("El servidor dice: {other}."),
-    },
     first_name: "Nombre",
     last_name: "Apellido",
     search: "Buscar",
-    signature_pad_label: "Área de firma. Dibuje su firma con el ratón, un lápiz o el dedo, o escriba su nombre en el campo de abajo.",
-    signature_hint: "Dibuje su firma en el recuadro.",
-    signature_done: "Firmado. Bórrelo para firmar de nuevo.",
-    signature_clear: "Borrar la firma",
-    signature_type_instead: "O escriba su nombre completo para firmar",
-    signature_drawn: "Firma dibujada.",
-    signature_cleared: "Firma borrada.",
     signature_loading: "Cargando el área de firma…",
     staff_title: "Admisión",
     failure: Some(spanish_failure),
@@ -458,6 +451,34 @@ pub static SPANISH: Text = Text {
     },
 };
 
+pub static SPANISH_LATER: LaterText = LaterText {
+    error_summary_title: "Hay un problema",
+    review_title: "Revise sus respuestas",
+    not_answered: "Sin respuesta",
+    change: "Cambiar",
+    sent_title: "Enviado",
+    sent_reference: "Su referencia",
+    sent_record: "Número de registro",
+    sent_again: "Empezar una nueva solicitud",
+    upsert_status: |status| match status {
+        "created" => "El servidor creó un registro nuevo.".into(),
+        "updated" => "El servidor actualizó el registro.".into(),
+        "unchanged" => "El servidor ya tenía estos valores: no cambió nada.".into(),
+        other => format!("El servidor dice: {other}."),
+    },
+    retrying: |seconds| format!("Por ahora no se pudo enviar. Se volverá a intentar en {seconds} s."),
+    waiting_for_connection: "No tiene conexión. Sus respuestas están guardadas en este dispositivo y se enviarán cuando vuelva a estar en línea.",
+    saved_on_device: "Sus respuestas están guardadas en este dispositivo y se enviarán cuando la conexión lo permita. Puede cerrar esta página: se enviarán en su próxima visita.",
+    rejected_intro: "El servidor no aceptó algunas respuestas. Corríjalas y vuelva a enviar.",
+    signature_pad_label: "Área de firma. Dibuje su firma con el ratón, un lápiz o el dedo, o escriba su nombre en el campo de abajo.",
+    signature_hint: "Dibuje su firma en el recuadro.",
+    signature_done: "Firmado. Bórrelo para firmar de nuevo.",
+    signature_clear: "Borrar la firma",
+    signature_type_instead: "O escriba su nombre completo para firmar",
+    signature_drawn: "Firma dibujada.",
+    signature_cleared: "Firma borrada.",
+};
+
 /// The message to show for an issue. In English: the engine's message, which
 /// is the author's wording when the definition gives one. In other languages:
 /// our translated message with the question's translated label, because a
@@ -494,5 +515,7 @@ mod tests {
         assert_eq!(initial_language(None, &["fr-FR".into()]).code, "en");
         assert_eq!(Language::new("ar").direction(), "rtl");
         assert_eq!(Language::new("es-MX").text().back, "Atrás");
+        assert_eq!(Language::new("es-MX").later_text().change, SPANISH_LATER.change);
+        assert_eq!(Language::new("fr").later_text().change, "Change");
     }
 }

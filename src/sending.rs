@@ -257,23 +257,24 @@ pub(crate) fn count_waiting(intake: Intake) {
 // Only staff statuses need the page's state.
 #[cfg_attr(not(feature = "full"), allow(unused_variables))]
 pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
-    let text = use_language().get().text();
+    let language = use_language().get();
+    let (text, later) = (language.text(), language.later_text());
     match status {
         Status::Quiet => ().into_any(),
         Status::Sending | Status::Elsewhere => view! { <p>{text.sending}</p> }.into_any(),
         Status::Waiting { seconds, offline, saved } => view! {
-            <p>{if offline { text.waiting_for_connection.to_string() } else { (text.retrying)(seconds) }}</p>
-            {saved.then(|| view! { <p data-testid="saved-on-device">{text.saved_on_device}</p> })}
+            <p>{if offline { later.waiting_for_connection.to_string() } else { (later.retrying)(seconds) }}</p>
+            {saved.then(|| view! { <p data-testid="saved-on-device">{later.saved_on_device}</p> })}
         }
         .into_any(),
         #[cfg(feature = "full")]
         Status::NeedsSignIn => staff::sign_in_again_view(intake),
-        Status::Rejected => view! { <p>{text.rejected_intro}</p> }.into_any(),
+        Status::Rejected => view! { <p>{later.rejected_intro}</p> }.into_any(),
         Status::CodeUnavailable => view! { <p>{text.sending_code_unavailable}</p> }.into_any(),
         #[cfg(feature = "full")]
         Status::PossibleDuplicates => staff::duplicates_view(intake),
         Status::EarlierSent { reference } => view! {
-            <p>{format!("{} {}: {}", text.sent_title, text.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
+            <p>{format!("{} {}: {}", later.sent_title, later.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
         }
         .into_any(),
     }
@@ -288,7 +289,7 @@ pub(crate) fn sent_view(
     upsert: Option<String>,
 ) -> AnyView {
     let language = use_language();
-    let text = move || language.get().text();
+    let later = move || language.get().later_text();
     let after_sent = {
         #[cfg(feature = "full")]
         if intake.mode == Mode::Staff {
@@ -304,10 +305,10 @@ pub(crate) fn sent_view(
     };
     view! {
         <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
-            <h2 id="sent-title">{move || text().sent_title}</h2>
-            <p>{move || text().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
-            {record_id.map(|id| view! { <p>{move || text().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
-            {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (text().upsert_status)(&status)}</p> })}
+            <h2 id="sent-title">{move || later().sent_title}</h2>
+            <p>{move || later().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
+            {record_id.map(|id| view! { <p>{move || later().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
+            {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (later().upsert_status)(&status)}</p> })}
             {after_sent}
         </section>
     }
@@ -316,5 +317,5 @@ pub(crate) fn sent_view(
 
 fn start_again_link() -> AnyView {
     let language = use_language();
-    view! { <p><a href=move || window().location().href().unwrap_or_default()>{move || language.get().text().sent_again}</a></p> }.into_any()
+    view! { <p><a href=move || window().location().href().unwrap_or_default()>{move || language.get().later_text().sent_again}</a></p> }.into_any()
 }
