@@ -90,7 +90,8 @@ export function widgetDeferred(dist) {
  */
 function referencedBy(files, htmlPath) {
   const html = files.get(htmlPath).toString('utf8');
-  const referenced = [...html.matchAll(/(?:href|src|module_or_path:)\s*=?\s*['"](\/[^'"]+)['"]/g)].map((match) => match[1]);
+  // Quoted, or unquoted as the widget's minified page writes them.
+  const referenced = [...html.matchAll(/(?:href|src|module_or_path:)\s*=?\s*(?:['"](\/[^'"]+)['"]|(\/[^\s'">]+))/g)].map((match) => match[1] ?? match[2]);
   const missing = referenced.filter((path) => !files.has(path));
   if (referenced.length === 0 || missing.length > 0) {
     throw new Error(`dist/ is incomplete (a build may be under way): ${htmlPath.slice(1)} refers to ${missing.join(', ') || 'nothing'}`);

@@ -515,7 +515,10 @@ mod tests {
         assert_eq!(initial_language(None, &["fr-FR".into()]).code, "en");
         assert_eq!(Language::new("ar").direction(), "rtl");
         assert_eq!(Language::new("es-MX").text().back, "Atrás");
-        assert_eq!(Language::new("es-MX").later_text().change, SPANISH_LATER.change);
+        assert_eq!(
+            Language::new("es-MX").later_text().change,
+            SPANISH_LATER.change
+        );
         assert_eq!(Language::new("fr").later_text().change, "Change");
     }
 }

@@ -14,7 +14,7 @@ use intake_engine::targets::{
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::form_view::{FormView, Submitter};
 use crate::i18n::FailureKind;
@@ -131,10 +131,10 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
     let text = language.text();
     if let Some(target) = url_parameter("target").filter(|_| url_parameter("config").is_none()) {
         let mut object = serde_json::Map::new();
-        object.insert("target".into(), json!(target));
+        object.insert("target".into(), Value::from(target));
         object.insert(
             "mode".into(),
-            json!(if mode == Mode::Staff {
+            Value::from(if mode == Mode::Staff {
                 "staff"
             } else {
                 "widget"
@@ -149,7 +149,7 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
             "title",
         ] {
             if let Some(value) = url_parameter(key) {
-                object.insert(key.into(), json!(value));
+                object.insert(key.into(), Value::from(value));
             }
         }
         return TargetConfig::from_json(&Value::Object(object)).map_err(|error| error.to_string());
@@ -231,7 +231,14 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
 /// A definition without questions: the form is then the built-in "About
 /// you" alone, and only the person is saved.
 pub(crate) fn person_only_definition(config: &TargetConfig) -> Value {
-    json!({"id": format!("intake-{}", config.target), "name": config.title.clone().unwrap_or_default(), "sections": []})
+    intake_engine::json::object([
+        ("id", Value::from(format!("intake-{}", config.target))),
+        (
+            "name",
+            Value::from(config.title.clone().unwrap_or_default()),
+        ),
+        ("sections", Value::Array(Vec::new())),
+    ])
 }
 
 /// The organisation's definition with the app's own sections: "About you"

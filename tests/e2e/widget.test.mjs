@@ -70,9 +70,12 @@ test('embedded on another origin: completed by touch with a drawn signature; the
   await frame.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).tap();
 
   // Draw with a finger: touch events at the canvas's place on the screen.
+  // The pad comes with the later parts, once the form is on screen; the
+  // page may still move as they arrive and the host fits the frame, so the
+  // finger goes where the pad has settled.
   const pad = frame.locator('[data-testid="signature-pad"]');
   await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
+  const box = await settledBox(page, pad);
   const session = await context.newCDPSession(page);
   const touch = (type, points) => session.send('Input.dispatchTouchEvent', { type, touchPoints: points });
   const at = (fraction, height) => ({ x: box.x + box.width * fraction, y: box.y + box.height * height });
@@ -157,6 +160,18 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   assert.deepEqual(errors, [], 'no console error, so no CSP violation either');
   await page.close();
 });
+
+/** The element's box once two looks 100 ms apart agree (at most 3 s). */
+async function settledBox(page, locator) {
+  let box = await locator.boundingBox();
+  for (let looks = 0; looks < 30; looks += 1) {
+    await page.waitForTimeout(100);
+    const again = await locator.boundingBox();
+    if (JSON.stringify(again) === JSON.stringify(box)) return box;
+    box = again;
+  }
+  return box;
+}
 
 /** Answers every question of the demo widget by mouse, signing by typing a name. */
 async function answerEverything(page) {

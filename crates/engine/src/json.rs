@@ -387,6 +387,19 @@ impl Reader<'_> {
 }
 
 /// Writes compact JSON text.
+/// An object from its members, in order of their keys. Building values
+/// this way, rather than with `serde_json::json!`, keeps serde's serializer
+/// out of the code that builds the form (the `json!` macro converts each
+/// member with `serde_json::to_value`).
+pub fn object<'a>(members: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect(),
+    )
+}
+
 pub fn to_text(value: &Value) -> String {
     let mut out = String::new();
     write_value(&mut out, value, None, 0);

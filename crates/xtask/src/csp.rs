@@ -8,7 +8,9 @@
 use std::fs;
 use std::path::Path;
 
-const OPEN: &str = "<script type=\"module\">";
+/// The inline start-up script's opening tag, as Trunk writes it and as
+/// its HTML minifier (`--minify`, the widget's build) writes it.
+const OPENINGS: [&str; 2] = ["<script type=\"module\">", "<script type=module>"];
 const CLOSE: &str = "</script>";
 
 /// Rewrites `dist/index.html` in place; an index without inline script is
@@ -17,10 +19,13 @@ pub fn externalise_start_script(dist: &Path, public_url: &str) -> Result<(), Str
     let index_path = dist.join("index.html");
     let html = fs::read_to_string(&index_path)
         .map_err(|error| format!("cannot read {}: {error}", index_path.display()))?;
-    let Some(start) = html.find(OPEN) else {
+    let Some((start, opening)) = OPENINGS
+        .iter()
+        .find_map(|opening| html.find(opening).map(|start| (start, opening)))
+    else {
         return Ok(());
     };
-    let body_start = start + OPEN.len();
+    let body_start = start + opening.len();
     let Some(body_length) = html[body_start..].find(CLOSE) else {
         return Err(format!(
             "{}: an inline script is not closed",
@@ -76,6 +81,25 @@ mod tests {
         assert_eq!(
             fs::read_to_string(dist.join(name)).unwrap(),
             "import init from '/app.js';\nawait init();\n"
+        );
+        fs::remove_dir_all(&dist).unwrap();
+    }
+
+    #[test]
+    fn a_minified_page_has_its_start_script_moved_too() {
+        let dist = std::env::temp_dir().join(format!("intake-csp-min-{}", std::process::id()));
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(
+            dist.join("index.html"),
+            "<title>x</title><script type=module>import init from '/w.js';\nawait init();</script><p>",
+        )
+        .unwrap();
+        externalise_start_script(&dist, "/widget/").unwrap();
+        let html = fs::read_to_string(dist.join("index.html")).unwrap();
+        assert!(!html.contains("import init"), "{html}");
+        assert!(
+            html.contains("<script type=\"module\" src=\"/widget/start-"),
+            "{html}"
         );
         fs::remove_dir_all(&dist).unwrap();
     }

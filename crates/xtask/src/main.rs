@@ -20,8 +20,8 @@
 
 mod bench;
 mod csp;
+mod glue;
 mod setup;
-mod shorten;
 mod split;
 
 use std::path::{Path, PathBuf};
@@ -98,6 +98,9 @@ fn build_release_app() -> Result {
             "build",
             "widget.html",
             "--release",
+            // Its stylesheet and page minified (its glue is minified by
+            // `split`, which replaces Trunk's).
+            "--minify",
             "--dist",
             "dist/widget",
             "--public-url",
@@ -106,6 +109,7 @@ fn build_release_app() -> Result {
         &setup::WIDGET_BUILD_ENVIRONMENT,
     )?;
     split::split_widget(&root().join("dist/widget"))?;
+    split::import_only_init(&root().join("dist/widget"))?;
     csp::externalise_start_script(&root().join("dist/widget"), "/widget/")
 }
 

@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{root, shorten, step, Result};
+use crate::{glue, root, step, Result};
 
 /// What Trunk's `data-wasm-opt="z"` runs, with the WebAssembly features the
 /// compiler already uses (every current browser has them).
@@ -72,7 +72,7 @@ pub fn split_widget(dist: &Path) -> Result {
     )?;
     let bindgen_module = bindgen.join(format!("{stem}_bg.wasm"));
     let bindgen_glue = bindgen.join(format!("{stem}.js"));
-    shorten_names(&bindgen_module, &bindgen_glue, &stem)?;
+    tighten_glue(&bindgen_module, &bindgen_glue, &stem)?;
     optimise(&bindgen_module, &dist.join(format!("{stem}_bg.wasm")))?;
 
     let mut loader = read(&work.join(LOADER))?;
@@ -127,16 +127,39 @@ fn minify(path: &Path) -> Result {
     )
 }
 
-/// Gives the names the module and its glue share short ones (see `shorten`).
-fn shorten_names(module_path: &Path, glue_path: &Path, stem: &str) -> Result {
-    eprintln!("==> shorten the names shared by the widget's module and glue");
+/// Drops what nothing uses from the module and its glue, and gives the
+/// names they share short ones (see `glue`).
+fn tighten_glue(module_path: &Path, glue_path: &Path, stem: &str) -> Result {
+    eprintln!("==> drop unused classes and shorten the names the widget's module and glue share");
     let module = fs::read(module_path)
         .map_err(|error| format!("cannot read {}: {error}", module_path.display()))?;
     let glue = read(glue_path)?;
-    let (module, glue, _, _) = shorten::shorten(&module, &glue, &format!("./{stem}_bg.js"))?;
+    let (module, glue, _) = glue::drop_unused_classes(&module, &glue)?;
+    let (module, glue, _, _) = glue::shorten(&module, &glue, &format!("./{stem}_bg.js"))?;
     fs::write(module_path, module)
         .map_err(|error| format!("cannot write {}: {error}", module_path.display()))?;
     write(glue_path, &glue)
+}
+
+/// Trunk's start-up code imports every export of the glue and hangs them on
+/// `window.wasmBindings` for other scripts of the page. The widget's page
+/// has none, and taking only `init` lets `glue` drop the exports nothing
+/// uses. Runs on the inline script, before `csp` moves it into a file.
+pub fn import_only_init(dist: &Path) -> Result {
+    let index_path = dist.join("index.html");
+    let html = read(&index_path)?;
+    const ALL: &str = "import init, * as bindings from ";
+    const EXPOSE: &str = "window.wasmBindings = bindings;";
+    if !html.contains(ALL) || !html.contains(EXPOSE) {
+        return Err(format!(
+            "{} does not start the widget as Trunk 0.21 does (`{ALL}` and `{EXPOSE}`)",
+            index_path.display()
+        ));
+    }
+    write(
+        &index_path,
+        &html.replace(ALL, "import init from ").replace(EXPOSE, ""),
+    )
 }
 
 /// `intake-widget-<hash>`: the name Trunk gave the widget's glue.

@@ -10,6 +10,7 @@ use super::config::{Mode, Operation, TargetConfig, TargetKind, UniteUsEncoding};
 use super::encode::{rails_form_encode, set_path};
 use super::person::{person_record, FieldValue, PersonRecord};
 use crate::date::iso_date_to_epoch_seconds;
+use crate::json::object;
 use crate::model::{Form, InputType};
 use crate::response::FormResponseEntry;
 use crate::state::FormState;
@@ -355,13 +356,13 @@ pub fn about_you_section(
             continue;
         }
         let id = format!("intake.{}", spec.field);
-        let mut question = json!({
-            "id": id,
-            "label_text": spec.label,
-            "field": spec.field,
-            "is_required": required.contains(&spec.field),
-            "display_order": questions.len() + 1,
-        });
+        let mut question = object([
+            ("id", Value::from(id)),
+            ("label_text", Value::from(spec.label)),
+            ("field", Value::from(spec.field)),
+            ("is_required", Value::from(required.contains(&spec.field))),
+            ("display_order", Value::from(questions.len() + 1)),
+        ]);
         let options: Vec<(String, String)> = if spec.field == "request.service_type_id" {
             service_types.to_vec()
         } else {
@@ -380,14 +381,18 @@ pub fn about_you_section(
             _ if spec.field == "request.description" => "textarea",
             _ => "text",
         };
-        question["input_type"] = json!(input_type);
+        question["input_type"] = Value::from(input_type);
         if !options.is_empty() {
             question["input_options"] = Value::Array(
                 options
                     .iter()
                     .enumerate()
                     .map(|(order, (id, label))| {
-                        json!({"id": id, "option_label": label, "display_order": order + 1})
+                        object([
+                            ("id", Value::from(id.as_str())),
+                            ("option_label", Value::from(label.as_str())),
+                            ("display_order", Value::from(order + 1)),
+                        ])
                     })
                     .collect(),
             );
@@ -401,14 +406,14 @@ pub fn about_you_section(
         Mode::Widget => "Your details",
         Mode::Staff => "The person",
     };
-    Some(json!({
-        "id": ABOUT_YOU_SECTION_ID,
-        "name": name,
-        "display_name": true,
-        "section_type": "form_group",
-        "display_order": -1_000_000,
-        "questions": questions,
-    }))
+    Some(object([
+        ("id", Value::from(ABOUT_YOU_SECTION_ID)),
+        ("name", Value::from(name)),
+        ("display_name", Value::from(true)),
+        ("section_type", Value::from("form_group")),
+        ("display_order", Value::from(-1_000_000)),
+        ("questions", Value::Array(questions)),
+    ]))
 }
 
 /// The built-in consent section: a signature bound to
@@ -428,22 +433,23 @@ pub fn consent_section(config: &TargetConfig, form: Option<&Form>) -> Option<Val
     if !asked || bound {
         return None;
     }
-    Some(json!({
-        "id": CONSENT_SECTION_ID,
-        "name": "Consent",
-        "display_name": true,
-        "section_type": "form_group",
-        "display_order": 1_000_000,
-        "questions": [{
-            "id": format!("intake.{}", spec.field),
-            "label_text": "Your signature",
-            "help_text": "Sign to agree that the organisation may contact you and share your request with the services that can help. Draw with a mouse, pen or finger, or type your full name instead.",
-            "help_text_position": "before_input",
-            "input_type": "signature",
-            "field": spec.field,
-            "is_required": required,
-        }],
-    }))
+    let signature = object([
+        ("id", Value::from(format!("intake.{}", spec.field))),
+        ("label_text", Value::from("Your signature")),
+        ("help_text", Value::from("Sign to agree that the organisation may contact you and share your request with the services that can help. Draw with a mouse, pen or finger, or type your full name instead.")),
+        ("help_text_position", Value::from("before_input")),
+        ("input_type", Value::from("signature")),
+        ("field", Value::from(spec.field)),
+        ("is_required", Value::from(required)),
+    ]);
+    Some(object([
+        ("id", Value::from(CONSENT_SECTION_ID)),
+        ("name", Value::from("Consent")),
+        ("display_name", Value::from(true)),
+        ("section_type", Value::from("form_group")),
+        ("display_order", Value::from(1_000_000)),
+        ("questions", Value::Array(vec![signature])),
+    ]))
 }
 
 /// An enum value as a label: `non-binary` → "Non-binary",

@@ -1,4 +1,13 @@
-//! Shortens the names the widget's module and its JS glue share.
+//! Tightens the widget's module and its JS glue after wasm-bindgen: drops
+//! the classes the glue exports that nothing uses, with the exports only
+//! they called, and shortens the names the two files share.
+//!
+//! The classes: wasm-streams (a dependency of Leptos's server functions,
+//! which this app has none of) exports three for JavaScript callers. The
+//! widget's page imports only `init` from the glue (see
+//! `split::import_only_init`), so a class the glue names nowhere but in its
+//! own definition is dead, and so is the code behind the exports it alone
+//! called: about 1.8 KB gzip.
 //!
 //! wasm-bindgen names every import the module takes from the glue
 //! `__wbg_<method>_<16 hex digits>` and every closure adapter it exports
@@ -75,6 +84,126 @@ pub fn shorten(
         at = body_end;
     }
     Ok((output, glue, imports, exports))
+}
+
+/// Removes the exported classes the glue uses nowhere else, and from the
+/// module the exports only they called. Returns the module, the glue and
+/// the classes dropped.
+pub fn drop_unused_classes(
+    module: &[u8],
+    glue: &str,
+) -> Result<(Vec<u8>, String, Vec<String>), String> {
+    let before = called_exports(glue);
+    let mut glue = glue.to_string();
+    let mut dropped = Vec::new();
+    let classes: Vec<String> = glue
+        .match_indices("\nexport class ")
+        .filter_map(|(index, found)| {
+            let rest = &glue[index + found.len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|&c| is_identifier_char(c))
+                .collect();
+            rest[name.len()..].starts_with(" {").then_some(name)
+        })
+        .collect();
+    for name in classes {
+        let without = remove_class(&glue, &name);
+        if !contains_word(&without, &name) {
+            glue = without;
+            dropped.push(name);
+        }
+    }
+    let after = called_exports(&glue);
+    let orphaned: Vec<&String> = before
+        .iter()
+        .filter(|name| !after.contains(*name))
+        .collect();
+    let module = remove_exports(module, &orphaned)?;
+    Ok((module, glue, dropped))
+}
+
+/// The glue without the class `name`: its definition, the line that makes
+/// it disposable and its finalization registry.
+fn remove_class(glue: &str, name: &str) -> String {
+    let mut glue = glue.to_string();
+    if let Some(start) = glue.find(&format!("\nexport class {name} {{")) {
+        if let Some(length) = glue[start + 1..].find("\n}\n") {
+            glue.replace_range(start + 1..start + 1 + length + 3, "");
+        }
+    }
+    let dispose = format!("if (Symbol.dispose) {name}.prototype");
+    if let Some(start) = glue.find(&dispose) {
+        let end = glue[start..]
+            .find('\n')
+            .map_or(glue.len(), |end| start + end + 1);
+        glue.replace_range(start..end, "");
+    }
+    let registry = format!("const {name}Finalization = ");
+    if let Some(start) = glue.find(&registry) {
+        if let Some(length) = glue[start..].find(";\n") {
+            glue.replace_range(start..start + length + 2, "");
+        }
+    }
+    glue
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(index, _)| {
+        !text[..index].ends_with(is_identifier_char)
+            && !text[index + word.len()..].starts_with(is_identifier_char)
+    })
+}
+
+/// Every name the glue calls as `wasm.<name>`.
+fn called_exports(glue: &str) -> std::collections::BTreeSet<String> {
+    glue.match_indices("wasm.")
+        .filter(|(index, _)| !glue[..*index].ends_with(is_identifier_char))
+        .map(|(index, found)| {
+            glue[index + found.len()..]
+                .chars()
+                .take_while(|&c| is_identifier_char(c))
+                .collect()
+        })
+        .collect()
+}
+
+fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
+    let mut output = module[..8].to_vec();
+    let mut at = 8;
+    while at < module.len() {
+        let id = module[at];
+        let (size, body_start) = read_u32(module, at + 1)?;
+        let body_end = body_start + size as usize;
+        let body = module
+            .get(body_start..body_end)
+            .ok_or("a section runs past the end of the module")?;
+        if id != 7 {
+            output.extend_from_slice(&module[at..body_end]);
+            at = body_end;
+            continue;
+        }
+        let (count, mut next) = read_u32(body, 0)?;
+        let mut kept = Vec::new();
+        let mut kept_count = 0;
+        for _ in 0..count {
+            let (name, after_name) = read_name(body, next)?;
+            let (_, end) = read_u32(body, after_name + 1)?;
+            if !names.iter().any(|removed| **removed == name) {
+                kept.extend_from_slice(&body[next..end]);
+                kept_count += 1;
+            }
+            next = end;
+        }
+        let mut new_body = Vec::new();
+        write_u32(&mut new_body, kept_count);
+        new_body.extend_from_slice(&kept);
+        output.push(7);
+        write_u32(&mut output, new_body.len() as u32);
+        output.extend_from_slice(&new_body);
+        at = body_end;
+    }
+    Ok(output)
 }
 
 /// Hands out `a`, `b`, … `Z`, `ba`, `bb`, …: valid JS identifiers that no
@@ -356,6 +485,25 @@ mod tests {
         let glue = GLUE.replace("__wbg_now_fedcba9876543210:", "other:");
         let error = shorten(&module(), &glue, "./glue_bg.js").unwrap_err();
         assert!(error.contains("__wbg_now_fedcba9876543210"), "{error}");
+    }
+
+    const CLASSES: &str = "import { x } from './y.js';\n\
+        export class Unused {\n    free() {\n        wasm.wasm_bindgen_invoke_closure_long_name(1);\n    }\n}\n\
+        if (Symbol.dispose) Unused.prototype[Symbol.dispose] = Unused.prototype.free;\n\
+        export class Used {\n    get() { return wasm.memory; }\n}\n\
+        const UnusedFinalization = (typeof FinalizationRegistry === 'undefined')\n    ? { register: () => {} }\n    : new FinalizationRegistry(ptr => wasm.wasm_bindgen_invoke_closure_long_name(ptr));\n\
+        function wrap(ptr) { return Used.__wrap(ptr); }\n";
+
+    #[test]
+    fn classes_nothing_uses_go_with_the_exports_only_they_called() {
+        let (bytes, glue, dropped) = drop_unused_classes(&module(), CLASSES).unwrap();
+        assert_eq!(dropped, ["Unused"]);
+        assert!(!glue.contains("Unused"), "{glue}");
+        assert!(glue.contains("export class Used {"));
+        assert!(glue.contains("function wrap(ptr)"));
+        assert_eq!(names(&bytes, 7), ["memory", "__indirect_function_table"]);
+        // Nothing else changed.
+        assert_eq!(names(&bytes, 2).len(), 3);
     }
 
     #[test]
