@@ -188,6 +188,24 @@ fn test() -> Result {
         &["test", "--workspace", "--quiet"],
         &[],
     )?;
+    // The widget's build reads definitions without the engine's `problems`
+    // feature: the fixtures and golden requests must come out the same.
+    step(
+        "engine tests without the problems feature (as the widget builds it)",
+        "cargo",
+        &[
+            "test",
+            "--quiet",
+            "--package",
+            "intake-engine",
+            "--no-default-features",
+            "--test",
+            "fixtures",
+            "--test",
+            "targets",
+        ],
+        &[],
+    )?;
     // The definition loader fuzzed for a bounded time, printing its counts.
     step(
         "fuzz audit: the definition loader for 15 s",
