@@ -65,6 +65,9 @@ pub(crate) struct FormContext {
     pub(crate) later: RwSignal<Option<Later>>,
     /// Those parts could not be downloaded when the person needed them.
     pub(crate) later_unavailable: RwSignal<bool>,
+    /// A press of Continue or Send waits for those parts: further presses
+    /// are ignored until it is done, so none is queued behind it.
+    pub(crate) awaiting_later: RwSignal<bool>,
 }
 
 /// The form's steps and where the person is among them.
@@ -394,6 +397,7 @@ pub fn FormView(
         pages,
         later: use_later(),
         later_unavailable: RwSignal::new(false),
+        awaiting_later: RwSignal::new(false),
     };
     context.refresh_response();
     context.scope.set_value(context.scope_of(0));
@@ -401,11 +405,23 @@ pub fn FormView(
 
     let advance = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if context.awaiting_later.get_untracked() {
+            return;
+        }
         context.later_unavailable.set(false);
+        if context.later.get_untracked().is_none() {
+            context.awaiting_later.set(true);
+        }
         later::with_later(
             context.later,
-            move |parts| (parts.advance)(context),
-            move || context.later_unavailable.set(true),
+            move |parts| {
+                context.awaiting_later.set(false);
+                (parts.advance)(context);
+            },
+            move || {
+                context.awaiting_later.set(false);
+                context.later_unavailable.set(true);
+            },
         );
     };
 
@@ -482,18 +498,28 @@ pub fn FormView(
             .then(|| context.later.get().map(|parts| (parts.review)(context)))
     };
 
+    // The preview's last check passed (only the full app has the preview).
+    #[cfg(feature = "full")]
+    let preview_valid = move || {
+        pages
+            .finished
+            .get()
+            .then(|| language.get().text().full_app.preview_valid)
+    };
+    #[cfg(not(feature = "full"))]
+    let preview_valid = ();
     // What the preview shows beside the form; only the full app has the preview.
     #[cfg(feature = "full")]
     let response_panel = {
         let has_payload = context.payload.with_value(Option::is_some);
         (!submits).then(|| view! {
             <aside class="response-panel" aria-labelledby="response-title">
-                <h2 id="response-title">{move || language.get().text().response_title}</h2>
-                <p class="hint">{move || language.get().text().response_hint}</p>
+                <h2 id="response-title">{move || language.get().text().full_app.response_title}</h2>
+                <p class="hint">{move || language.get().text().full_app.response_hint}</p>
                 <pre data-testid="form-response">{move || context.response_json.map(|json| json.get())}</pre>
                 {has_payload.then(|| view! {
-                    <h2 id="payload-title">{move || language.get().text().payload_title}</h2>
-                    <p class="hint">{move || language.get().text().payload_hint}</p>
+                    <h2 id="payload-title">{move || language.get().text().full_app.payload_title}</h2>
+                    <p class="hint">{move || language.get().text().full_app.payload_hint}</p>
                     <pre data-testid="payload" aria-labelledby="payload-title">{move || context.payload_json.get()}</pre>
                 })}
             </aside>
@@ -505,7 +531,9 @@ pub fn FormView(
         let current = pages.page.get();
         let last =
             (has_review && current == step_count) || (!has_review && current + 1 >= step_count);
-        if last && submits && busy.get() {
+        if context.awaiting_later.get() {
+            language.get().text().checking
+        } else if last && submits && busy.get() {
             language.get().text().sending
         } else if last && submits {
             language.get().text().send
@@ -542,14 +570,15 @@ pub fn FormView(
                 {sections}
                 {review}
                 <p class="status" role="status" data-testid="form-status">
-                    {move || pages.finished.get().then(|| language.get().text().preview_valid)}
-                    {move || context.later_unavailable.get().then(|| language.get().text().part_unavailable)}
+                    {preview_valid}
+                    // Until the parts come: the background fetch may bring them first.
+                    {move || (context.later_unavailable.get() && context.later.with(Option::is_none)).then(|| language.get().text().part_unavailable)}
                 </p>
                 <div class="form-actions">
                     {move || (pages.page.get() > 0).then(|| {
                         view! { <button type="button" class="button secondary" on:click=move |_| context.back()>{move || language.get().text().back}</button> }
                     })}
-                    <button type="submit" class="button" aria-disabled=move || busy.get().then_some("true")>{primary_label}</button>
+                    <button type="submit" class="button" aria-disabled=move || (busy.get() || context.awaiting_later.get()).then_some("true")>{primary_label}</button>
                 </div>
             </form>
             {response_panel}

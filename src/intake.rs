@@ -65,8 +65,6 @@ pub(crate) enum Status {
     #[cfg(feature = "full")]
     NeedsSignIn,
     Rejected,
-    /// The submission path could not be downloaded: nothing was sent.
-    CodeUnavailable,
     EarlierSent {
         reference: String,
     },
@@ -262,24 +260,13 @@ pub(crate) fn compose_form(
 }
 
 /// Hands the valid answers to the later parts, which plan, store and send
-/// them (see [`crate::sending`]).
+/// them (see [`crate::sending`]). Only their own check calls this, through
+/// the form's submitter, so they are always here by then.
 fn submit(intake: Intake, state: &FormState) {
-    // The send button waits from here: the parts that send may still be
-    // on their way (the widget fetches them as a chunk of their own).
-    intake.busy.set(true);
-    let state = state.clone();
-    later::with_later(
-        intake.later,
-        move |parts| (parts.submit)(intake, state),
-        move || sending_code_unavailable(intake),
-    );
-}
-
-/// Nothing was stored or sent: the answers stay on screen (and in the
-/// draft), and the person is told to send again once connected.
-fn sending_code_unavailable(intake: Intake) {
-    intake.busy.set(false);
-    intake.status.set(Status::CodeUnavailable);
+    if let Some(parts) = intake.later.get_untracked() {
+        intake.busy.set(true);
+        (parts.submit)(intake, state.clone());
+    }
 }
 
 /// How soon the page tries again to send what waits from earlier visits
@@ -432,10 +419,6 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
     };
     let status_view = move || match intake.status.get() {
         Status::Quiet => None,
-        // Worded here: it says the later parts, which word the rest, are missing.
-        Status::CodeUnavailable => {
-            Some(view! { <p>{text().sending_code_unavailable}</p> }.into_any())
-        }
         status => intake
             .later
             .get()

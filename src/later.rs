@@ -105,7 +105,11 @@ pub async fn load(slot: RwSignal<Option<Later>>) -> Result<Later, CodeUnavailabl
     let parts = parts();
     #[cfg(not(feature = "full"))]
     let parts = parts_from_chunk().await?;
-    slot.set(Some(parts));
+    // Several callers may have waited for the same fetch: the first one in
+    // shares the table, so the parts it brings are drawn once.
+    if slot.with_untracked(Option::is_none) {
+        slot.set(Some(parts));
+    }
     Ok(parts)
 }
 

@@ -252,8 +252,7 @@ pub(crate) fn count_waiting(intake: Intake) {
 }
 
 /// What the person is told about the submission in progress (the status
-/// line's content for every status but the quiet one and the one that
-/// says these parts could not be fetched, which the page words itself).
+/// line's content for every status but the quiet one).
 // Only staff statuses need the page's state.
 #[cfg_attr(not(feature = "full"), allow(unused_variables))]
 pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
@@ -270,7 +269,6 @@ pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
         #[cfg(feature = "full")]
         Status::NeedsSignIn => staff::sign_in_again_view(intake),
         Status::Rejected => view! { <p>{later.rejected_intro}</p> }.into_any(),
-        Status::CodeUnavailable => view! { <p>{text.sending_code_unavailable}</p> }.into_any(),
         #[cfg(feature = "full")]
         Status::PossibleDuplicates => staff::duplicates_view(intake),
         Status::EarlierSent { reference } => view! {

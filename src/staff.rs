@@ -509,11 +509,11 @@ fn FindPerson(intake: Intake) -> impl IntoView {
             {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
             <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
                 <div class="question">
-                    <label for="find-first">{move || text().first_name}</label>
+                    <label for="find-first">{move || text().full_app.first_name}</label>
                     <input id="find-first" type="text" autocomplete="off" prop:value=move || first_name.get() on:input=move |event| first_name.set(event_target_value(&event)) />
                 </div>
                 <div class="question">
-                    <label for="find-last">{move || text().last_name}</label>
+                    <label for="find-last">{move || text().full_app.last_name}</label>
                     <input id="find-last" type="text" autocomplete="off" prop:value=move || last_name.get() on:input=move |event| last_name.set(event_target_value(&event)) />
                 </div>
                 <div class="question">
@@ -521,7 +521,7 @@ fn FindPerson(intake: Intake) -> impl IntoView {
                     <input id="find-born" type="date" prop:value=move || born.get() on:input=move |event| born.set(event_target_value(&event)) />
                 </div>
                 {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
-                <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().search}</button>
+                <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().full_app.search}</button>
             </form>
             <div role="status" aria-live="polite" data-testid="search-results">
                 {move || results.get().map(|people| {

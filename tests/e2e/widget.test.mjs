@@ -175,6 +175,13 @@ async function settledBox(page, locator) {
 
 /** Answers every question of the demo widget by mouse, signing by typing a name. */
 async function answerEverything(page) {
+  await answerAllButTheSignature(page);
+  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
+  await page.waitForSelector('text=Signed. Clear it to sign again.');
+}
+
+/** Answers every question but the signature, which comes with the later parts. */
+async function answerAllButTheSignature(page) {
   for (const [id, value] of Object.entries(answers)) {
     await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
   }
@@ -182,8 +189,6 @@ async function answerEverything(page) {
   await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
   await page.locator('[data-question-id="consent-given"] input').check();
   await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
-  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
-  await page.waitForSelector('text=Signed. Clear it to sign again.');
 }
 
 test('when the later parts cannot be downloaded, nothing is lost: the form works, the person is told, and sends once they come', async () => {
@@ -195,13 +200,7 @@ test('when the later parts cannot be downloaded, nothing is lost: the form works
   await page.route(chunk, (route) => route.abort('internetdisconnected'));
   await page.goto(`${sandbox.baseUrl}/widget`);
   await page.waitForSelector('[data-question-id="first-name"] input');
-  for (const [id, value] of Object.entries(answers)) {
-    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
-  }
-  await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
-  await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
-  await page.locator('[data-question-id="consent-given"] input').check();
-  await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
+  await answerAllButTheSignature(page);
   const signature = page.locator('[data-question-id="intake.consent.signature_image"]');
   await signature.getByText('Loading the signature pad').waitFor();
 
@@ -225,6 +224,34 @@ test('when the later parts cannot be downloaded, nothing is lost: the form works
   assert.match(requests[0].body.consent.signature_image, /^iVBORw0KGgo/);
   // The chunk's loader logs each failed fetch ("Failed to fetch"); nothing else may show.
   assert.deepEqual(errors.filter((line) => !/Failed to load resource|TypeError: Failed to fetch/.test(line)), []);
+  await page.close();
+});
+
+test('presses made while the later parts are still coming wait for them once: the button says so, and one request is sent', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  // A slow connection: the chunk arrives only when the test lets it.
+  let letThrough;
+  const held = new Promise((resolve) => { letThrough = resolve; });
+  await page.route('**/widget/split_later-*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id="first-name"] input');
+  await answerAllButTheSignature(page);
+  const send = page.locator('.intake-form button[type="submit"]');
+  // A click, then two more presses of the focused button (aria-disabled does
+  // not stop a key, so the page itself must ignore them).
+  await send.click();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  await send.getByText('Checking…').waitFor();
+  assert.equal(await send.getAttribute('aria-disabled'), 'true', 'the button says it waits');
+  await expectAccessible(page, 'widget: a press waits for the later parts');
+  letThrough();
+  await page.waitForSelector('[data-testid="submitted"]');
+  // Give queued presses, were there any, the time to reach the server.
+  await page.waitForTimeout(500);
+  assert.equal((await sandbox.records('unite_us', 'assistance_request')).length, 1, 'three presses, one request');
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -386,7 +386,6 @@ impl Reader<'_> {
     }
 }
 
-/// Writes compact JSON text.
 /// An object from its members, in order of their keys. Building values
 /// this way, rather than with `serde_json::json!`, keeps serde's serializer
 /// out of the code that builds the form (the `json!` macro converts each
@@ -400,6 +399,7 @@ pub fn object<'a>(members: impl IntoIterator<Item = (&'a str, Value)>) -> Value 
     )
 }
 
+/// Writes compact JSON text.
 pub fn to_text(value: &Value) -> String {
     let mut out = String::new();
     write_value(&mut out, value, None, 0);

@@ -23,7 +23,7 @@ pub fn externalise_start_script(dist: &Path, public_url: &str) -> Result<(), Str
         .iter()
         .find_map(|opening| html.find(opening).map(|start| (start, opening)))
     else {
-        return Ok(());
+        return refuse_inline_script(&index_path, &html);
     };
     let body_start = start + opening.len();
     let Some(body_length) = html[body_start..].find(CLOSE) else {
@@ -45,8 +45,29 @@ pub fn externalise_start_script(dist: &Path, public_url: &str) -> Result<(), Str
         &html[..start],
         &html[body_start + body_length + CLOSE.len()..]
     );
+    refuse_inline_script(&index_path, &replaced)?;
     fs::write(&index_path, replaced)
         .map_err(|error| format!("cannot write {}: {error}", index_path.display()))
+}
+
+/// Fails when a `<script>` without `src` is left (one written in a way
+/// [`OPENINGS`] does not know): the policy would block it, and the page
+/// would not start.
+fn refuse_inline_script(index_path: &Path, html: &str) -> Result<(), String> {
+    let inline = html.match_indices("<script").any(|(start, _)| {
+        let tag = &html[start
+            ..html[start..]
+                .find('>')
+                .map_or(html.len(), |end| start + end)];
+        !tag.contains(" src=")
+    });
+    if inline {
+        return Err(format!(
+            "{} still has an inline script, which `script-src 'self'` blocks",
+            index_path.display()
+        ));
+    }
+    Ok(())
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -82,6 +103,20 @@ mod tests {
             fs::read_to_string(dist.join(name)).unwrap(),
             "import init from '/app.js';\nawait init();\n"
         );
+        fs::remove_dir_all(&dist).unwrap();
+    }
+
+    #[test]
+    fn an_inline_script_written_another_way_stops_the_build() {
+        let dist = std::env::temp_dir().join(format!("intake-csp-other-{}", std::process::id()));
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(
+            dist.join("index.html"),
+            "<script type=module async>import init from '/w.js';</script>",
+        )
+        .unwrap();
+        let error = externalise_start_script(&dist, "/").unwrap_err();
+        assert!(error.contains("inline script"), "{error}");
         fs::remove_dir_all(&dist).unwrap();
     }
 

@@ -18,30 +18,45 @@
 //! as emscripten's `--minify-imports-and-exports` does.
 //!
 //! Only the imports of the glue's own module and the exports the glue calls
-//! as `wasm.<name>` change. The exports the split chunk imports (the memory,
-//! the function table and the shared helpers, see `split`) keep their names.
-//! A name the glue does not hold exactly where expected stops the build:
-//! better no widget than one that fails at start-up.
+//! as `wasm.<name>` change; the exports the chunk loader hands to the chunks
+//! by name (read from the loader, see [`shared_exports`]) keep theirs, as
+//! does every export nobody calls by name. A name the glue does not hold
+//! exactly where expected, or a name the glue or the loader needs that the
+//! module no longer exports, stops the build: better no widget than one
+//! that fails at start-up.
 
-/// Exports the chunk loader hands to the chunks by name (as do any other
-/// `__wasm_split…` exports a later wasm-split-cli may add).
-const KEPT_EXPORTS: [&str; 3] = [
-    "memory",
-    "__indirect_function_table",
-    "__wasm_split_shared0",
-];
+/// The exports the chunk loader takes from the main module by name: the
+/// `const { memory, __indirect_function_table, … } = initSync(` line that
+/// wasm-split-cli writes.
+pub fn shared_exports(loader: &str) -> Result<Vec<String>, String> {
+    let end = loader
+        .find("} = initSync(")
+        .ok_or("the chunk loader does not take the main module's exports from initSync")?;
+    let start = loader[..end]
+        .rfind("const {")
+        .ok_or("the chunk loader's initSync line has no `const {`")?;
+    Ok(loader[start + "const {".len()..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect())
+}
 
 /// Renames in place: `module` is the wasm-bindgen output, `glue` its JS,
 /// `import_module` the name the module imports the glue under
-/// (`./<stem>_bg.js`). Returns how many imports and exports were renamed.
+/// (`./<stem>_bg.js`), `shared` the exports the chunks take by name.
+/// Returns how many imports and exports were renamed.
 pub fn shorten(
     module: &[u8],
     glue: &str,
     import_module: &str,
+    shared: &[String],
 ) -> Result<(Vec<u8>, String, usize, usize), String> {
     if module.len() < 8 || &module[..4] != b"\0asm" {
         return Err("not a WebAssembly module".into());
     }
+    let called = called_exports(glue);
     let mut names = ShortNames::default();
     let mut output = module[..8].to_vec();
     let mut glue = glue.to_string();
@@ -64,7 +79,9 @@ pub fn shorten(
                 Some(body)
             }
             7 => {
-                let (body, renamed) = rename_exports(body, &mut names)?;
+                let renames =
+                    |name: &str| called.contains(name) && !shared.iter().any(|kept| kept == name);
+                let (body, renamed) = rename_exports(body, renames, &mut names)?;
                 for (old, new) in &renamed {
                     glue = rename_export_use(&glue, old, new);
                 }
@@ -83,7 +100,39 @@ pub fn shorten(
         }
         at = body_end;
     }
+    let exported = export_names(&output)?;
+    for needed in called_exports(&glue).iter().chain(shared) {
+        if !exported.contains(needed) {
+            return Err(format!(
+                "after shortening, the widget's module does not export `{needed}`, which its glue or chunk loader needs"
+            ));
+        }
+    }
     Ok((output, glue, imports, exports))
+}
+
+/// The names a module exports.
+fn export_names(module: &[u8]) -> Result<Vec<String>, String> {
+    let mut at = 8;
+    while at < module.len() {
+        let (size, body_start) = read_u32(module, at + 1)?;
+        let body_end = body_start + size as usize;
+        if module[at] == 7 {
+            let body = module
+                .get(body_start..body_end)
+                .ok_or("a section runs past the end of the module")?;
+            let (count, mut next) = read_u32(body, 0)?;
+            let mut names = Vec::new();
+            for _ in 0..count {
+                let (name, after_name) = read_name(body, next)?;
+                next = read_u32(body, after_name + 1)?.1;
+                names.push(name);
+            }
+            return Ok(names);
+        }
+        at = body_end;
+    }
+    Ok(Vec::new())
 }
 
 /// Removes the exported classes the glue uses nowhere else, and from the
@@ -206,6 +255,87 @@ fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
     Ok(output)
 }
 
+/// Checks what `wasm-opt --low-memory-unused` assumes: nothing lives in the
+/// module's low 1 KiB. rustc lays the stack out first (the stack pointer
+/// starts at 1 MiB and grows down, the data and the heap come after it), so
+/// only a stack within 1 KiB of overflowing would reach there. A module
+/// laid out otherwise stops the build rather than being miscompiled.
+pub fn check_low_memory_unused(module: &[u8]) -> Result<(), String> {
+    const LOW: u32 = 1024;
+    let mut at = 8;
+    let mut stack_start = None;
+    while at < module.len() {
+        let (size, body_start) = read_u32(module, at + 1)?;
+        let body_end = body_start + size as usize;
+        let body = module
+            .get(body_start..body_end)
+            .ok_or("a section runs past the end of the module")?;
+        match module[at] {
+            // Globals: the first is the stack pointer, `i32.const N`.
+            6 => {
+                let (_, next) = read_u32(body, 0)?;
+                if body.get(next..next + 3) == Some(&[0x7f, 0x01, 0x41]) {
+                    stack_start = Some(read_i32(body, next + 3)?);
+                }
+            }
+            // Data: every active segment of memory 0 at `i32.const N`.
+            11 => {
+                let (count, mut next) = read_u32(body, 0)?;
+                for _ in 0..count {
+                    let flags = *body.get(next).ok_or("a data segment is cut short")?;
+                    if flags != 0 || body.get(next + 1) != Some(&0x41) {
+                        return Err("a data segment is not placed at a constant address".into());
+                    }
+                    let (offset, after) = read_i32_end(body, next + 2)?;
+                    if (offset as u32) < LOW {
+                        return Err(format!("a data segment lies at {offset}, in the low 1 KiB"));
+                    }
+                    let (length, data_start) = read_u32(body, after)?;
+                    next = data_start + length as usize;
+                }
+            }
+            _ => {}
+        }
+        at = body_end;
+    }
+    match stack_start {
+        Some(start) if start >= 64 * 1024 => Ok(()),
+        other => Err(format!(
+            "the stack does not come first in memory (its pointer starts at {other:?})"
+        )),
+    }
+}
+
+/// A signed LEB128 `i32` at `at`.
+fn read_i32(bytes: &[u8], at: usize) -> Result<i32, String> {
+    read_i32_end(bytes, at).map(|(value, _)| value)
+}
+
+/// A signed LEB128 `i32` followed by `end` (0x0b); the value and what follows.
+fn read_i32_end(bytes: &[u8], mut at: usize) -> Result<(i32, usize), String> {
+    let mut value: i64 = 0;
+    let mut shift = 0;
+    loop {
+        let byte = *bytes.get(at).ok_or("a number runs past the end")?;
+        at += 1;
+        value |= i64::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            if shift < 64 && byte & 0x40 != 0 {
+                value |= -1 << shift;
+            }
+            break;
+        }
+        if shift > 35 {
+            return Err("a number is too long".into());
+        }
+    }
+    if bytes.get(at) == Some(&0x0b) {
+        at += 1;
+    }
+    Ok((value as i32, at))
+}
+
 /// Hands out `a`, `b`, … `Z`, `ba`, `bb`, …: valid JS identifiers that no
 /// glue name (all longer, or `memory`) can equal.
 #[derive(Default)]
@@ -259,7 +389,11 @@ fn rename_imports(
     Ok((output, renamed))
 }
 
-fn rename_exports(body: &[u8], names: &mut ShortNames) -> Result<(Vec<u8>, Renamed), String> {
+fn rename_exports(
+    body: &[u8],
+    renames: impl Fn(&str) -> bool,
+    names: &mut ShortNames,
+) -> Result<(Vec<u8>, Renamed), String> {
     let (count, mut at) = read_u32(body, 0)?;
     let mut output = Vec::new();
     write_u32(&mut output, count);
@@ -268,12 +402,12 @@ fn rename_exports(body: &[u8], names: &mut ShortNames) -> Result<(Vec<u8>, Renam
         let (name, next) = read_name(body, at)?;
         // The kind byte, then the index.
         let (_, end) = read_u32(body, next + 1)?;
-        let name = if KEPT_EXPORTS.contains(&name.as_str()) || name.starts_with("__wasm_split") {
-            name
-        } else {
+        let name = if renames(&name) {
             let short = names.next();
             renamed.push((name, short.clone()));
             short
+        } else {
+            name
         };
         write_name(&mut output, &name);
         output.extend_from_slice(&body[next..end]);
@@ -411,11 +545,13 @@ mod tests {
         write_name(&mut imports, "shared");
         imports.extend_from_slice(&[2, 1, 1, 200, 1]);
         let mut exports = Vec::new();
-        write_u32(&mut exports, 3);
+        write_u32(&mut exports, 5);
         for (name, kind, index) in [
             ("memory", 2u8, 0u8),
             ("wasm_bindgen_invoke_closure_long_name", 0, 2),
+            ("wasm_bindgen_invoke_closure_long_name_2", 0, 3),
             ("__indirect_function_table", 1, 0),
+            ("__abort_handler", 3, 0),
         ] {
             write_name(&mut exports, name);
             exports.extend_from_slice(&[kind, index]);
@@ -426,6 +562,9 @@ mod tests {
         bytes.extend(section(7, &exports));
         bytes
     }
+
+    const LOADER: &str = "sharedImports = { __wasm_split: {  } };\n\
+        const { __indirect_function_table, memory,  } = initSync(undefined, undefined);";
 
     const GLUE: &str = "const import0 = { __wbg_focus_0123456789abcdef: function(a) { a.focus(); },\n\
         __wbg_now_fedcba9876543210: function() { return Date.now(); } };\n\
@@ -460,21 +599,31 @@ mod tests {
 
     #[test]
     fn the_glues_imports_and_the_called_exports_get_short_names_in_both_files() {
-        let (bytes, glue, imports, exports) = shorten(&module(), GLUE, "./glue_bg.js").unwrap();
-        assert_eq!((imports, exports), (2, 1));
+        let shared = shared_exports(LOADER).unwrap();
+        assert_eq!(shared, ["__indirect_function_table", "memory"]);
+        let (bytes, glue, imports, exports) =
+            shorten(&module(), GLUE, "./glue_bg.js", &shared).unwrap();
+        // Only what the glue calls is renamed: not the memory and table the
+        // loader needs, nor a global nobody names.
+        assert_eq!((imports, exports), (2, 2));
         assert_eq!(
             names(&bytes, 2),
             ["./glue_bg.js _a", "./glue_bg.js _b", "env shared"]
         );
         assert_eq!(
             names(&bytes, 7),
-            ["memory", "_c", "__indirect_function_table"]
+            [
+                "memory",
+                "_c",
+                "_d",
+                "__indirect_function_table",
+                "__abort_handler"
+            ]
         );
         assert!(glue.contains("_a: function(a) { a.focus(); }"));
         assert!(glue.contains("_b: function() { return Date.now(); }"));
-        assert!(glue.contains("wasm._c(1);"));
-        // A longer name that starts with a renamed one is left alone.
-        assert!(glue.contains("wasm.wasm_bindgen_invoke_closure_long_name_2(1);"));
+        // A name that starts with another is renamed as itself, not as a prefix.
+        assert!(glue.contains("wasm._c(1); wasm._d(1);"), "{glue}");
         assert!(glue.contains("wasm.memory;"));
         // The type section came through unchanged.
         assert_eq!(&bytes[8..14], &section(1, &[1, 0x60, 0, 0])[..]);
@@ -483,8 +632,15 @@ mod tests {
     #[test]
     fn an_import_the_glue_does_not_hold_once_stops_the_build() {
         let glue = GLUE.replace("__wbg_now_fedcba9876543210:", "other:");
-        let error = shorten(&module(), &glue, "./glue_bg.js").unwrap_err();
+        let error = shorten(&module(), &glue, "./glue_bg.js", &[]).unwrap_err();
         assert!(error.contains("__wbg_now_fedcba9876543210"), "{error}");
+    }
+
+    #[test]
+    fn a_name_the_loader_needs_that_the_module_lacks_stops_the_build() {
+        let needed = ["memory".to_string(), "__wasm_split_shared0".to_string()];
+        let error = shorten(&module(), GLUE, "./glue_bg.js", &needed).unwrap_err();
+        assert!(error.contains("__wasm_split_shared0"), "{error}");
     }
 
     const CLASSES: &str = "import { x } from './y.js';\n\
@@ -501,9 +657,48 @@ mod tests {
         assert!(!glue.contains("Unused"), "{glue}");
         assert!(glue.contains("export class Used {"));
         assert!(glue.contains("function wrap(ptr)"));
-        assert_eq!(names(&bytes, 7), ["memory", "__indirect_function_table"]);
+        // The one export only the dropped class called is gone; exports the
+        // glue never named were never in question.
+        assert_eq!(
+            names(&bytes, 7),
+            [
+                "memory",
+                "wasm_bindgen_invoke_closure_long_name_2",
+                "__indirect_function_table",
+                "__abort_handler"
+            ]
+        );
         // Nothing else changed.
         assert_eq!(names(&bytes, 2).len(), 3);
+    }
+
+    fn laid_out(stack_start: &[u8], data_offset: &[u8]) -> Vec<u8> {
+        let mut globals = vec![1, 0x7f, 0x01, 0x41];
+        globals.extend_from_slice(stack_start);
+        globals.push(0x0b);
+        let mut data = vec![1, 0, 0x41];
+        data.extend_from_slice(data_offset);
+        data.extend_from_slice(&[0x0b, 2, b'h', b'i']);
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        bytes.extend(section(6, &globals));
+        bytes.extend(section(11, &data));
+        bytes
+    }
+
+    #[test]
+    fn the_low_memory_check_passes_a_stack_first_layout_only() {
+        // Stack pointer 1 MiB (0x100000), data at 1 MiB: rustc's layout.
+        let one_mebibyte = [0x80, 0x80, 0xc0, 0x00];
+        assert_eq!(
+            check_low_memory_unused(&laid_out(&one_mebibyte, &one_mebibyte)),
+            Ok(())
+        );
+        // Data at 16, in the low 1 KiB.
+        let error = check_low_memory_unused(&laid_out(&one_mebibyte, &[0x10])).unwrap_err();
+        assert!(error.contains("low 1 KiB"), "{error}");
+        // A stack pointer starting at 1024: the stack does not come first.
+        let error = check_low_memory_unused(&laid_out(&[0x80, 0x08], &one_mebibyte)).unwrap_err();
+        assert!(error.contains("stack"), "{error}");
     }
 
     #[test]

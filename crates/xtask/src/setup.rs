@@ -252,8 +252,6 @@ fn ensure_wasm_split_cli() -> Result {
     )
 }
 
-/// playwright-core and axe-core for the end-to-end journeys, from the lock
-/// file; reinstalled only when the lock file changed since the last install.
 /// The Node packages of the end-to-end journeys (`tests/e2e`) and of the
 /// release build (`tools`: the widget's JavaScript minifier), each from its
 /// lock file; a folder whose install is newer than its lock file is skipped.
