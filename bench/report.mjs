@@ -97,7 +97,7 @@ function insideOneFrame(toggle) {
 
 /** "name 1.2, other 3.4": files by name without their hash, in KB gzip. */
 function filesText(files) {
-  return files.map((file) => `${file.path.replace(/^\/widget\//, '').replace(/-[0-9a-f]{16}/, '')} ${number(file.gzip / KIB, 1)}`).join(', ');
+  return files.map((file) => `${file.path.replace(/^\/widget\//, '').replace(/-[0-9a-f]{8,16}(?=[._])/, '')} ${number(file.gzip / KIB, 1)}`).join(', ');
 }
 
 /** Each aim of the issue, met or not, with the figures that decide it. */
