@@ -53,53 +53,31 @@ pub fn shorten(
     import_module: &str,
     shared: &[String],
 ) -> Result<(Vec<u8>, String, usize, usize), String> {
-    if module.len() < 8 || &module[..4] != b"\0asm" {
-        return Err("not a WebAssembly module".into());
-    }
     let called = called_exports(glue);
     let mut names = ShortNames::default();
-    let mut output = module[..8].to_vec();
     let mut glue = glue.to_string();
     let (mut imports, mut exports) = (0, 0);
-    let mut at = 8;
-    while at < module.len() {
-        let id = module[at];
-        let (size, body_start) = read_u32(module, at + 1)?;
-        let body_end = body_start + size as usize;
-        let body = module
-            .get(body_start..body_end)
-            .ok_or("a section runs past the end of the module")?;
-        let new_body = match id {
-            2 => {
-                let (body, renamed) = rename_imports(body, import_module, &mut names)?;
-                for (old, new) in &renamed {
-                    glue = rename_import_key(&glue, old, new)?;
-                }
-                imports = renamed.len();
-                Some(body)
+    let output = with_sections(module, |id, body| match id {
+        2 => {
+            let (body, renamed) = rename_imports(body, import_module, &mut names)?;
+            for (old, new) in &renamed {
+                glue = rename_import_key(&glue, old, new)?;
             }
-            7 => {
-                let renames =
-                    |name: &str| called.contains(name) && !shared.iter().any(|kept| kept == name);
-                let (body, renamed) = rename_exports(body, renames, &mut names)?;
-                for (old, new) in &renamed {
-                    glue = rename_export_use(&glue, old, new);
-                }
-                exports = renamed.len();
-                Some(body)
-            }
-            _ => None,
-        };
-        match new_body {
-            Some(body) => {
-                output.push(id);
-                write_u32(&mut output, body.len() as u32);
-                output.extend_from_slice(&body);
-            }
-            None => output.extend_from_slice(&module[at..body_end]),
+            imports = renamed.len();
+            Ok(Some(body))
         }
-        at = body_end;
-    }
+        7 => {
+            let renames =
+                |name: &str| called.contains(name) && !shared.iter().any(|kept| kept == name);
+            let (body, renamed) = rename_exports(body, renames, &mut names)?;
+            for (old, new) in &renamed {
+                glue = rename_export_use(&glue, old, new);
+            }
+            exports = renamed.len();
+            Ok(Some(body))
+        }
+        _ => Ok(None),
+    })?;
     let exported = export_names(&output)?;
     for needed in called_exports(&glue).iter().chain(shared) {
         if !exported.contains(needed) {
@@ -113,26 +91,55 @@ pub fn shorten(
 
 /// The names a module exports.
 fn export_names(module: &[u8]) -> Result<Vec<String>, String> {
-    let mut at = 8;
-    while at < module.len() {
-        let (size, body_start) = read_u32(module, at + 1)?;
-        let body_end = body_start + size as usize;
-        if module[at] == 7 {
-            let body = module
-                .get(body_start..body_end)
-                .ok_or("a section runs past the end of the module")?;
+    let mut names = Vec::new();
+    for (id, body) in sections(module)? {
+        if id == 7 {
             let (count, mut next) = read_u32(body, 0)?;
-            let mut names = Vec::new();
             for _ in 0..count {
                 let (name, after_name) = read_name(body, next)?;
                 next = read_u32(body, after_name + 1)?.1;
                 names.push(name);
             }
-            return Ok(names);
         }
+    }
+    Ok(names)
+}
+
+/// The module's sections after its header, as `(id, body)`.
+fn sections(module: &[u8]) -> Result<Vec<(u8, &[u8])>, String> {
+    if module.len() < 8 || &module[..4] != b"\0asm" {
+        return Err("not a WebAssembly module".into());
+    }
+    let mut found = Vec::new();
+    let mut at = 8;
+    while at < module.len() {
+        let (size, body_start) = read_u32(module, at + 1)?;
+        let body_end = body_start + size as usize;
+        let body = module
+            .get(body_start..body_end)
+            .ok_or("a section runs past the end of the module")?;
+        found.push((module[at], body));
         at = body_end;
     }
-    Ok(Vec::new())
+    Ok(found)
+}
+
+/// The module with the new bodies `replace` gives for some of its
+/// sections (`None` keeps a section as it is).
+fn with_sections(
+    module: &[u8],
+    mut replace: impl FnMut(u8, &[u8]) -> Result<Option<Vec<u8>>, String>,
+) -> Result<Vec<u8>, String> {
+    let sections = sections(module)?;
+    let mut output = module[..8].to_vec();
+    for (id, body) in sections {
+        let new_body = replace(id, body)?;
+        let body = new_body.as_deref().unwrap_or(body);
+        output.push(id);
+        write_u32(&mut output, body.len() as u32);
+        output.extend_from_slice(body);
+    }
+    Ok(output)
 }
 
 /// Removes the exported classes the glue uses nowhere else, and from the
@@ -218,19 +225,9 @@ fn called_exports(glue: &str) -> std::collections::BTreeSet<String> {
 }
 
 fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
-    let mut output = module[..8].to_vec();
-    let mut at = 8;
-    while at < module.len() {
-        let id = module[at];
-        let (size, body_start) = read_u32(module, at + 1)?;
-        let body_end = body_start + size as usize;
-        let body = module
-            .get(body_start..body_end)
-            .ok_or("a section runs past the end of the module")?;
+    with_sections(module, |id, body| {
         if id != 7 {
-            output.extend_from_slice(&module[at..body_end]);
-            at = body_end;
-            continue;
+            return Ok(None);
         }
         let (count, mut next) = read_u32(body, 0)?;
         let mut kept = Vec::new();
@@ -247,12 +244,8 @@ fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
         let mut new_body = Vec::new();
         write_u32(&mut new_body, kept_count);
         new_body.extend_from_slice(&kept);
-        output.push(7);
-        write_u32(&mut output, new_body.len() as u32);
-        output.extend_from_slice(&new_body);
-        at = body_end;
-    }
-    Ok(output)
+        Ok(Some(new_body))
+    })
 }
 
 /// Checks what `wasm-opt --low-memory-unused` assumes: nothing lives in the
@@ -262,15 +255,9 @@ fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
 /// laid out otherwise stops the build rather than being miscompiled.
 pub fn check_low_memory_unused(module: &[u8]) -> Result<(), String> {
     const LOW: u32 = 1024;
-    let mut at = 8;
     let mut stack_start = None;
-    while at < module.len() {
-        let (size, body_start) = read_u32(module, at + 1)?;
-        let body_end = body_start + size as usize;
-        let body = module
-            .get(body_start..body_end)
-            .ok_or("a section runs past the end of the module")?;
-        match module[at] {
+    for (id, body) in sections(module)? {
+        match id {
             // Globals: the first is the stack pointer, `i32.const N`.
             6 => {
                 let (_, next) = read_u32(body, 0)?;
@@ -296,7 +283,6 @@ pub fn check_low_memory_unused(module: &[u8]) -> Result<(), String> {
             }
             _ => {}
         }
-        at = body_end;
     }
     match stack_start {
         Some(start) if start >= 64 * 1024 => Ok(()),
@@ -361,6 +347,18 @@ impl ShortNames {
 
 type Renamed = Vec<(String, String)>;
 
+impl ShortNames {
+    /// `name`, or when `wanted` the next short name, noted in `renamed`.
+    fn rename_if(&mut self, wanted: bool, name: String, renamed: &mut Renamed) -> String {
+        if !wanted {
+            return name;
+        }
+        let short = self.next();
+        renamed.push((name, short.clone()));
+        short
+    }
+}
+
 fn rename_imports(
     body: &[u8],
     import_module: &str,
@@ -374,13 +372,7 @@ fn rename_imports(
         let (module, next) = read_name(body, at)?;
         let (field, next) = read_name(body, next)?;
         let description_end = skip_import_description(body, next)?;
-        let field = if module == import_module {
-            let short = names.next();
-            renamed.push((field, short.clone()));
-            short
-        } else {
-            field
-        };
+        let field = names.rename_if(module == import_module, field, &mut renamed);
         write_name(&mut output, &module);
         write_name(&mut output, &field);
         output.extend_from_slice(&body[next..description_end]);
@@ -402,13 +394,7 @@ fn rename_exports(
         let (name, next) = read_name(body, at)?;
         // The kind byte, then the index.
         let (_, end) = read_u32(body, next + 1)?;
-        let name = if renames(&name) {
-            let short = names.next();
-            renamed.push((name, short.clone()));
-            short
-        } else {
-            name
-        };
+        let name = names.rename_if(renames(&name), name, &mut renamed);
         write_name(&mut output, &name);
         output.extend_from_slice(&body[next..end]);
         at = end;
@@ -699,6 +685,15 @@ mod tests {
         // A stack pointer starting at 1024: the stack does not come first.
         let error = check_low_memory_unused(&laid_out(&[0x80, 0x08], &one_mebibyte)).unwrap_err();
         assert!(error.contains("stack"), "{error}");
+    }
+
+    #[test]
+    fn what_is_not_a_module_is_refused() {
+        assert!(shorten(b"\0as", GLUE, "./glue_bg.js", &[]).is_err());
+        assert!(check_low_memory_unused(b"nope").is_err());
+        let mut cut = module();
+        cut.truncate(cut.len() - 3);
+        assert!(shorten(&cut, GLUE, "./glue_bg.js", &[]).is_err());
     }
 
     #[test]
