@@ -79,16 +79,22 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    /// A dist folder of its own holding `index.html` with `html`.
+    fn page(name: &str, html: &str) -> PathBuf {
+        let dist = std::env::temp_dir().join(format!("intake-csp-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(dist.join("index.html"), html).unwrap();
+        dist
+    }
 
     #[test]
     fn the_inline_start_script_moves_to_its_own_file() {
-        let dist = std::env::temp_dir().join(format!("intake-csp-test-{}", std::process::id()));
-        fs::create_dir_all(&dist).unwrap();
-        fs::write(
-            dist.join("index.html"),
+        let dist = page(
+            "test",
             "<head>\n<script type=\"module\">\nimport init from '/app.js';\nawait init();\n</script>\n</head>",
-        )
-        .unwrap();
+        );
         externalise_start_script(&dist, "/widget/").unwrap();
         let html = fs::read_to_string(dist.join("index.html")).unwrap();
         assert!(!html.contains("import init"), "{html}");
@@ -108,13 +114,10 @@ mod tests {
 
     #[test]
     fn an_inline_script_written_another_way_stops_the_build() {
-        let dist = std::env::temp_dir().join(format!("intake-csp-other-{}", std::process::id()));
-        fs::create_dir_all(&dist).unwrap();
-        fs::write(
-            dist.join("index.html"),
+        let dist = page(
+            "other",
             "<script type=module async>import init from '/w.js';</script>",
-        )
-        .unwrap();
+        );
         let error = externalise_start_script(&dist, "/").unwrap_err();
         assert!(error.contains("inline script"), "{error}");
         fs::remove_dir_all(&dist).unwrap();
@@ -122,13 +125,10 @@ mod tests {
 
     #[test]
     fn a_minified_page_has_its_start_script_moved_too() {
-        let dist = std::env::temp_dir().join(format!("intake-csp-min-{}", std::process::id()));
-        fs::create_dir_all(&dist).unwrap();
-        fs::write(
-            dist.join("index.html"),
+        let dist = page(
+            "min",
             "<title>x</title><script type=module>import init from '/w.js';\nawait init();</script><p>",
-        )
-        .unwrap();
+        );
         externalise_start_script(&dist, "/widget/").unwrap();
         let html = fs::read_to_string(dist.join("index.html")).unwrap();
         assert!(!html.contains("import init"), "{html}");
