@@ -810,13 +810,21 @@ fn input_for(
                 (_, AnswerKind::Date) => "date".to_string(),
                 (InputType::Number, _) => "text".to_string(),
                 (InputType::Email | InputType::Tel | InputType::Url | InputType::Time, _) => input_type.as_str().to_string(),
+                // A definition's password question is asked as text: a
+                // password field makes browsers offer saved passwords (a
+                // staff member's token among them) to fill in.
+                (InputType::OtherHtml(name), _) if name.eq_ignore_ascii_case("password") => "text".to_string(),
                 (InputType::OtherHtml(name), _) => name.clone(),
                 _ => "text".to_string(),
             };
+            let private = question.is_sensitive
+                || matches!(input_type, InputType::OtherHtml(name) if name.eq_ignore_ascii_case("password"));
             // Numbers use a text input with a numeric keyboard: type=number
             // silently drops what it cannot parse, which would lose typing.
             let input_mode = (*input_type == InputType::Number).then_some("decimal");
+            // Browsers neither offer nor remember what a private answer holds.
             let autocomplete = match input_type {
+                _ if private => Some("off"),
                 InputType::Email => Some("email"),
                 InputType::Tel => Some("tel"),
                 _ => None,

@@ -1,7 +1,52 @@
 //! The one module that talks HTTP. Every failure becomes a message a person
 //! can act on.
+//!
+//! The pages that send (the widget and staff intake) first say which
+//! origins their deployment allows ([`allow_only`]): this site's own and
+//! those its configuration names. From then on a request to any other
+//! origin is refused here, before the browser is asked, whatever a URL, a
+//! definition or a server answer says; the Content-Security-Policy the
+//! build ships refuses the same requests again in the browser.
 
+use std::cell::RefCell;
 use std::fmt;
+
+thread_local! {
+    /// The origins requests may go to; `None` until a page restricts them
+    /// (the authors' preview, which sends nothing, reads definitions from
+    /// any origin that allows it).
+    static ALLOWED_ORIGINS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// This page's own origin (`https://intake.example.org`).
+pub fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The origin `url` resolves to from this page, as the browser resolves it
+/// (so `/\evil.example` counts as the other site it is).
+pub fn origin_of(url: &str) -> Option<String> {
+    web_sys::Url::new_with_base(url, &page_origin())
+        .ok()
+        .map(|parsed| parsed.origin())
+}
+
+/// From now on, requests go only to this page's origin and `origins`.
+pub fn allow_only(origins: &[String]) {
+    let mut allowed = vec![page_origin()];
+    allowed.extend(origins.iter().cloned());
+    ALLOWED_ORIGINS.with(|cell| *cell.borrow_mut() = Some(allowed));
+}
+
+/// Whether a request to `url` may leave this page.
+fn allowed(url: &str) -> bool {
+    ALLOWED_ORIGINS.with(|cell| match &*cell.borrow() {
+        None => true,
+        Some(allowed) => origin_of(url).is_some_and(|origin| allowed.contains(&origin)),
+    })
+}
 
 /// Why a fetch failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,6 +57,9 @@ pub enum FetchError {
     Status { url: String, status: u16 },
     /// The answer's body could not be read as text.
     Body { url: String },
+    /// The address is on a site this deployment does not send to; nothing
+    /// was requested.
+    NotAllowed { url: String },
 }
 
 impl fmt::Display for FetchError {
@@ -24,6 +72,7 @@ impl fmt::Display for FetchError {
             FetchError::Status { url, status: 404 } => write!(f, "{url} was not found (HTTP 404). Check the address."),
             FetchError::Status { url, status } => write!(f, "{url} answered with an error (HTTP {status}). Try again later."),
             FetchError::Body { url } => write!(f, "The answer from {url} could not be read."),
+            FetchError::NotAllowed { url } => write!(f, "{url} is on a site this organisation's configuration does not name, so nothing was requested from it."),
         }
     }
 }
@@ -52,6 +101,11 @@ pub async fn get_text(url: &str) -> Result<String, FetchError> {
     let network = || FetchError::Network {
         url: url.to_string(),
     };
+    if !allowed(url) {
+        return Err(FetchError::NotAllowed {
+            url: url.to_string(),
+        });
+    }
     let request = web_sys::Request::new_with_str(url).map_err(|_| network())?;
     let answer = fetch(&request).await.ok_or_else(network)?;
     if !answer.ok() {
@@ -101,6 +155,11 @@ fn build_request(
     credential: Option<&str>,
 ) -> Option<web_sys::Request> {
     use intake_engine::targets::RequestBody;
+    // Refused before the browser is asked: the answer reads as no answer,
+    // so nothing is marked sent.
+    if !allowed(url) {
+        return None;
+    }
     let headers = web_sys::Headers::new().ok()?;
     for (name, value) in &request.headers {
         headers.append(name, value).ok()?;
@@ -116,6 +175,9 @@ fn build_request(
         _ => "POST",
     });
     init.set_headers(&headers);
+    // A redirect could carry the body to a place the deployment did not
+    // name; an API that redirects a write is treated as unreachable.
+    init.set_redirect(web_sys::RequestRedirect::Error);
     let body = match &request.body {
         Some(RequestBody::Json(value)) => Some(intake_engine::json::to_text(value)),
         Some(RequestBody::Form(text)) => Some(text.clone()),

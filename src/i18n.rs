@@ -155,6 +155,7 @@ pub struct FullAppText {
     pub preview_demo: &'static str,
     pub preview_own: &'static str,
     pub preview_title: &'static str,
+    pub preview_sends_nothing: &'static str,
     pub unusable_definition: &'static str,
     pub paste_label: &'static str,
     pub paste_button: &'static str,
@@ -175,6 +176,8 @@ pub struct FullAppText {
     pub nothing_missing: &'static str,
     pub find_title: &'static str,
     pub locked_title: &'static str,
+    pub token_unchecked: fn(&str) -> String,
+    pub other_token_after_lock: &'static str,
     pub changes_title: &'static str,
     pub empty_value: &'static str,
     pub locked_intro: &'static str,
@@ -212,6 +215,7 @@ fn spanish_failure(failure: &FailureKind) -> String {
         FailureKind::Fetch(FetchError::Status { url, status: 404 }) => format!("No se encontró {url} (HTTP 404). Revise la dirección."),
         FailureKind::Fetch(FetchError::Status { url, status }) => format!("{url} respondió con un error (HTTP {status}). Inténtelo más tarde."),
         FailureKind::Fetch(FetchError::Body { url }) => format!("No se pudo leer la respuesta de {url}."),
+        FailureKind::Fetch(FetchError::NotAllowed { url }) => format!("{url} está en un sitio que la configuración de la organización no nombra, así que no se le pidió nada."),
         FailureKind::Load(LoadError::NotJson { line, column, .. }) => {
             format!("La definición del formulario no es JSON válido (línea {line}, columna {column}).")
         }
@@ -222,6 +226,22 @@ fn spanish_failure(failure: &FailureKind) -> String {
         FailureKind::Load(LoadError::NoQuestions) => "La definición del formulario no tiene preguntas.".into(),
         FailureKind::Load(LoadError::DuplicateQuestionId { id, first_path, second_path }) => format!(
             "Dos preguntas tienen el mismo id «{id}» ({first_path} y {second_path}); cada pregunta necesita su propio id."
+        ),
+        FailureKind::Load(LoadError::DefinitionTooLarge { bytes }) => format!(
+            "La definición del formulario ocupa {bytes} bytes, más de los {} que puede ocupar un formulario, así que no se leyó; compruebe que es el archivo correcto o divida el formulario.",
+            intake_engine::MAX_DEFINITION_BYTES
+        ),
+        FailureKind::Load(LoadError::TooManyQuestions { count }) => format!(
+            "El formulario tiene {count} preguntas, más de las {} que puede tener, así que no se leyó; divídalo en formularios más pequeños.",
+            intake_engine::MAX_QUESTIONS
+        ),
+        FailureKind::Load(LoadError::TooManyOptions { path, count, .. }) => format!(
+            "Una pregunta ({path}) tiene {count} opciones, más de las {} que puede tener una pregunta, así que el formulario no se leyó.",
+            intake_engine::MAX_OPTIONS_PER_QUESTION
+        ),
+        FailureKind::Load(LoadError::TooManyOptionsInForm { count }) => format!(
+            "El formulario tiene {count} opciones en total, más de las {} que puede tener, así que no se leyó.",
+            intake_engine::MAX_OPTIONS_TOTAL
         ),
     }
 }
@@ -295,6 +315,7 @@ pub static ENGLISH: Text = Text {
         preview_demo: "Preview a demo form",
         preview_own: "Preview your own form definition",
         preview_title: "Form preview",
+        preview_sends_nothing: "Preview: nothing typed here is sent.",
         unusable_definition: "This form definition cannot be used",
         paste_label: "Paste or drop a form definition (JSON)",
         paste_button: "Render this definition",
@@ -317,9 +338,11 @@ pub static ENGLISH: Text = Text {
         nothing_missing: "None.",
         find_title: "Find the person first",
         locked_title: "Locked after a pause",
+        token_unchecked: |what| format!("The token could not be checked ({what}), so you are not signed in. Try again in a moment; if it keeps happening, tell whoever runs this service."),
+        other_token_after_lock: "You signed in with a different token, so the locked session was closed: find the person again. Submissions still waiting on this device are sent with your token.",
         changes_title: "Changes to save",
         empty_value: "(empty)",
-        locked_intro: "Nothing was typed for a while, so the screen locked and the sign-in was forgotten. Sign in again to carry on: the answers are kept.",
+        locked_intro: "Nothing was typed for a while, so the screen locked: the sign-in was forgotten and the form was taken off the screen and out of this browser's storage. Sign in again with the same token to carry on where you were.",
         date_of_birth: "Date of birth",
         search_needs_name: "Give at least a last name (and a first name for Unite US).",
         search_failed: "The search did not work. Check the connection and try again.",
@@ -405,6 +428,7 @@ pub static SPANISH: Text = Text {
         preview_demo: "Ver un formulario de ejemplo",
         preview_own: "Ver su propia definición de formulario",
         preview_title: "Vista previa del formulario",
+        preview_sends_nothing: "Vista previa: nada de lo que escriba aquí se envía.",
         unusable_definition: "No se puede usar esta definición de formulario",
         paste_label: "Pegue o suelte una definición de formulario (JSON)",
         paste_button: "Mostrar esta definición",
@@ -427,9 +451,11 @@ pub static SPANISH: Text = Text {
         nothing_missing: "Ninguno.",
         find_title: "Primero busque a la persona",
         locked_title: "Bloqueado tras una pausa",
+        token_unchecked: |what| format!("No se pudo comprobar el token ({what}), así que no ha iniciado sesión. Inténtelo de nuevo en un momento; si sigue ocurriendo, avise a quien administra este servicio."),
+        other_token_after_lock: "Inició sesión con otro token, así que se cerró la sesión bloqueada: busque de nuevo a la persona. Los envíos que aún esperan en este dispositivo se envían con su token.",
         changes_title: "Cambios por guardar",
         empty_value: "(vacío)",
-        locked_intro: "No se escribió nada durante un tiempo, así que la pantalla se bloqueó y se olvidó la sesión. Vuelva a iniciar sesión para continuar: las respuestas se conservan.",
+        locked_intro: "No se escribió nada durante un tiempo, así que la pantalla se bloqueó: se olvidó la sesión y el formulario se quitó de la pantalla y del almacenamiento de este navegador. Vuelva a iniciar sesión con el mismo token para seguir donde estaba.",
         date_of_birth: "Fecha de nacimiento",
         search_needs_name: "Indique al menos un apellido (y un nombre para Unite US).",
         search_failed: "La búsqueda no funcionó. Revise la conexión e inténtelo de nuevo.",

@@ -8,8 +8,9 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    about_you_section, consent_section, service_types_from, AuthMode, Mode, Operation,
-    PlacedErrors, Submission, SubmissionInput, TargetConfig, TargetKind,
+    about_you_section, configuration_path, consent_section, refuse_deployment_parameters,
+    service_types_from, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors, Submission,
+    SubmissionInput, TargetConfig, TargetKind, CONFIG_FOLDER, DEPLOYMENT_PARAMETERS,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState};
 use leptos::prelude::*;
@@ -113,59 +114,56 @@ impl Intake {
         }
     }
 
-    /// The outbox groups submissions by target and base URL.
+    /// The configuration a stored submission is bound to (see
+    /// [`TargetConfig::binding`]): only a page running the same one sends it.
     pub(crate) fn deployment(&self) -> String {
         self.config
             .get_value()
-            .map(|config| format!("{} {}", config.target, config.base_url))
+            .map(|config| config.binding())
             .unwrap_or_default()
     }
 }
 
-/// Where the configuration comes from: `?config=URL`, else parameters
-/// (`?target=...&base_url=...`), else the demo configuration for the mode.
+/// The configuration this page runs. The deployment decides: its
+/// configurations are files in the site's own `/config/` folder, and a link
+/// may only name one of them (`?config=caspen-widget`); without it, the
+/// page's default. A link that tries to set where answers go (`?base_url=`,
+/// `?target=`, ...) or names anything else is refused before any request
+/// is made. From then on the page talks only to this site and the origins
+/// the configuration names (see [`http::allow_only`]).
 async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
     let language = use_language().get_untracked();
     let text = language.text();
-    if let Some(target) = url_parameter("target").filter(|_| url_parameter("config").is_none()) {
-        let mut object = serde_json::Map::new();
-        object.insert("target".into(), Value::from(target));
-        object.insert(
-            "mode".into(),
-            Value::from(if mode == Mode::Staff {
-                "staff"
-            } else {
-                "widget"
-            }),
-        );
-        for key in [
-            "base_url",
-            "widget_token",
-            "form",
-            "group_id",
-            "language",
-            "title",
-        ] {
-            if let Some(value) = url_parameter(key) {
-                object.insert(key.into(), Value::from(value));
-            }
+    http::allow_only(&[]);
+    refuse_deployment_parameters(
+        DEPLOYMENT_PARAMETERS
+            .iter()
+            .copied()
+            .filter(|name| url_parameter(name).is_some()),
+    )
+    .map_err(|refusal| refusal.to_string())?;
+    let default_name = match mode {
+        Mode::Widget => "unite-us-widget",
+        Mode::Staff => "unite-us-staff",
+    };
+    let path = configuration_path(url_parameter("config").as_deref(), default_name)
+        .map_err(|refusal| refusal.to_string())?;
+    let body = http::get_text(&path).await.map_err(|error| match error {
+        // The site has no such configuration: the link is wrong, not the network.
+        http::FetchError::Status { status: 404, .. } => {
+            LinkRefusal::unknown_configuration().to_string()
         }
-        return TargetConfig::from_json(&Value::Object(object)).map_err(|error| error.to_string());
-    }
-    let url = url_parameter("config").unwrap_or_else(|| {
-        match mode {
-            Mode::Widget => "/config/unite-us-widget.json",
-            Mode::Staff => "/config/unite-us-staff.json",
-        }
-        .to_string()
-    });
-    let body = http::get_text(&url)
-        .await
-        .map_err(|error| match text.failure {
+        error => match text.failure {
             Some(translate) => translate(&FailureKind::Fetch(&error)),
             None => error.to_string(),
-        })?;
-    let config = TargetConfig::from_json_str(&body).map_err(|error| error.to_string())?;
+        },
+    })?;
+    let name = path
+        .trim_start_matches(CONFIG_FOLDER)
+        .trim_end_matches(".json");
+    let config = TargetConfig::from_json_str(&body)
+        .map_err(|error| error.to_string())?
+        .named(name);
     if config.mode != mode {
         return Err(match mode {
             Mode::Widget => "This configuration is for staff intake: open it at /staff.".into(),
@@ -174,6 +172,7 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
             }
         });
     }
+    http::allow_only(&config.connect_origins());
     Ok(config)
 }
 
@@ -213,10 +212,10 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
         let text = http::get_text(url)
             .await
             .map_err(|error| error.to_string())?;
-        definition = Some(
-            intake_engine::json::parse(&text)
-                .map_err(|error| format!("The form definition at {url} is not JSON ({error})."))?,
-        );
+        definition =
+            Some(intake_engine::parse_definition(&text).map_err(|error| {
+                format!("The form definition at {url} could not be used: {error}")
+            })?);
     }
     #[cfg(feature = "full")]
     if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
@@ -476,10 +475,14 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 title.get().unwrap_or_else(|| match mode { Mode::Widget => text().widget_title, Mode::Staff => text().staff_title }.to_string())
             }}</h1>
             {session}
-            <div hidden=move || locked.get()>
-                <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
-                {body}
-            </div>
+            // Locked, the form and the person's record leave the page, not
+            // just the screen; they come back from memory on unlocking.
+            {move || (!locked.get()).then(|| view! {
+                <div>
+                    <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
+                    {body}
+                </div>
+            })}
         </main>
     }
 }

@@ -22,6 +22,7 @@ pub mod pages;
 mod sending;
 #[cfg(feature = "full")]
 mod staff;
+pub mod vault;
 
 use leptos::prelude::*;
 

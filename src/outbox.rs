@@ -12,7 +12,7 @@ use std::cell::{OnceCell, RefCell};
 
 use intake_engine::targets::{
     classify, upsert_status, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission,
-    SubmissionStatus,
+    SubmissionStatus, TargetConfig, MAX_KEEP_UNSENT_DAYS,
 };
 
 use crate::http;
@@ -71,8 +71,13 @@ fn write(submissions: &[Submission]) -> bool {
 }
 
 /// Stores or replaces a submission. False when the device could not keep
-/// it (private mode, full storage): it is then sent from memory only.
+/// it (private mode, full storage, no vault to seal it): it is then sent
+/// from memory only. Only a sealed submission is ever written, so storage
+/// never holds an answer in plain text.
 pub fn put(submission: &Submission) -> bool {
+    if submission.sealed.is_none() {
+        return false;
+    }
     let mut submissions = all();
     match submissions
         .iter_mut()
@@ -96,13 +101,65 @@ pub fn remove(reference: &str) {
     write(&submissions);
 }
 
-/// The submissions made through one deployment (target and base URL).
-pub fn waiting_for(deployment: &str) -> Vec<Submission> {
-    all()
-        .into_iter()
-        .filter(|submission| submission.target == deployment)
-        .filter(|submission| submission.status != SubmissionStatus::Rejected)
+/// The submissions this page may send: made under its own configuration
+/// (see [`Submission::may_be_sent_by`]) and not refused by the server.
+/// Entries that waited longer than the configuration keeps them, or longer
+/// than any configuration may, are deleted first, as are refused ones from
+/// earlier visits: the person saw why when it happened, and what they
+/// typed is not kept on the device any longer than it must be.
+pub fn waiting_for(config: &TargetConfig) -> Vec<Submission> {
+    let now = js_sys::Date::now();
+    let binding = config.binding();
+    let stored = all();
+    let (keep, drop): (Vec<Submission>, Vec<Submission>) =
+        stored.into_iter().partition(|submission| {
+            let ours = submission.target == binding;
+            !(submission.is_expired(now, MAX_KEEP_UNSENT_DAYS)
+                || (ours && submission.is_expired(now, config.keep_unsent_days))
+                || (ours && submission.status == SubmissionStatus::Rejected))
+        });
+    if !drop.is_empty() {
+        write(&keep);
+    }
+    keep.into_iter()
+        .filter(|submission| submission.may_be_sent_by(config))
         .collect()
+}
+
+/// Deletes every stored submission made under `config` (staff sign-out:
+/// nothing a signed-in person typed stays on a shared desk).
+pub fn remove_all_of(config: &TargetConfig) {
+    let binding = config.binding();
+    let mut submissions = all();
+    let before = submissions.len();
+    submissions.retain(|submission| submission.target != binding);
+    if submissions.len() != before {
+        write(&submissions);
+    }
+}
+
+/// Seals the submission's steps and summary with the device's key (see
+/// [`crate::vault`]) so that it may be stored; false where the browser
+/// cannot, and it then stays in memory only.
+pub async fn seal(submission: &mut Submission) -> bool {
+    let contents = intake_engine::json::to_text(&submission.contents_json());
+    submission.sealed = crate::vault::seal(&contents).await;
+    submission.sealed.is_some()
+}
+
+/// Opens a stored submission's sealed steps into memory; false when this
+/// device can no longer open them (its key is gone with cleared storage).
+pub async fn open(submission: &mut Submission) -> bool {
+    if !submission.steps.is_empty() {
+        return true;
+    }
+    let Some(sealed) = submission.sealed.clone() else {
+        return false;
+    };
+    let Some(text) = crate::vault::open(&sealed).await else {
+        return false;
+    };
+    intake_engine::json::parse(&text).is_ok_and(|contents| submission.restore_contents(&contents))
 }
 
 /// A fresh random v4 UUID from the browser's cryptographic generator.
@@ -176,6 +233,8 @@ pub enum Delivery {
     NeedsSignIn,
     /// The server refused a step's request as it is.
     Rejected(Box<(ServerErrors, PlannedRequest)>),
+    /// Made under another configuration than this page's: left alone.
+    NotOurs,
 }
 
 /// Sends what is left of the submission `reference`, step after step, until
@@ -183,10 +242,16 @@ pub enum Delivery {
 /// submission as the page holds it, used when storage is unavailable.
 pub async fn deliver(
     reference: &str,
+    config: &TargetConfig,
     credential: Option<String>,
     memory: &mut Submission,
 ) -> Delivery {
     let tab = tab_id();
+    // Made under another configuration, or not what this one would plan:
+    // never sent from here, and never with this page's credential.
+    if !memory.may_be_sent_by(config) {
+        return Delivery::NotOurs;
+    }
     let Some(_in_flight) = InFlight::claim(reference) else {
         return Delivery::AlreadySending;
     };
@@ -198,6 +263,14 @@ pub async fn deliver(
         // Not in storage: blocked or full storage, or already sent and
         // removed; the copy in memory says which.
         let mut submission = stored.unwrap_or_else(|| memory.clone());
+        // Storage holds the steps sealed; the page's memory holds them open.
+        if submission.steps.is_empty() {
+            submission.steps = memory.steps.clone();
+            submission.summary = memory.summary.clone();
+        }
+        if submission.steps.is_empty() || !submission.may_be_sent_by(config) {
+            return Delivery::NotOurs;
+        }
         if submission.status == SubmissionStatus::Sent
             || submission.next_step >= submission.steps.len()
         {

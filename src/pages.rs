@@ -189,6 +189,7 @@ pub fn Preview() -> impl IntoView {
         <main id="main" class="page preview">
             <LanguageSwitch />
             <h1>{move || language.get().text().full_app.preview_title}</h1>
+            <p class="notice" data-testid="preview-sends-nothing">{move || language.get().text().full_app.preview_sends_nothing}</p>
             {move || match loaded.get() {
                 Loaded::Nothing => ().into_any(),
                 Loaded::Loading(url) => view! { <p role="status" title=url>{move || language.get().text().loading}</p> }.into_any(),

@@ -52,7 +52,7 @@ pub(crate) fn submit(intake: Intake, state: FormState) {
 /// first of them goes (where storage is unavailable it is sent from the
 /// page's memory). A submission sent before under the same reference keeps
 /// the steps it already did (a created contact is not created again).
-fn stored_submission(intake: Intake, input: &SubmissionInput) -> Option<Submission> {
+async fn stored_submission(intake: Intake, input: &SubmissionInput) -> Option<Submission> {
     let config = intake.config.get_value()?;
     let planned = plan(&config, input);
     let summary = [
@@ -75,22 +75,29 @@ fn stored_submission(intake: Intake, input: &SubmissionInput) -> Option<Submissi
         submission.next_step = previous.next_step.min(submission.steps.len());
         submission.captured_id = previous.captured_id.clone();
     }
-    let _ = outbox::put(&submission);
+    // Sealed before it is stored: no answer reaches storage in plain text.
+    if outbox::seal(&mut submission).await {
+        let _ = outbox::put(&submission);
+    }
     Some(submission)
 }
 
 /// Plans the input, stores the submission, then sends it.
 pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
-    let Some(submission) = stored_submission(intake, &input) else {
-        intake.busy.set(false);
-        return;
-    };
-    let reference = submission.reference.clone();
-    intake.current.set_value(Some(submission));
-    intake.current_input.set_value(Some((input, form)));
-    intake.server_errors.set(PlacedErrors::default());
+    intake.busy.set(true);
     intake.status.set(Status::Sending);
-    deliver(intake, reference, true);
+    spawn_local(async move {
+        let Some(submission) = stored_submission(intake, &input).await else {
+            intake.busy.set(false);
+            intake.status.set(Status::Quiet);
+            return;
+        };
+        let reference = submission.reference.clone();
+        intake.current.set_value(Some(submission));
+        intake.current_input.set_value(Some((input, form)));
+        intake.server_errors.set(PlacedErrors::default());
+        deliver(intake, reference, true);
+    });
 }
 
 /// Sends one stored submission and tells the person how it went; schedules
@@ -98,6 +105,15 @@ pub(crate) fn send_input(intake: Intake, input: SubmissionInput, form: Form) {
 fn deliver(intake: Intake, reference: String, is_current: bool) {
     if is_current {
         intake.busy.set(true);
+    }
+    // Staff submissions wait while nobody is signed in (the lock, a
+    // refused token): they are sent again once someone is.
+    #[cfg(feature = "full")]
+    if intake.mode == Mode::Staff && intake.desk.token.get_untracked().is_none() {
+        if is_current {
+            intake.busy.set(false);
+        }
+        return;
     }
     spawn_local(async move {
         // The page's copy when it has one (storage may be unavailable), else the stored one.
@@ -112,15 +128,25 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
             }
             return;
         };
-        let delivery = outbox::deliver(&reference, intake.credential(), &mut submission).await;
+        // From storage, its steps are sealed: open them into memory. One
+        // this device can no longer open waits until it expires.
+        if !outbox::open(&mut submission).await {
+            if is_current {
+                intake.busy.set(false);
+            }
+            return;
+        }
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        let delivery =
+            outbox::deliver(&reference, &config, intake.credential(), &mut submission).await;
         let stored = outbox::get(&reference).is_some();
         if is_current {
             intake.current.set_value(Some(submission));
             intake.busy.set(false);
         }
-        intake
-            .pending
-            .set(outbox::waiting_for(&intake.deployment()).len());
+        intake.pending.set(outbox::waiting_for(&config).len());
         match delivery {
             Delivery::Sent { record_id, upsert } if is_current => {
                 if let Some(key) = intake.draft_key.get_value() {
@@ -165,7 +191,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     std::time::Duration::from_millis(retry_in_ms.max(250.0) as u64),
                 );
             }
-            Delivery::AlreadySending => {}
+            Delivery::AlreadySending | Delivery::NotOurs => {}
             Delivery::ElsewhereInProgress => {
                 if is_current {
                     intake.status.set(Status::Elsewhere);
@@ -215,6 +241,10 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     ));
                 }
                 intake.status.set(Status::Rejected);
+                // The person now sees why on the page; the device keeps
+                // nothing more. The page's own copy keeps the reference and
+                // the steps already done, so a corrected send resumes them.
+                outbox::remove(&reference);
             }
         }
     });
@@ -223,11 +253,14 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
 /// Sends every submission of this deployment left from earlier visits, and
 /// the one on screen when storage could not keep it.
 pub(crate) fn deliver_waiting(intake: Intake) {
+    let Some(config) = intake.config.get_value() else {
+        return;
+    };
     let current = intake
         .current
         .get_value()
         .map(|submission| submission.reference);
-    let waiting: Vec<String> = outbox::waiting_for(&intake.deployment())
+    let waiting: Vec<String> = outbox::waiting_for(&config)
         .into_iter()
         .map(|submission| submission.reference)
         .collect();
@@ -246,9 +279,9 @@ pub(crate) fn deliver_waiting(intake: Intake) {
 
 /// Counts what waits from earlier visits, for the notice.
 pub(crate) fn count_waiting(intake: Intake) {
-    intake
-        .pending
-        .set(outbox::waiting_for(&intake.deployment()).len());
+    if let Some(config) = intake.config.get_value() {
+        intake.pending.set(outbox::waiting_for(&config).len());
+    }
 }
 
 /// What the person is told about the submission in progress (the status

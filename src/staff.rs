@@ -8,19 +8,20 @@ use std::rc::Rc;
 
 use intake_engine::targets::{
     intake_forms_url, parse_forms_available, parse_search, parse_service_types, person_changes,
-    person_record, plan_search, possible_duplicates, prefill_answers, FormChoice, FoundPerson,
-    Mode, Operation, PersonQuery, PersonRecord, SearchPage, ServiceTypeChoice, SubmissionInput,
-    TargetConfig, TargetKind,
+    person_record, plan_search, possible_duplicates, prefill_answers, read_sign_in_check,
+    sign_in_check_url, FormChoice, FoundPerson, Mode, Operation, PersonQuery, PersonRecord,
+    SearchPage, ServiceTypeChoice, SignInCheck, Submission, SubmissionInput, TargetConfig,
+    TargetKind,
 };
 use intake_engine::{Form, FormState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::form_view::ChangeFn;
 use crate::intake::{compose_form, deliver_waiting, person_only_definition, Intake, Phase, Status};
 use crate::sending::send_input;
-use crate::{http, use_language};
+use crate::{http, outbox, use_language};
 
 /// The stored record a staff member opened, and the person as it was, so
 /// an update sends only what changed.
@@ -35,6 +36,19 @@ struct Editing {
 pub(crate) struct Desk {
     /// The staff member's token: memory only, dropped on sign-out.
     pub(crate) token: RwSignal<Option<String>, LocalStorage>,
+    /// A SHA-256 digest of the token that signed in: the lock screen
+    /// reopens the same session only for the same token, without keeping
+    /// the token itself while locked.
+    token_digest: StoredValue<Option<String>, LocalStorage>,
+    /// The answers on screen, sensitive ones too, updated on every change:
+    /// while locked the form is off the screen and out of storage, and
+    /// this memory is all that keeps them.
+    answers_now: StoredValue<Option<Map<String, Value>>, LocalStorage>,
+    /// Submissions of this deployment taken out of storage while locked.
+    held: StoredValue<Vec<Submission>, LocalStorage>,
+    /// What the person should know about their session (a locked one
+    /// closed because another token signed in).
+    session_notice: RwSignal<Option<&'static str>>,
     editing: StoredValue<Option<Editing>, LocalStorage>,
     /// Matches found for a new person; the staff member decides.
     duplicates: RwSignal<Vec<FoundPerson>>,
@@ -62,6 +76,10 @@ impl Desk {
     pub(crate) fn new() -> Desk {
         Desk {
             token: RwSignal::new_local(None),
+            token_digest: StoredValue::new_local(None),
+            answers_now: StoredValue::new_local(None),
+            held: StoredValue::new_local(Vec::new()),
+            session_notice: RwSignal::new(None),
             editing: StoredValue::new_local(None),
             duplicates: RwSignal::new(Vec::new()),
             pending_create: StoredValue::new_local(None),
@@ -666,7 +684,7 @@ fn IntakeFormPicker(intake: Intake) -> impl IntoView {
 /// A labelled token field. The token is checked with the target's
 /// cheapest authenticated call and kept only in memory.
 #[component]
-fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl IntoView {
+fn SignInForm(intake: Intake, on_signed_in: impl Fn(bool) + Copy + 'static) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
     let value = RwSignal::new(String::new());
@@ -684,23 +702,26 @@ fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl 
             let Some(config) = intake.config.get_value() else {
                 return;
             };
-            // The cheapest call that needs the token and takes no parameters:
-            // Unite US's group forms (its search requires names), else the list.
-            let url = config
-                .url(Operation::FormsAvailable, &[])
-                .or_else(|| config.url(Operation::FindPeople, &[]))
-                .unwrap_or_default();
+            let url = sign_in_check_url(&config).unwrap_or_default();
             let answer = http::get_with_credential(&url, Some(&token)).await;
             checking.set(false);
-            match answer.status {
-                Some(401 | 403) => problem.set(Some(text().full_app.token_refused.to_string())),
-                None => problem.set(Some(http::FetchError::Network { url }.to_string())),
-                Some(_) => {
+            match read_sign_in_check(&config, &answer) {
+                SignInCheck::Refused => {
+                    problem.set(Some(text().full_app.token_refused.to_string()))
+                }
+                SignInCheck::Unchecked(what) => {
+                    problem.set(Some((text().full_app.token_unchecked)(&what)));
+                }
+                SignInCheck::Accepted => {
+                    let digest = token_digest(&token).await;
                     problem.set(None);
                     value.set(String::new());
+                    let same_session =
+                        digest.is_some() && intake.desk.token_digest.get_value() == digest;
+                    intake.desk.token_digest.set_value(digest);
                     intake.desk.token.set(Some(token));
                     intake.status.set(Status::Quiet);
-                    on_signed_in();
+                    on_signed_in(same_session);
                 }
             }
         });
@@ -712,7 +733,7 @@ fn SignInForm(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> impl 
                 <label for="staff-token">{move || text().full_app.token_label}</label>
                 <p class="help" id="staff-token-help">{move || text().full_app.token_hint}</p>
                 {move || problem.get().map(|message| view! { <p class="error-message" id="staff-token-error" role="alert">{message}</p> })}
-                <input id="staff-token" type="password" autocomplete="off" spellcheck="false"
+                <input id="staff-token" type="password" autocomplete="one-time-code" spellcheck="false"
                     aria-describedby=move || if problem.get().is_some() { "staff-token-help staff-token-error" } else { "staff-token-help" }
                     aria-invalid=move || problem.get().is_some().then_some("true")
                     prop:value=move || value.get() on:input=move |event| value.set(event_target_value(&event)) />
@@ -742,6 +763,10 @@ pub(crate) fn install_shortcuts() {
 /// before saving.
 pub(crate) fn change_lister(intake: Intake) -> ChangeFn {
     Rc::new(move |state: &FormState| {
+        intake
+            .desk
+            .answers_now
+            .set_value(Some(state.answers_json(true)));
         let (Some(editing), Some(config)) =
             (intake.desk.editing.get_value(), intake.config.get_value())
         else {
@@ -782,7 +807,7 @@ pub(crate) fn sign_in_again_view(intake: Intake) -> AnyView {
     let text = use_language().get_untracked().text();
     view! {
         <p>{text.full_app.session_expired}</p>
-        <SignInForm intake=intake on_signed_in=move || deliver_waiting(intake) />
+        <SignInForm intake=intake on_signed_in=move |_| deliver_waiting(intake) />
     }
     .into_any()
 }
@@ -807,6 +832,7 @@ pub(crate) fn duplicates_view(intake: Intake) -> AnyView {
 
 /// The first screen of a staff deployment.
 pub(crate) fn sign_in_view(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> AnyView {
+    let on_signed_in = move |_same_session: bool| on_signed_in();
     let language = use_language();
     let text = move || language.get().text();
     view! {
@@ -862,8 +888,10 @@ pub(crate) fn next_person_button(intake: Intake) -> AnyView {
 }
 
 /// After the configured idle time the screen locks: the token is dropped,
-/// and the form stays mounted (hidden), so its answers and draft are kept
-/// for whoever signs in again. The signal says whether it is locked.
+/// the form and the person's record leave the page and the browser's
+/// storage (drafts, the tab's session storage, this deployment's waiting
+/// submissions), and only memory keeps them until the same token signs in
+/// again. The signal says whether it is locked.
 pub(crate) fn idle_lock(intake: Intake) -> RwSignal<bool> {
     let locked = RwSignal::new(false);
     let last_activity = StoredValue::new(js_sys::Date::now());
@@ -883,8 +911,7 @@ pub(crate) fn idle_lock(intake: Intake) -> RwSignal<bool> {
             if intake.desk.token.get_untracked().is_some()
                 && js_sys::Date::now() - last_activity.get_value() > limit
             {
-                intake.desk.token.set(None);
-                locked.set(true);
+                lock(intake, locked, &config);
             }
         },
         std::time::Duration::from_secs(15),
@@ -893,6 +920,78 @@ pub(crate) fn idle_lock(intake: Intake) -> RwSignal<bool> {
         on_cleanup(move || check.clear());
     }
     locked
+}
+
+/// Locks the screen (see [`idle_lock`]).
+fn lock(intake: Intake, locked: RwSignal<bool>, config: &TargetConfig) {
+    intake.desk.token.set(None);
+    locked.set(true);
+    // The form is about to leave the page: it comes back from these answers.
+    if let Some(answers) = intake.desk.answers_now.get_value() {
+        intake.phase.update(|phase| {
+            if let Phase::Ready { initial, .. } = phase {
+                *initial = Some(answers);
+            }
+        });
+    }
+    intake.desk.held.set_value(outbox::waiting_for(config));
+    outbox::remove_all_of(config);
+    clear_session_storage();
+    focus_heading("locked-title");
+}
+
+/// Opens the lock: the same token gets its session back; another token
+/// starts from the search, and the submissions waiting are sent with it.
+fn unlock(intake: Intake, locked: RwSignal<bool>, same_session: bool) {
+    for submission in intake.desk.held.get_value() {
+        let _ = outbox::put(&submission);
+    }
+    intake.desk.held.set_value(Vec::new());
+    if !same_session {
+        intake.desk.answers_now.set_value(None);
+        find_another(intake);
+        intake.desk.session_notice.set(Some(
+            use_language()
+                .get_untracked()
+                .text()
+                .full_app
+                .other_token_after_lock,
+        ));
+    }
+    locked.set(false);
+    deliver_waiting(intake);
+}
+
+/// Empties the tab's session storage: drafts and anything else a page of
+/// this site kept there.
+fn clear_session_storage() {
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        let _ = storage.clear();
+    }
+}
+
+/// Moves focus to a heading once it is on the page, so a screen reader
+/// says where the person is after the screen changed.
+fn focus_heading(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(element) = document().get_element_by_id(id) {
+            if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
+                let _ = element.focus();
+            }
+        }
+    });
+}
+
+/// A SHA-256 digest of the token, hex; `None` where the browser has no
+/// WebCrypto (then no locked session can be reopened, only a new one).
+async fn token_digest(token: &str) -> Option<String> {
+    let subtle = window().crypto().ok()?.subtle();
+    let promise = subtle
+        .digest_with_str_and_u8_array("SHA-256", token.as_bytes())
+        .ok()?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// Who is signed in (with sign-out), and the lock screen when idle.
@@ -905,18 +1004,27 @@ pub(crate) fn Session(intake: Intake, locked: RwSignal<bool>) -> impl IntoView {
             <p class="signed-in">
                 {move || text().full_app.signed_in_as}" "
                 <button type="button" class="link-button" data-testid="sign-out" on:click=move |_| {
-                    // Dropping the token and every answer in memory: a reload
-                    // starts from the sign-in screen.
+                    // Nothing a signed-in person typed stays on the desk:
+                    // the token, drafts, the tab's session storage and this
+                    // deployment's waiting submissions go, and the reload
+                    // drops every answer in memory.
                     intake.desk.token.set(None);
+                    if let Some(config) = intake.config.get_value() {
+                        outbox::remove_all_of(&config);
+                    }
+                    clear_session_storage();
                     let _ = window().location().reload();
                 }>{move || text().full_app.sign_out}</button>
             </p>
         })}
+        {move || intake.desk.session_notice.get().map(|notice| view! {
+            <p class="notice" role="status" data-testid="session-notice">{notice}</p>
+        })}
         {move || locked.get().then(|| view! {
             <section class="locked" aria-labelledby="locked-title" data-testid="locked">
-                <h2 id="locked-title">{move || text().full_app.locked_title}</h2>
+                <h2 id="locked-title" tabindex="-1">{move || text().full_app.locked_title}</h2>
                 <p>{move || text().full_app.locked_intro}</p>
-                <SignInForm intake=intake on_signed_in=move || locked.set(false) />
+                <SignInForm intake=intake on_signed_in=move |same_session| unlock(intake, locked, same_session) />
             </section>
         })}
     }

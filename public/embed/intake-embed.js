@@ -1,24 +1,29 @@
 /*
  * intake embed loader. An organisation adds, where the form should appear:
  *
- *   <div data-intake-widget data-config="/config/unite-us-widget.json"></div>
+ *   <div data-intake-widget data-config="unite-us-widget"></div>
  *   <script src="https://INTAKE-HOST/embed/intake-embed.js" async></script>
  *
- * or, instead of data-config, data-target, data-base-url, data-widget-token,
- * data-form, data-group-id, plus data-lang and data-title. It creates an
- * iframe on the widget page of the site this script comes from, keeps its
- * height fitted to the content and fires an `intake:submitted` event on the
- * placeholder with `event.detail.reference`. The form runs in the iframe, on
- * intake's origin, so the host page can neither break it nor read what people
- * type; messages are accepted only from that iframe and origin, and the
- * widget sends them only to this page's origin.
+ * data-config names one of the configurations the intake site publishes in
+ * its /config/ folder (without it, the site's default widget); data-lang
+ * picks the language and data-title names the frame for screen readers.
+ * Nothing else is passed: where answers go, which form is asked and which
+ * token is used are the intake site's own configuration, so neither this
+ * page nor anyone who edits the frame's address can change them (the widget
+ * refuses a link that tries). It creates an iframe on the widget page of the
+ * site this script comes from, keeps its height fitted to the content and
+ * fires an `intake:submitted` event on the placeholder with
+ * `event.detail.reference`. The form runs in the iframe, on intake's origin,
+ * so the host page can neither break it nor read what people type; messages
+ * are accepted only from that iframe and origin, and the widget sends them
+ * only to this page's origin.
  */
 (function () {
   'use strict';
   var script = document.currentScript;
   if (!script || !script.src) return;
   var appOrigin = new URL(script.src).origin;
-  var PASSED = ['config', 'target', 'base-url', 'widget-token', 'form', 'group-id', 'lang', 'title'];
+  var PASSED = ['config', 'lang'];
 
   function mount(holder) {
     if (holder.getAttribute('data-intake-mounted')) return;
@@ -26,7 +31,7 @@
     var parameters = new URLSearchParams();
     PASSED.forEach(function (name) {
       var value = holder.getAttribute('data-' + name);
-      if (value) parameters.set(name.replace(/-/g, '_'), value);
+      if (value) parameters.set(name, value);
     });
     parameters.set('embed', '1');
     parameters.set('host', window.location.origin);

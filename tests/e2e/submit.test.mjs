@@ -288,14 +288,14 @@ test('unite_us widget: a phone number the server refuses is shown on the phone q
   await page.close();
 });
 
-test('a configuration that cannot work is refused naming the key', async () => {
+test('a link that tries to configure the widget, or names a configuration the site lacks, is refused', async () => {
   const page = await browser.newPage();
   await page.goto(`${sandbox.baseUrl}/widget?target=casebook&auth=staff_token`);
-  // auth is not a URL parameter the widget reads, so the widget defaults apply; a secret-looking key is refused instead:
-  await page.goto(`${sandbox.baseUrl}/widget?target=salesforce`);
-  const message = await page.locator('[data-testid="intake-error"]').textContent();
-  assert.match(message, /"target"/);
-  await expectAccessible(page, 'configuration refused');
+  assert.match(await page.locator('[data-testid="intake-error"]').textContent(), /\(auth, target\)/);
+  await expectAccessible(page, 'link refused');
+  await page.goto(`${sandbox.baseUrl}/widget?config=salesforce-widget`);
+  assert.match(await page.locator('[data-testid="intake-error"]').textContent(), /names a configuration this site does not have/);
+  await expectAccessible(page, 'configuration missing');
   await page.close();
 });
 

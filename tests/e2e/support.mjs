@@ -20,10 +20,37 @@ const repoDir = join(import.meta.dirname, '..', '..');
 const distDir = join(repoDir, 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-/** The Content-Security-Policy the app runs under, the same the sandbox sends (crates/sandbox/src/static_files.rs). */
-export const APP_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src *; frame-ancestors *; base-uri 'none'; form-action 'none'; object-src 'none'";
+/**
+ * The headers the release build's `dist/_headers` gives a path, as Netlify
+ * and Cloudflare Pages apply them (every matching rule; `*` at the end of a
+ * rule matches any rest): the same Content-Security-Policy production and
+ * the sandbox serve.
+ */
+let headerRules;
+export async function headersFor(pathname) {
+  if (!headerRules) {
+    headerRules = [];
+    const text = await readFile(join(distDir, '_headers'), 'utf8');
+    for (const line of text.split('\n')) {
+      if (line.startsWith('#') || line.trim() === '') continue;
+      if (/^\s/.test(line)) {
+        const [name, ...value] = line.trim().split(':');
+        headerRules.at(-1).headers.push([name.trim().toLowerCase(), value.join(':').trim()]);
+      } else {
+        headerRules.push({ pattern: line.trim(), headers: [] });
+      }
+    }
+  }
+  const headers = {};
+  for (const { pattern, headers: ruleHeaders } of headerRules) {
+    const matches = pattern.endsWith('*') ? pathname.startsWith(pattern.slice(0, -1)) : pathname === pattern;
+    if (!matches) continue;
+    for (const [name, value] of ruleHeaders) headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
+  }
+  return headers;
+}
 
-/** Serves dist/ on a free loopback port; a directory gets its index.html, unknown paths the app's, under the app's CSP. */
+/** Serves dist/ on a free loopback port; a directory gets its index.html, unknown paths the app's, with the headers of dist/_headers. */
 export async function startServer() {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
@@ -45,8 +72,7 @@ export async function startServer() {
     }
     try {
       const body = await readFile(file);
-      const headers = { 'content-type': types[extname(file)] ?? 'application/octet-stream' };
-      if (file.endsWith('index.html')) headers['content-security-policy'] = APP_CSP;
+      const headers = { ...(await headersFor(path)), 'content-type': types[extname(file)] ?? 'application/octet-stream' };
       response.writeHead(200, headers);
       response.end(body);
     } catch {
@@ -85,7 +111,8 @@ export async function startSandbox() {
     throw new Error(`the sandbox is not built (no ${binary}): run \`cargo build -p intake-sandbox\` first`);
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'intake-e2e-sandbox-'));
-  const child = spawn(binary, ['--port', '0', '--data', dataDir, '--dist', distDir, '--forms', join(repoDir, 'public', 'forms')], {
+  const child = spawn(binary, ['--port', '0', '--data', dataDir, '--dist', distDir, '--forms', join(repoDir, 'public', 'forms'),
+    '--demo-host', join(repoDir, 'dev', 'embed')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Keep reading stderr (warnings) so the pipe never fills; its tail explains a failed start.
@@ -164,6 +191,30 @@ export async function startSandbox() {
     fault: async ({ route, fault, count, retry_after, latency_ms }) =>
       (await admin('POST', '/__admin/faults', { route, fault, count, retry_after, latency_ms }, 201)).fault,
   };
+}
+
+/**
+ * The demo host page (`dev/embed/`) on an origin of its own: `localhost`,
+ * where the app is `127.0.0.1` (different origins and sites to the
+ * browser), with its snippet pointing at `appOrigin`, as the development
+ * server writes it. Resolves to `{ server, origin, url }`.
+ */
+export async function startDemoHost(appOrigin) {
+  const embedDir = join(repoDir, 'dev', 'embed');
+  const contentTypes = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  const server = createServer(async (request, response) => {
+    const name = new URL(request.url, 'http://x').pathname.split('/').pop() || 'demo-host.html';
+    try {
+      const body = (await readFile(join(embedDir, name), 'utf8')).replaceAll('{{APP_ORIGIN}}', appOrigin);
+      response.writeHead(200, { 'content-type': contentTypes[extname(name)] ?? 'text/plain' });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://localhost:${server.address().port}`;
+  return { server, origin, url: `${origin}/demo-host.html` };
 }
 
 export async function launchBrowser() {

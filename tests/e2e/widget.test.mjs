@@ -3,40 +3,16 @@
 // with touch and a drawn signature, and by keyboard alone with a typed one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sandboxSuite, axeAudit, watchErrors, keyboard } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, keyboard, startDemoHost } from './support.mjs';
 
 let sandbox, browser, host, hostUrl;
 const audit = axeAudit('widget');
 const expectAccessible = audit.check;
-const embedDir = join(import.meta.dirname, '..', '..', 'public', 'embed');
-
-/** The demo host page on its own origin, its snippet pointing at the sandbox. */
-async function startHost(appOrigin) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
-  const server = createServer(async (request, response) => {
-    const name = new URL(request.url, 'http://x').pathname.split('/').pop() || 'demo-host.html';
-    try {
-      let body = await readFile(join(embedDir, name), 'utf8');
-      if (name === 'demo-host.html') body = body.replaceAll('http://127.0.0.1:8080', appOrigin);
-      response.writeHead(200, { 'content-type': types[name.slice(name.lastIndexOf('.'))] ?? 'text/plain' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // "localhost" and "127.0.0.1" are different origins (and sites) to the browser.
-  return { server, url: `http://localhost:${server.address().port}/demo-host.html` };
-}
-
 sandboxSuite(audit, {
   onStart: async (started, launched) => {
     sandbox = started;
     browser = launched;
-    host = await startHost(sandbox.baseUrl);
+    host = await startDemoHost(sandbox.baseUrl);
     hostUrl = host.url;
   },
   onEnd: () => host?.server.close(),
@@ -287,10 +263,10 @@ test('sent offline, a widget request waits on the device and goes at the next vi
 
 test('a widget never asks for a staff token, and refuses a staff configuration', async () => {
   const page = await browser.newPage();
-  await page.goto(`${sandbox.baseUrl}/widget?target=caspen&base_url=/caspen/v1`);
-  // Caspen has no public widget token and the sandbox wants a credential: the
-  // widget loads (auth none, a gateway would add credentials) without asking for one.
-  await page.waitForSelector('[data-question-id], [data-testid="intake-error"]');
+  await page.goto(`${sandbox.baseUrl}/widget?config=caspen-widget`);
+  // Caspen has no public widget token: the widget loads (auth none, the
+  // organisation's gateway adds credentials) without asking for one.
+  await page.waitForSelector('[data-question-id]');
   assert.equal(await page.locator('#staff-token').count(), 0, 'a widget never asks for a staff token');
   await page.goto(`${sandbox.baseUrl}/widget?config=/config/caspen-staff.json`);
   assert.match(await page.locator('[data-testid="intake-error"]').textContent(), /staff intake: open it at \/staff/);

@@ -26,15 +26,22 @@ impl Dependencies {
         let count = form.questions.len();
         let mut sources: Vec<Vec<QuestionIndex>> = vec![Vec::new(); count];
         let mut readers: Vec<Vec<QuestionIndex>> = vec![Vec::new(); count];
+        // For each question, the last reader that recorded it as a source:
+        // a repeated source is then found at once, where searching the
+        // reader's sources made many conditions cost their square.
+        let mut last_reader: Vec<Option<QuestionIndex>> = vec![None; count];
+        let mut reads_itself = vec![false; count];
         for (reader, question) in form.questions.iter().enumerate() {
             if let Some(display) = &question.conditional_display {
                 for source in display
                     .conditions()
                     .filter_map(|condition| condition.source)
                 {
-                    if !sources[reader].contains(&source) {
+                    if last_reader[source] != Some(reader) {
+                        last_reader[source] = Some(reader);
                         sources[reader].push(source);
                         readers[source].push(reader);
+                        reads_itself[reader] |= source == reader;
                     }
                 }
             }
@@ -52,7 +59,7 @@ impl Dependencies {
             let mut sorted = members.clone();
             sorted.sort_unstable();
             order.extend(sorted.iter().copied());
-            let self_loop = members.len() == 1 && sources[members[0]].contains(&members[0]);
+            let self_loop = members.len() == 1 && reads_itself[members[0]];
             if members.len() > 1 || self_loop {
                 cycles.push(sorted);
             }

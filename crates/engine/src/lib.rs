@@ -39,7 +39,9 @@ pub use date::{
     civil_from_days, days_from_civil, epoch_seconds_to_iso_date, iso_date_to_epoch_seconds,
 };
 pub use load::{
-    load_form, load_form_str, load_form_with_leading_sections, LoadedForm, MAX_NESTING_DEPTH,
+    load_form, load_form_str, load_form_with_leading_sections, parse_definition, LoadedForm,
+    MAX_DEFINITION_BYTES, MAX_NESTING_DEPTH, MAX_OPTIONS_PER_QUESTION, MAX_OPTIONS_TOTAL,
+    MAX_QUESTIONS,
 };
 pub use model::{
     Condition, ConditionalDisplay, Form, HelpTextPosition, InputOption, InputType, Operator,

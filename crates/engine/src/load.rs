@@ -5,7 +5,7 @@
 //! Only a definition that cannot be used at all is refused, with one
 //! [`LoadError`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -23,6 +23,31 @@ use crate::problem::{LoadError, Problem, Severity};
 /// limit protects the stack.
 pub const MAX_NESTING_DEPTH: usize = crate::json::MAX_DEPTH;
 
+/// The longest definition text read: 8 MiB. Definitions come from a
+/// deployment's API or files, and in the authors' preview from any site an
+/// author names, and they are read on phones too; a broken or hostile file
+/// must be refused before reading it ties up the page, and 8 MiB is far
+/// more than a real form needs (the demo forms are 4 to 8 KB).
+pub const MAX_DEFINITION_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most questions a form may have (every entry of every question list,
+/// the app's own built-in sections included). Real intake forms have tens
+/// or hundreds (the engine's benchmark goes to the cap); the cap keeps a
+/// hostile or broken definition from freezing the phone of the person who
+/// opens it.
+pub const MAX_QUESTIONS: usize = 10_000;
+
+/// The most options (entries of `input_options`) one question may have.
+/// Even a list of every town in a country is shorter; the cap keeps a
+/// hostile or broken definition from freezing the phone of the person who
+/// opens it.
+pub const MAX_OPTIONS_PER_QUESTION: usize = 100_000;
+
+/// The most options all of a form's questions may have together, for the
+/// same reason as [`MAX_OPTIONS_PER_QUESTION`]: many questions just under
+/// that cap would freeze a phone as surely as one question over it.
+pub const MAX_OPTIONS_TOTAL: usize = 250_000;
+
 /// A usable form and everything noticed while reading it.
 #[derive(Clone, Debug)]
 pub struct LoadedForm {
@@ -32,8 +57,18 @@ pub struct LoadedForm {
 
 /// Parses and loads a definition from JSON text.
 pub fn load_form_str(text: &str) -> Result<LoadedForm, LoadError> {
-    let value = crate::json::parse(text).map_err(LoadError::from)?;
-    load_form(&value)
+    load_form(&parse_definition(text)?)
+}
+
+/// Parses a definition's JSON text, refusing text longer than
+/// [`MAX_DEFINITION_BYTES`] before reading any of it. A caller that parses
+/// a definition itself and then calls [`load_form`] should parse it with
+/// this, or the size limit does not apply.
+pub fn parse_definition(text: &str) -> Result<Value, LoadError> {
+    if text.len() > MAX_DEFINITION_BYTES {
+        return Err(LoadError::DefinitionTooLarge { bytes: text.len() });
+    }
+    crate::json::parse(text).map_err(LoadError::from)
 }
 
 /// Loads a definition from parsed JSON: the nested shape, the flat shape
@@ -49,6 +84,7 @@ pub fn load_form_with_leading_sections(
     leading: &[Value],
 ) -> Result<LoadedForm, LoadError> {
     let (root, prefix) = unwrap_envelope(value)?;
+    check_limits(root, &prefix, leading)?;
     let mut reader = Reader::default();
     let mut raw_sections = Vec::new();
     for (position, section_value) in leading.iter().enumerate() {
@@ -68,6 +104,16 @@ pub fn load_form_with_leading_sections(
     // Flat shape: questions beside the sections, each naming its section.
     let flat_path = join(&prefix, "questions");
     let flat_questions = reader.list(root.get("questions"), &flat_path, None);
+    // Each section id maps to the first section with it, as a search from
+    // the start would find; a map keeps many questions in many sections
+    // from costing their product. Questions are placed once it is dropped.
+    let mut section_by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    if !flat_questions.is_empty() {
+        for (index, section) in raw_sections.iter().enumerate() {
+            section_by_id.entry(section.id.as_str()).or_insert(index);
+        }
+    }
+    let mut placed = Vec::new();
     let mut loose_questions = Vec::new();
     for (position, question_value) in flat_questions.iter().enumerate() {
         let path = format!("{flat_path}[{position}]");
@@ -81,8 +127,8 @@ pub fn load_form_with_leading_sections(
         };
         let question = reader.question(object, &path);
         let section_id = reader.string(object.get("section_id"), &Field(&path, "section_id"), None);
-        match section_id.and_then(|id| raw_sections.iter_mut().find(|section| section.id == id)) {
-            Some(section) => section.questions.push(question),
+        match section_id.and_then(|id| section_by_id.get(id.as_str()).copied()) {
+            Some(section) => placed.push((section, question)),
             None => {
                 if object.get("section_id").is_some_and(|id| !id.is_null()) {
                     reader.warn(
@@ -94,6 +140,9 @@ pub fn load_form_with_leading_sections(
                 loose_questions.push(question);
             }
         }
+    }
+    for (section, question) in placed {
+        raw_sections[section].questions.push(question);
     }
     if !loose_questions.is_empty() {
         raw_sections.push(RawSection {
@@ -189,6 +238,107 @@ pub fn load_form_with_leading_sections(
         form,
         problems: reader.problems,
     })
+}
+
+/// Refuses a form over [`MAX_QUESTIONS`], [`MAX_OPTIONS_PER_QUESTION`] or
+/// [`MAX_OPTIONS_TOTAL`] before anything is read: counting list lengths
+/// takes a moment whatever the definition holds, reading it may not.
+fn check_limits(
+    root: &Map<String, Value>,
+    prefix: &str,
+    leading: &[Value],
+) -> Result<(), LoadError> {
+    let sections_path = join(prefix, "sections");
+    let flat_path = join(prefix, "questions");
+    let lists = || question_lists(root, leading, &sections_path, &flat_path);
+    let count: usize = lists().map(|(_, list)| list.len()).sum();
+    if count > MAX_QUESTIONS {
+        return Err(LoadError::TooManyQuestions { count });
+    }
+    let mut total: usize = 0;
+    for (at, list) in lists() {
+        for (position, question) in list.iter().enumerate() {
+            let Some(options) = question.get("input_options").and_then(Value::as_array) else {
+                continue;
+            };
+            if options.len() > MAX_OPTIONS_PER_QUESTION {
+                let question_id = match question.get("id") {
+                    Some(Value::String(id)) => Some(id.clone()),
+                    Some(Value::Number(id)) => Some(crate::json_number_text(id)),
+                    _ => None,
+                };
+                return Err(LoadError::TooManyOptions {
+                    question_id,
+                    path: format!("{at}[{position}].input_options"),
+                    count: options.len(),
+                });
+            }
+            total += options.len();
+        }
+    }
+    if total > MAX_OPTIONS_TOTAL {
+        return Err(LoadError::TooManyOptionsInForm { count: total });
+    }
+    Ok(())
+}
+
+/// Every list of questions the loader reads, where it reads them: the
+/// built-in sections', the form's sections' and the flat list.
+fn question_lists<'v>(
+    root: &'v Map<String, Value>,
+    leading: &'v [Value],
+    sections_path: &'v str,
+    flat_path: &'v str,
+) -> impl Iterator<Item = (QuestionList<'v>, &'v [Value])> {
+    let questions = |section: &'v Value| {
+        section
+            .get("questions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+    };
+    let built_in = leading
+        .iter()
+        .enumerate()
+        .filter_map(move |(position, section)| {
+            Some((QuestionList::BuiltIn(position), questions(section)?))
+        });
+    let sections = root
+        .get("sections")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(move |(position, section)| {
+            Some((
+                QuestionList::Section(sections_path, position),
+                questions(section)?,
+            ))
+        });
+    let flat = root
+        .get("questions")
+        .and_then(Value::as_array)
+        .map(|list| (QuestionList::Flat(flat_path), list.as_slice()));
+    built_in.chain(sections).chain(flat)
+}
+
+/// Where a list of questions is, written out only when a limit is crossed.
+#[derive(Clone, Copy)]
+enum QuestionList<'a> {
+    BuiltIn(usize),
+    Section(&'a str, usize),
+    Flat(&'a str),
+}
+
+impl fmt::Display for QuestionList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QuestionList::BuiltIn(position) => write!(f, "(built in)[{position}].questions"),
+            QuestionList::Section(sections, position) => {
+                write!(f, "{sections}[{position}].questions")
+            }
+            QuestionList::Flat(path) => f.write_str(path),
+        }
+    }
 }
 
 fn unwrap_envelope(value: &Value) -> Result<(&Map<String, Value>, String), LoadError> {
@@ -739,6 +889,9 @@ impl Reader {
             }
         };
         let mut options: Vec<(Option<f64>, InputOption)> = Vec::new();
+        // The ids kept so far: a set, because searching the kept options for
+        // each new one took half a minute for 100,000 options on a desktop.
+        let mut option_ids: BTreeSet<String> = BTreeSet::new();
         for (position, option_value) in self
             .list(object.get("input_options"), &at("input_options"), qid)
             .iter()
@@ -764,7 +917,7 @@ impl Reader {
                 );
                 continue;
             };
-            if options.iter().any(|(_, existing)| existing.id == option_id) {
+            if !option_ids.insert(option_id.clone()) {
                 self.warn(
                     &option_path,
                     qid,

@@ -63,6 +63,27 @@ pub enum LoadError {
         first_path: String,
         second_path: String,
     },
+    /// The definition's text is longer than [`crate::MAX_DEFINITION_BYTES`].
+    DefinitionTooLarge {
+        bytes: usize,
+    },
+    /// The form has more questions than [`crate::MAX_QUESTIONS`], counting
+    /// every entry of every question list.
+    TooManyQuestions {
+        count: usize,
+    },
+    /// One question has more options than [`crate::MAX_OPTIONS_PER_QUESTION`].
+    TooManyOptions {
+        /// The question's id as written, when it has one.
+        question_id: Option<String>,
+        /// The JSON path of its `input_options` list.
+        path: String,
+        count: usize,
+    },
+    /// The questions' options together are more than [`crate::MAX_OPTIONS_TOTAL`].
+    TooManyOptionsInForm {
+        count: usize,
+    },
 }
 
 impl fmt::Display for LoadError {
@@ -96,6 +117,41 @@ impl fmt::Display for LoadError {
             } => write!(
                 f,
                 "Two questions share the id \"{id}\" (at {first_path} and {second_path}); every question needs its own id so answers cannot be mixed up."
+            ),
+            LoadError::DefinitionTooLarge { bytes } => write!(
+                f,
+                "The form definition is {bytes} bytes, {} more than the {} ({} MiB) a form may be, so it was not read; check that this is the right file, or split the form into smaller ones.",
+                bytes.saturating_sub(crate::MAX_DEFINITION_BYTES),
+                crate::MAX_DEFINITION_BYTES,
+                crate::MAX_DEFINITION_BYTES / (1024 * 1024)
+            ),
+            LoadError::TooManyQuestions { count } => write!(
+                f,
+                "The form has {count} questions, {} more than the {} a form may have, so it was not read; split it into smaller forms.",
+                count.saturating_sub(crate::MAX_QUESTIONS),
+                crate::MAX_QUESTIONS
+            ),
+            LoadError::TooManyOptions {
+                question_id,
+                path,
+                count,
+            } => {
+                write!(f, "The question ")?;
+                if let Some(id) = question_id {
+                    write!(f, "\"{id}\" ")?;
+                }
+                write!(
+                    f,
+                    "at {path} has {count} options, {} more than the {} one question may have, so the form was not read; offer fewer options, or ask for the answer as text.",
+                    count.saturating_sub(crate::MAX_OPTIONS_PER_QUESTION),
+                    crate::MAX_OPTIONS_PER_QUESTION
+                )
+            }
+            LoadError::TooManyOptionsInForm { count } => write!(
+                f,
+                "The form's questions have {count} options together, {} more than the {} a form may have, so it was not read; offer fewer options, or split the form into smaller ones.",
+                count.saturating_sub(crate::MAX_OPTIONS_TOTAL),
+                crate::MAX_OPTIONS_TOTAL
             ),
         }
     }

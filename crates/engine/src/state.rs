@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::answer::Answer;
 use crate::condition::{is_shown, ConditionValue};
 use crate::graph::Dependencies;
-use crate::model::{Condition, Form, QuestionIndex, Step};
+use crate::model::{Condition, Form, InputType, QuestionIndex, Step};
 use crate::response::{response_value, FormResponseEntry};
 use crate::validate::{validate, Issue};
 
@@ -263,13 +263,22 @@ impl FormState {
     }
 
     /// Answers to keep in a draft, as JSON: every non-blank answer except those
-    /// to sensitive questions, which never leave memory.
+    /// to sensitive questions and signatures, which never leave memory.
     pub fn draft_answers(&self) -> serde_json::Map<String, Value> {
+        self.answers_json(false)
+    }
+
+    /// Every non-blank answer as JSON, sensitive ones included: for keeping
+    /// in memory only (a staff session held while the screen is locked).
+    pub fn answers_json(&self, with_sensitive: bool) -> serde_json::Map<String, Value> {
         self.form
             .questions
             .iter()
             .zip(&self.answers)
-            .filter(|(question, _)| !question.is_sensitive)
+            .filter(|(question, _)| {
+                with_sensitive
+                    || !(question.is_sensitive || question.input_type == InputType::Signature)
+            })
             .filter_map(|(question, answer)| {
                 let answer = answer.as_ref().filter(|answer| !answer.is_blank())?;
                 Some((question.id.clone(), answer.to_json()))

@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use intake_engine::targets::{about_you_section, coverage, plan, SubmissionInput, TargetConfig};
+use intake_engine::targets::{
+    about_you_section, coverage, plan, step_fits, SubmissionInput, TargetConfig,
+};
 use intake_engine::{load_form_with_leading_sections, FormState};
 use serde_json::{json, Value};
 
@@ -58,6 +60,23 @@ fn check(name: &str) {
         .map(str::to_string)
         .collect();
     let planned = plan(&config, &input);
+    // A stored submission is sent only when its configuration would plan
+    // each step: every plan must pass that check, before and after the
+    // id an earlier step captures is filled in.
+    for step in &planned.steps {
+        for filled in [step.clone(), {
+            let mut resolved = step.clone();
+            resolved.url = step.resolved_url(Some("rec 42/x"));
+            resolved
+        }] {
+            assert!(
+                step_fits(&config, &filled),
+                "{name}: {} {} does not fit its own configuration",
+                filled.method,
+                filled.url
+            );
+        }
+    }
     let statically = coverage(&config, &plain.form);
     let actual = json!({
         "about_you": about_you.first().map(|section| section["questions"].as_array().map(|questions| questions.iter().map(|q| q["field"].clone()).collect::<Vec<_>>())),

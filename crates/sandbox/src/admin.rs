@@ -1,9 +1,18 @@
 //! Test controls under `/__admin`: stored records, reset to the seed, and faults.
 //! These routes need no token and are never faulted, so a test can always recover.
+//!
+//! Because they need no token, they answer same-origin requests only: they carry no CORS
+//! headers (the CORS layer leaves them alone), and a request whose `Origin` is not the
+//! sandbox's own is refused with 403 before it does anything, so a page on another site
+//! cannot wipe or fault the sandbox through a visitor's browser. Requests without an
+//! `Origin` (curl, the API tests, Node's `fetch` in the end-to-end tests) are not browsers
+//! acting for a page, and pass.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::header::{HOST, ORIGIN};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -24,6 +33,47 @@ pub fn routes() -> Router<AppState> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/__admin/{*rest}", axum::routing::any(unknown_admin_route))
+        // `layer`, not `route_layer`: the 405 of a method a route lacks is refused too.
+        .layer(from_fn(same_origin_only))
+}
+
+/// Whether a path is under `/__admin`, read the way [`Target::from_path`] reads prefixes.
+pub fn is_admin_path(path: &str) -> bool {
+    path.trim_start_matches('/').split('/').next() == Some("__admin")
+}
+
+/// Middleware on the admin routes: a request with an `Origin` other than `http://<Host>`
+/// (or with more than one `Origin`) is refused with 403; one without `Origin` passes.
+pub async fn same_origin_only(request: Request, next: Next) -> Response {
+    match foreign_origin(request.headers()) {
+        None => next.run(request).await,
+        Some(origin) => admin_error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Refused: /__admin answers only the sandbox's own pages, and this request comes from {origin}. Call it from curl, a test or a page the sandbox serves."
+            ),
+        ),
+    }
+}
+
+/// The request's origin when it is not the sandbox's own, as it was sent (or a
+/// description of it); `None` when the request has no `Origin` or the sandbox's own.
+fn foreign_origin(headers: &HeaderMap) -> Option<String> {
+    let mut origins = headers.get_all(ORIGIN).iter();
+    let origin = origins.next()?;
+    if origins.next().is_some() {
+        return Some("more than one origin".into());
+    }
+    let Ok(origin) = origin.to_str() else {
+        return Some("an origin that is not ASCII text".into());
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|host| host.to_str().ok())
+        .filter(|host| !host.is_empty());
+    // Browsers write an origin in lower case; a Host header may be in any case.
+    let own = host.is_some_and(|host| origin.eq_ignore_ascii_case(&format!("http://{host}")));
+    (!own).then(|| format!("the origin {origin:?}"))
 }
 
 /// Admin errors are plain `{"message": ...}`.
@@ -129,4 +179,52 @@ async fn unknown_admin_route() -> Response {
         StatusCode::NOT_FOUND,
         "Unknown admin route; see GET /__admin/records/{target}, POST /__admin/reset, GET|POST|DELETE /__admin/faults",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    /// `foreign_origin` of a request with this Host and these Origin headers.
+    fn foreign(host: Option<&'static str>, origins: &[&'static str]) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        if let Some(host) = host {
+            headers.insert(HOST, HeaderValue::from_static(host));
+        }
+        for origin in origins {
+            headers.append(ORIGIN, HeaderValue::from_static(origin));
+        }
+        foreign_origin(&headers)
+    }
+
+    #[test]
+    fn only_the_sandboxs_own_origin_or_none_passes() {
+        let host = Some("127.0.0.1:8080");
+        assert_eq!(foreign(host, &[]), None);
+        assert_eq!(foreign(host, &["http://127.0.0.1:8080"]), None);
+        assert_eq!(
+            foreign(Some("LocalHost:8080"), &["http://localhost:8080"]),
+            None
+        );
+        for origin in [
+            "http://evil.example",
+            "http://127.0.0.1:8081",
+            "https://127.0.0.1:8080",
+            "null",
+            "",
+        ] {
+            assert!(foreign(host, &[origin]).is_some(), "{origin}");
+        }
+        assert!(foreign(None, &["http://"]).is_some());
+        assert!(foreign(host, &["http://127.0.0.1:8080", "http://evil.example"]).is_some());
+    }
+
+    #[test]
+    fn admin_paths_are_those_whose_first_segment_is_admin() {
+        assert!(is_admin_path("/__admin/reset"));
+        assert!(is_admin_path("/__admin"));
+        assert!(!is_admin_path("/__administrator"));
+        assert!(!is_admin_path("/caspen/__admin"));
+    }
 }

@@ -5,6 +5,10 @@
 //! `Authorization: Bearer demo-widget-token`, because Unite US identifies the widget's
 //! group "by the provided access token"; the widget token never opens a staff route and
 //! the staff token never opens a widget route, so a page that leaks one learns nothing more.
+//!
+//! A token a client sends is never kept: what the sandbox remembers per token (idempotency
+//! keys in SQLite, the rate limit's windows and the keys in flight in memory) is filed
+//! under [`token_hash`], so a copied data directory or a memory dump gives no token away.
 
 use std::time::Instant;
 
@@ -13,6 +17,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::rate_limit::Decision;
@@ -58,6 +63,16 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|token| !token.is_empty())
+}
+
+/// The SHA-256 hash of a token in lower-case hex: how anything kept per token is filed.
+/// Bearer tokens are long and random in real use, so a hash without a salt is enough to
+/// make a stored one useless to whoever reads it, and equal tokens still file together.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Middleware: refuses requests without the right token, then applies Caspen's rate limit.
@@ -125,6 +140,17 @@ mod tests {
         );
         assert_eq!(required_credential("/__admin/reset"), None);
         assert_eq!(required_credential("/index.html"), None);
+    }
+
+    #[test]
+    fn a_token_hash_is_the_hex_sha256_of_the_token() {
+        // The SHA-256 test vector for "abc" (FIPS 180-2, appendix B.1).
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(token_hash(STAFF_TOKEN).len(), 64);
+        assert!(!token_hash(STAFF_TOKEN).contains(STAFF_TOKEN));
     }
 
     #[test]

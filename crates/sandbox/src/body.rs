@@ -1,11 +1,77 @@
-//! Reading request bodies and query strings.
+//! Reading request bodies and query strings, and the limit on a request body's size.
 //!
 //! Handlers take the raw bytes and parse them here, so that a malformed body is
 //! answered in the vendor's error style rather than by the framework's default.
 
-use axum::http::header::{CONTENT_TYPE, HOST};
-use axum::http::HeaderMap;
-use serde_json::{Map, Value};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::gateway::GATEWAY_PREFIX;
+use crate::target::Target;
+
+/// The largest request body the sandbox reads: 2 MiB, the limit axum's `Bytes` extractor
+/// gives the handlers, named here so that every layer that reads a body first is held to
+/// it too. An intake is a few kilobytes (a drawn signature, the largest part, some tens).
+pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
+/// Middleware around everything but CORS: a request whose body is over
+/// [`MAX_REQUEST_BYTES`] is answered 413 (in the target's error style on an API path)
+/// before any other layer or handler sees it, so the idempotency layer never reads or
+/// remembers it. A declared `Content-Length` over the limit is refused without reading
+/// anything; a body without one is read up to the limit and no further.
+///
+/// Every other body is read whole here, before anything answers. An answer that does not
+/// need the body (an injected fault, a 401, a refused origin) would otherwise let the
+/// server close the connection while the client may still be sending it, and a client
+/// that reuses kept-alive connections then finds its next request cut off.
+pub async fn limit_request_body(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_REQUEST_BYTES as u64) {
+        return body_too_large(request.uri().path());
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
+        Ok(bytes) => {
+            let request = Request::from_parts(parts, Body::from(bytes));
+            next.run(request).await
+        }
+        Err(_) => body_too_large(parts.uri.path()),
+    }
+}
+
+/// The 413 answer: in the target's error style on an API path (through the gateway
+/// too), `{"message": ...}` elsewhere.
+fn body_too_large(path: &str) -> Response {
+    let message = format!(
+        "The request body is over the {MAX_REQUEST_BYTES}-byte ({} MiB) limit, or it could not be read whole; nothing was stored. Send a smaller body.",
+        MAX_REQUEST_BYTES / (1024 * 1024)
+    );
+    let api_path = path
+        .strip_prefix(GATEWAY_PREFIX)
+        .filter(|rest| rest.starts_with('/'))
+        .unwrap_or(path);
+    match Target::from_path(api_path) {
+        Some(target) => {
+            ApiError::new(target, StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+        }
+        None => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({ "message": message })),
+        )
+            .into_response(),
+    }
+}
 
 /// Why a body could not be read as a JSON object.
 #[derive(Debug, PartialEq, Eq)]

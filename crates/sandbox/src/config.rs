@@ -6,15 +6,17 @@ pub const DEFAULT_PORT: u16 = 8787;
 pub const DEFAULT_DATA_DIR: &str = ".sandbox-data";
 pub const DEFAULT_DIST_DIR: &str = "dist";
 pub const DEFAULT_FORMS_DIR: &str = "public/forms";
+pub const DEFAULT_DEMO_HOST_DIR: &str = "dev/embed";
 pub const DEFAULT_CASPEN_RATE_LIMIT: u32 = 60;
 
 pub const USAGE: &str = "\
-usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--caspen-rate-limit N]
+usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--demo-host DIR] [--caspen-rate-limit N]
 
   --port PORT               port on 127.0.0.1 (default 8787; 0 picks a free port)
   --data DIR                directory for the SQLite database (default .sandbox-data)
   --dist DIR                the built app, served with single-page fallback (default dist)
   --forms DIR               demo form JSON files, served at /forms/ and as Unite US forms (default public/forms)
+  --demo-host DIR           the demo host page, served at /embed/demo-host.html for development (default dev/embed)
   --caspen-rate-limit N     Caspen requests per minute per token before 429 (default 60; 0 = no limit)
   -h, --help                print this help
 
@@ -26,6 +28,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub dist_dir: PathBuf,
     pub forms_dir: PathBuf,
+    /// The demo page that embeds the widget: a development aid, never part
+    /// of the release build.
+    pub demo_host_dir: PathBuf,
     pub caspen_rate_limit: u32,
 }
 
@@ -36,6 +41,7 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             dist_dir: PathBuf::from(DEFAULT_DIST_DIR),
             forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
+            demo_host_dir: PathBuf::from(DEFAULT_DEMO_HOST_DIR),
             caspen_rate_limit: DEFAULT_CASPEN_RATE_LIMIT,
         }
     }
@@ -77,6 +83,7 @@ impl Config {
                 "--data" => config.data_dir = PathBuf::from(value()?),
                 "--dist" => config.dist_dir = PathBuf::from(value()?),
                 "--forms" => config.forms_dir = PathBuf::from(value()?),
+                "--demo-host" => config.demo_host_dir = PathBuf::from(value()?),
                 "--caspen-rate-limit" => {
                     let text = value()?;
                     config.caspen_rate_limit = text.parse().map_err(|_| {

@@ -1,6 +1,10 @@
 //! CORS for any origin, so the app can be served from elsewhere (Trunk's dev server, a test page)
 //! and still call the sandbox. Credentials travel in the Authorization header, never in cookies,
 //! so `Access-Control-Allow-Origin: *` is enough.
+//!
+//! The `/__admin` routes are the exception: they need no token, so no other site may call them
+//! from a browser. They get no CORS headers at all, preflights included, and answer
+//! same-origin requests only (see [`crate::admin`]).
 
 use axum::extract::Request;
 use axum::http::header::{
@@ -11,6 +15,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::admin::is_admin_path;
+
 pub const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 pub const ALLOWED_HEADERS: &str =
     "Authorization, Content-Type, Accept, X-Requested-With, Idempotency-Key";
@@ -18,8 +24,12 @@ pub const ALLOWED_HEADERS: &str =
 pub const EXPOSED_HEADERS: &str =
     "Retry-After, Location, X-RateLimit-Limit, X-RateLimit-Remaining, WWW-Authenticate";
 
-/// Middleware: answers every OPTIONS preflight itself and adds CORS headers to every answer.
+/// Middleware: answers every OPTIONS preflight itself and adds CORS headers to every answer,
+/// except under `/__admin`, which it passes on untouched.
 pub async fn allow_any_origin(request: Request, next: Next) -> Response {
+    if is_admin_path(request.uri().path()) {
+        return next.run(request).await;
+    }
     if request.method() == Method::OPTIONS {
         let requested_headers = request
             .headers()

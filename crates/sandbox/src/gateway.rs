@@ -37,9 +37,9 @@ pub const CREATE_ROUTES: &[(&str, &str)] = &[
     ("PUT", PERSONS_V1_UPSERT),
 ];
 
-/// Larger bodies are refused; an intake is a few kilobytes (a drawn
-/// signature, the largest part, some tens).
-const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Larger bodies are refused: the limit of every API route (see
+/// [`crate::body::MAX_REQUEST_BYTES`]), read here before routing.
+const BODY_LIMIT: usize = crate::body::MAX_REQUEST_BYTES;
 
 /// Middleware around the whole router (it rewrites the path before routing).
 pub async fn forward_creates(mut request: Request, next: Next) -> Response {

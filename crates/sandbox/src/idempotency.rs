@@ -19,7 +19,10 @@
 //! faults (which let the handler run) still remember the real, whole answer, and the
 //! injected 500/503/429/401 faults (which never reach the handler) remember nothing.
 //! It sits inside the credentials layer too, so a replay needs the right token and counts
-//! against Caspen's rate limit like any request.
+//! against Caspen's rate limit like any request. The request size limit
+//! ([`crate::body::limit_request_body`]) is outside them all, so a body this layer reads is
+//! never bigger than a handler would read. The token is kept only as its hash
+//! ([`crate::auth::token_hash`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -31,7 +34,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::bearer_token;
+use crate::auth::{bearer_token, token_hash};
+use crate::body::MAX_REQUEST_BYTES;
 use crate::error::ApiError;
 use crate::store::{IdempotencyScope, RememberedAnswer, RequestFingerprint};
 use crate::target::Target;
@@ -41,8 +45,8 @@ pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key
 /// Set on an answer that was replayed from an earlier request rather than produced now.
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 pub const MAX_KEY_LENGTH: usize = 200;
-/// The most request or answer bytes read to remember them; handlers refuse bigger bodies anyway.
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The most answer bytes read to remember them; the answers to writes are a few kilobytes.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 pub const REUSED_KEY_MESSAGE: &str = "Idempotency-Key reused with a different request";
 pub const IN_FLIGHT_MESSAGE: &str =
@@ -133,15 +137,15 @@ pub async fn replay_or_remember(
         Err(message) => return ApiError::bad_request(target, message).into_response(),
     };
     let scope = IdempotencyScope {
-        token: bearer_token(request.headers())
-            .unwrap_or_default()
-            .to_string(),
+        token_hash: token_hash(bearer_token(request.headers()).unwrap_or_default()),
         method: request.method().as_str().to_string(),
         path,
         key,
     };
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    // The size limit's layer has already refused a bigger body; the same limit here keeps
+    // this read bounded even if the layers are rearranged.
+    let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(body) => body,
         Err(_) => {
             return ApiError::new(
@@ -178,7 +182,7 @@ pub async fn replay_or_remember(
         return response;
     }
     let (parts, body) = response.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let body = match axum::body::to_bytes(body, MAX_ANSWER_BYTES).await {
         Ok(body) => body,
         Err(error) => {
             // The write has happened, but its answer is lost; say so rather than send half of it.
@@ -273,7 +277,7 @@ mod tests {
     fn a_scope_can_be_claimed_once_until_the_claim_is_dropped() {
         let in_flight = Arc::new(InFlight::default());
         let scope = IdempotencyScope {
-            token: "t".into(),
+            token_hash: token_hash("t"),
             method: "POST".into(),
             path: "/caspen/v1/clients".into(),
             key: "k".into(),

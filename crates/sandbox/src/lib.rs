@@ -132,11 +132,16 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::require_credentials))
         .layer(from_fn_with_state(state.clone(), faults::apply_faults))
         .with_state(state);
-    // CORS wraps everything, routing included, so preflights never meet a 405 or a 401.
-    // The gateway rewrites its paths before routing, so it wraps the routes too.
+    // CORS wraps everything, routing included, so preflights never meet a 405 or a 401;
+    // it leaves `/__admin` alone, which answers same-origin requests only (see admin.rs).
+    // Inside it, the request size limit reads every body before anything else does (the
+    // gateway and the idempotency layer included), and refuses one that is too big with
+    // CORS headers a browser can read. The gateway rewrites its paths before routing, so
+    // it wraps the routes too.
     Router::new()
         .fallback_service(routes)
         .layer(from_fn(gateway::forward_creates))
+        .layer(from_fn(body::limit_request_body))
         .layer(from_fn(cors::allow_any_origin))
 }
 

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::auth::token_hash;
+
 const WINDOW: Duration = Duration::from_secs(60);
 
 #[derive(Debug, PartialEq, Eq)]
@@ -26,6 +28,7 @@ struct Window {
 /// Fixed one-minute windows per token; a limit of 0 means no limit.
 pub struct RateLimiter {
     requests_per_minute: u32,
+    /// Keyed by [`token_hash`], so the tokens themselves are not kept.
     windows: Mutex<HashMap<String, Window>>,
 }
 
@@ -49,7 +52,7 @@ impl RateLimiter {
             .windows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let window = windows.entry(token.to_string()).or_insert(Window {
+        let window = windows.entry(token_hash(token)).or_insert(Window {
             started: now,
             used: 0,
         });
@@ -113,6 +116,18 @@ mod tests {
             limiter.check("token", start + WINDOW),
             Decision::Allowed { .. }
         ));
+    }
+
+    #[test]
+    fn windows_are_kept_under_the_token_hash_not_the_token() {
+        let limiter = RateLimiter::new(5);
+        limiter.check("secret-token", Instant::now());
+        let windows = limiter
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let keys: Vec<&String> = windows.keys().collect();
+        assert_eq!(keys, [&token_hash("secret-token")]);
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! The built app and the demo forms, on the same origin as the APIs.
 //!
 //! Everything that is not an API route lands here. `/forms/NAME` comes from the forms
-//! directory; any other GET is a file under `dist/`, a directory's `index.html`, a 404
-//! for a missing file name (one with an extension), or `dist/index.html` (single-page
-//! fallback for the app's routes). Without a built app the answer is a 503 page that says how to build it.
+//! directory; `/embed/demo-host.*` is the development-only demo host page; any other
+//! GET is a file under `dist/`, a directory's `index.html`, a 404 for a missing file
+//! name (one with an extension), or `dist/index.html` (single-page fallback for the
+//! app's routes), each with the headers the release build wrote in `dist/_headers`,
+//! as a static host applies them. Without a built app the answer is a 503 page that
+//! says how to build it.
 
 use std::path::{Component, Path, PathBuf};
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -29,7 +32,12 @@ Please run `cargo xtask run` to build the app, or pass <code>--dist DIR</code>.<
 ";
 
 /// Fallback handler for every request no route took.
-pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+pub async fn serve(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    request_headers: HeaderMap,
+) -> Response {
     let path = uri.path();
     if let Some(target) = Target::from_path(path) {
         return ApiError::not_found(target, format!("No route for {method} {path}"))
@@ -41,6 +49,9 @@ pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> R
     let Some(relative) = safe_relative_path(path) else {
         return plain(StatusCode::BAD_REQUEST, "Bad path\n");
     };
+    if let Some(name) = path.strip_prefix(DEMO_HOST_PREFIX) {
+        return demo_host_file(&state.config.demo_host_dir, name, &request_headers).await;
+    }
     if path == "/forms" || path == FORMS_URL_PREFIX {
         return Json(json!(list_json_files(&state.config.forms_dir).await)).into_response();
     }
@@ -62,10 +73,10 @@ pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> R
     }
     let candidate = dist.join(&relative);
     if let Some(response) = file_response(&candidate).await {
-        return with_app_policy(&candidate, response);
+        return with_deployment_headers(dist, path, response).await;
     }
     if let Some(response) = file_response(&candidate.join("index.html")).await {
-        return with_app_policy(&candidate.join("index.html"), response);
+        return with_deployment_headers(dist, path, response).await;
     }
     // A missing file (a name with an extension: a configuration, a script)
     // is a 404, so the app can say "not found" instead of reading the
@@ -77,28 +88,91 @@ pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> R
     {
         return plain(StatusCode::NOT_FOUND, "Not Found\n");
     }
-    file_response(&index)
-        .await
-        .map_or_else(not_built, |response| with_app_policy(&index, response))
+    match file_response(&index).await {
+        Some(response) => with_deployment_headers(dist, path, response).await,
+        None => not_built(),
+    }
 }
 
-/// The Content-Security-Policy the app is built and tested for: scripts and
-/// styles only from the app's own files (no inline code, no `eval`; wasm
-/// compiles under `'wasm-unsafe-eval'`), images also from `data:` (a drawn
-/// signature), requests to any API origin a deployment names, and framing by
-/// any page, since the widget is embedded in organisations' own sites.
-pub const APP_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src *; frame-ancestors *; base-uri 'none'; form-action 'none'; object-src 'none'";
+/// Where the demo host page is served (development only).
+const DEMO_HOST_PREFIX: &str = "/embed/demo-host";
 
-/// Adds the app's policy to the app's own page (`index.html`); other files,
-/// such as the demo host page under `embed/`, are not the app.
-fn with_app_policy(path: &Path, mut response: Response) -> Response {
-    if path.file_name().is_some_and(|name| name == "index.html") {
-        response.headers_mut().insert(
-            "content-security-policy",
-            HeaderValue::from_static(APP_CONTENT_SECURITY_POLICY),
-        );
+/// The headers `dist/_headers` gives `path`, as Netlify and Cloudflare
+/// Pages apply that file: every rule whose pattern is the path, or ends in
+/// `*` and starts it, adds its headers. The release build writes the file
+/// from the deployment's configurations (the Content-Security-Policy among
+/// them), so what the sandbox serves is what production gets.
+pub fn headers_for(headers_file: &str, path: &str) -> Vec<(String, String)> {
+    let mut headers = Vec::new();
+    let mut matching = false;
+    for line in headers_file.lines() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with(char::is_whitespace) {
+            if matching {
+                if let Some((name, value)) = line.trim().split_once(':') {
+                    headers.push((name.trim().to_string(), value.trim().to_string()));
+                }
+            }
+        } else {
+            let pattern = line.trim();
+            matching = match pattern.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => path == pattern,
+            };
+        }
+    }
+    headers
+}
+
+/// Adds the headers of `dist/_headers` for the request's path.
+async fn with_deployment_headers(dist: &Path, path: &str, mut response: Response) -> Response {
+    let Ok(file) = tokio::fs::read_to_string(dist.join("_headers")).await else {
+        return response;
+    };
+    for (name, value) in headers_for(&file, path) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
     }
     response
+}
+
+/// The demo host page and its files. The page loads the embed script from
+/// the app's own address: the sandbox on 127.0.0.1 and the port this
+/// request came to, while the page itself is opened on `localhost`, so the
+/// two are different origins as on a real organisation's site.
+async fn demo_host_file(dir: &Path, rest: &str, request_headers: &HeaderMap) -> Response {
+    let name = format!("demo-host{rest}");
+    if name.contains('/') || name.contains("..") {
+        return plain(StatusCode::NOT_FOUND, "Not Found\n");
+    }
+    let Some(response) = file_response(&dir.join(&name)).await else {
+        return plain(StatusCode::NOT_FOUND, "Not Found\n");
+    };
+    if !name.ends_with(".html") {
+        return response;
+    }
+    let port = request_headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .and_then(|host| host.rsplit_once(':'))
+        .and_then(|(_, port)| port.parse::<u16>().ok())
+        .unwrap_or(80);
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Could not read the page\n",
+        );
+    };
+    let page = String::from_utf8_lossy(&bytes)
+        .replace("{{APP_ORIGIN}}", &format!("http://127.0.0.1:{port}"));
+    Response::from_parts(parts, Body::from(page))
 }
 
 /// The answer when there is no `dist/index.html`: a plain page saying how to build the app.
@@ -226,6 +300,23 @@ mod tests {
         assert_eq!(safe_relative_path("/%2e%2e/secret"), None);
         assert_eq!(safe_relative_path("/a%5C..%5Cb"), None);
         assert_eq!(safe_relative_path("/bad%zz"), None);
+    }
+
+    #[test]
+    fn headers_apply_as_static_hosts_apply_the_headers_file() {
+        let file = "# comment\n/*\n  X-Content-Type-Options: nosniff\n/widget\n  Content-Security-Policy: a; frame-ancestors *\n/staff\n  Content-Security-Policy: b\n";
+        assert_eq!(
+            headers_for(file, "/widget"),
+            vec![
+                ("X-Content-Type-Options".to_string(), "nosniff".to_string()),
+                (
+                    "Content-Security-Policy".to_string(),
+                    "a; frame-ancestors *".to_string()
+                ),
+            ]
+        );
+        assert_eq!(headers_for(file, "/staff").len(), 2);
+        assert_eq!(headers_for(file, "/staffroom").len(), 1);
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //!
 //! A second table, `idempotency_keys`, remembers the successful answers to requests that
 //! carried an `Idempotency-Key` header (see [`crate::idempotency`]), so they survive a restart.
+//! It files them under the SHA-256 hash of the request's token (`token_sha256`), never the
+//! token itself; a data directory from before that is converted when it is opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 
 use crate::dates;
@@ -82,7 +84,8 @@ pub struct Record {
 /// for the same token, method and path (query string excluded).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IdempotencyScope {
-    pub token: String,
+    /// The token as [`crate::auth::token_hash`] gives it; the token itself is never kept.
+    pub token_hash: String,
     pub method: String,
     pub path: String,
     pub key: String,
@@ -135,7 +138,10 @@ impl Store {
         Store::from_connection(Connection::open_in_memory()?, seed)
     }
 
-    fn from_connection(connection: Connection, seed: Vec<SeedRecord>) -> Result<Store, StoreError> {
+    fn from_connection(
+        mut connection: Connection,
+        seed: Vec<SeedRecord>,
+    ) -> Result<Store, StoreError> {
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.execute_batch(
             "CREATE TABLE IF NOT EXISTS records (
@@ -151,7 +157,7 @@ impl Store {
              );
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS idempotency_keys (
-                 token TEXT NOT NULL,
+                 token_sha256 TEXT NOT NULL,
                  method TEXT NOT NULL,
                  path TEXT NOT NULL,
                  key TEXT NOT NULL,
@@ -162,9 +168,10 @@ impl Store {
                  location TEXT,
                  body BLOB NOT NULL,
                  created_at TEXT NOT NULL,
-                 PRIMARY KEY (token, method, path, key)
+                 PRIMARY KEY (token_sha256, method, path, key)
              );",
         )?;
+        hash_stored_tokens(&mut connection)?;
         let store = Store {
             connection: Mutex::new(connection),
             seed,
@@ -368,8 +375,8 @@ impl Records<'_> {
             .query_row(
                 "SELECT request_query, request_body, status, content_type, location, body
                  FROM idempotency_keys
-                 WHERE token = ?1 AND method = ?2 AND path = ?3 AND key = ?4",
-                params![scope.token, scope.method, scope.path, scope.key],
+                 WHERE token_sha256 = ?1 AND method = ?2 AND path = ?3 AND key = ?4",
+                params![scope.token_hash, scope.method, scope.path, scope.key],
                 |row| {
                     Ok(RememberedAnswer {
                         request: RequestFingerprint {
@@ -395,10 +402,10 @@ impl Records<'_> {
     ) -> Result<(), StoreError> {
         self.transaction.execute(
             "INSERT OR IGNORE INTO idempotency_keys
-                 (token, method, path, key, request_query, request_body, status, content_type, location, body, created_at)
+                 (token_sha256, method, path, key, request_query, request_body, status, content_type, location, body, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
-                scope.token,
+                scope.token_hash,
                 scope.method,
                 scope.path,
                 scope.key,
@@ -438,6 +445,38 @@ impl Records<'_> {
         }
         Ok(records)
     }
+}
+
+/// Converts an `idempotency_keys` table from before tokens were hashed (its column is
+/// `token`, holding the tokens themselves) in place, in one transaction: the column is
+/// renamed and every token replaced by its hash. `secure_delete` makes SQLite overwrite
+/// the old values on disk rather than leave them in free pages.
+fn hash_stored_tokens(connection: &mut Connection) -> Result<(), StoreError> {
+    let has_plain_tokens = connection
+        .prepare("SELECT name FROM pragma_table_info('idempotency_keys')")?
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .any(|name| name == "token");
+    if !has_plain_tokens {
+        return Ok(());
+    }
+    connection.execute_batch("PRAGMA secure_delete = ON")?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    transaction
+        .execute_batch("ALTER TABLE idempotency_keys RENAME COLUMN token TO token_sha256")?;
+    let tokens: Vec<String> = transaction
+        .prepare("SELECT DISTINCT token_sha256 FROM idempotency_keys")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for token in tokens {
+        transaction.execute(
+            "UPDATE idempotency_keys SET token_sha256 = ?1 WHERE token_sha256 = ?2",
+            params![crate::auth::token_hash(&token), token],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(())
 }
 
 struct RawRecord {
@@ -551,10 +590,50 @@ mod tests {
     }
 
     #[test]
+    fn a_store_from_before_tokens_were_hashed_keeps_its_keys_under_the_hash() {
+        let connection = Connection::open_in_memory().expect("connection");
+        connection
+            .execute_batch(
+                "CREATE TABLE idempotency_keys (
+                     token TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
+                     request_query TEXT NOT NULL, request_body BLOB NOT NULL, status INTEGER NOT NULL,
+                     content_type TEXT, location TEXT, body BLOB NOT NULL, created_at TEXT NOT NULL,
+                     PRIMARY KEY (token, method, path, key));
+                 INSERT INTO idempotency_keys VALUES
+                     ('demo-staff-token', 'POST', '/caspen/v1/clients', 'k', '', x'7b7d', 201,
+                      NULL, NULL, x'6f6b', '2024-01-01T00:00:00Z');
+                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 INSERT INTO meta VALUES ('seeded_at', '2024-01-01T00:00:00Z');",
+            )
+            .expect("old schema");
+        let store = Store::from_connection(connection, seed()).expect("store opens");
+        let scope = IdempotencyScope {
+            token_hash: crate::auth::token_hash("demo-staff-token"),
+            method: "POST".into(),
+            path: "/caspen/v1/clients".into(),
+            key: "k".into(),
+        };
+        let remembered = store
+            .read(|records| records.remembered_answer(&scope))
+            .expect("read");
+        assert_eq!(remembered.map(|answer| answer.body), Some(b"ok".to_vec()));
+        let plain: i64 = store
+            .read(|records| -> Result<i64, StoreError> {
+                Ok(records.transaction.query_row(
+                    "SELECT COUNT(*) FROM idempotency_keys WHERE token_sha256 = 'demo-staff-token'",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })
+            .expect("count");
+        assert_eq!(plain, 0, "no token is left as it was sent");
+    }
+
+    #[test]
     fn a_remembered_answer_keeps_its_first_value_and_reset_forgets_it() {
         let store = Store::in_memory(seed()).expect("store opens");
         let scope = IdempotencyScope {
-            token: "t".into(),
+            token_hash: "t".into(),
             method: "POST".into(),
             path: "/caspen/v1/clients".into(),
             key: "k".into(),
@@ -580,7 +659,7 @@ mod tests {
             .expect("read");
         assert_eq!(remembered, Some(answer(b"first")));
         let other_token = IdempotencyScope {
-            token: "u".into(),
+            token_hash: "u".into(),
             ..scope.clone()
         };
         assert_eq!(

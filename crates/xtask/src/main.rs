@@ -16,11 +16,14 @@
 //! - `bench`: the engine's host benchmark, then our release build against
 //!   SurveyJS and Form.io in headless Chromium (writes docs/benchmarks.md).
 //!
-//! Standard library only, so it compiles in seconds on a fresh machine.
+//! The standard library and the engine only (the build reads the
+//! deployment's configurations with the engine's rules), so it compiles in
+//! seconds on a fresh machine.
 
 mod bench;
 mod csp;
 mod glue;
+mod policy;
 mod setup;
 mod split;
 
@@ -82,7 +85,8 @@ pub(crate) fn step(
 }
 
 /// The full app into `dist/`, then the widget's own, smaller build into
-/// `dist/widget/` (served at `/widget`), each without inline script.
+/// `dist/widget/` (served at `/widget`), each without inline script, then
+/// the deployment's Content-Security-Policy into `dist/_headers`.
 fn build_release_app() -> Result {
     step(
         "release build of the app (trunk)",
@@ -110,7 +114,8 @@ fn build_release_app() -> Result {
     )?;
     split::split_widget(&root().join("dist/widget"))?;
     split::import_only_init(&root().join("dist/widget"))?;
-    csp::externalise_start_script(&root().join("dist/widget"), "/widget/")
+    csp::externalise_start_script(&root().join("dist/widget"), "/widget/")?;
+    policy::write_headers(&root().join("dist"))
 }
 
 fn run(arguments: &[String]) -> Result {
@@ -140,6 +145,8 @@ fn run(arguments: &[String]) -> Result {
             "dist",
             "--forms",
             "public/forms",
+            "--demo-host",
+            "dev/embed",
         ],
         &[],
     )

@@ -6,6 +6,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::catalogue::catalogue;
+use super::trust;
 
 /// The five APIs the app can submit to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -226,6 +227,15 @@ pub struct TargetConfig {
     pub idle_timeout_minutes: u32,
     /// A title shown above the form.
     pub title: Option<String>,
+    /// Days an unsent submission may wait on the device before it is
+    /// deleted.
+    pub keep_unsent_days: u32,
+    /// The configuration's name in the site's folder (`caspen-widget`);
+    /// empty until the page that read it says (see [`TargetConfig::named`]).
+    pub name: String,
+    /// A fingerprint of the configuration's content: a stored submission is
+    /// sent only by a page running the same configuration.
+    pub fingerprint: String,
 }
 
 /// Why a configuration was refused. The message names the key.
@@ -278,6 +288,7 @@ const KNOWN_KEYS: &[&str] = &[
     "language",
     "idle_timeout_minutes",
     "title",
+    "keep_unsent_days",
 ];
 
 /// Words that mark a key as holding a credential, which no configuration
@@ -318,6 +329,20 @@ impl TargetConfig {
                     "looks like a secret. A configuration is public: staff sign in with their token instead, and a widget may carry only a public widget token.",
                 ));
             }
+            // A value can publish a credential as well as a key can
+            // (`"base_url": "https://api.example.org?api_key=..."`).
+            let holds_secret = match object.get(key) {
+                Some(Value::String(text)) if key != "title" && key != "widget_token" => {
+                    trust::secret_word_in(text).is_some()
+                }
+                _ => false,
+            };
+            if holds_secret {
+                return Err(error(
+                    key,
+                    "looks like it holds a credential. A configuration is public: credentials stay on the organisation's gateway or are typed by staff at sign-in.",
+                ));
+            }
             if !KNOWN_KEYS.contains(&key.as_str()) {
                 return Err(error(
                     key,
@@ -350,24 +375,12 @@ impl TargetConfig {
                 ))
             }
         };
-        let base_url =
-            string(object, "base_url")?.unwrap_or_else(|| target.default_base_url().to_string());
-        let base_url = base_url.trim_end_matches('/').to_string();
-        if !(base_url.starts_with("https://")
-            || base_url.starts_with("http://")
-            || (base_url.starts_with('/') && !base_url.starts_with("//")))
-        {
-            return Err(error(
-                "base_url",
-                "must start with https://, http:// or / (a path on this site).",
-            ));
-        }
-        if base_url.contains('@') {
-            return Err(error(
-                "base_url",
-                "must not hold a user name or password; credentials never go in a URL.",
-            ));
-        }
+        let base_url = match string(object, "base_url")? {
+            Some(text) => trust::parse_address(&text)
+                .map_err(|message| error("base_url", message))?
+                .to_url(),
+            None => target.default_base_url().to_string(),
+        };
         let mut paths: BTreeMap<Operation, String> = target
             .default_paths()
             .iter()
@@ -397,6 +410,7 @@ impl TargetConfig {
                 let template = template
                     .as_str()
                     .ok_or_else(|| error(&key, "must be a path template string."))?;
+                trust::check_path_template(template).map_err(|message| error(&key, message))?;
                 check_template(&key, template)?;
                 paths.insert(operation, template.to_string());
             }
@@ -536,6 +550,27 @@ impl TargetConfig {
                     )
                 })?,
         };
+        let form = match string(object, "form")? {
+            Some(text) => Some(
+                trust::parse_address(&text)
+                    .map_err(|message| error("form", message))?
+                    .to_url(),
+            ),
+            None => None,
+        };
+        let keep_unsent_days = match object.get("keep_unsent_days") {
+            None => 7,
+            Some(value) => value
+                .as_u64()
+                .filter(|days| (1..=30).contains(days))
+                .map(|days| days as u32)
+                .ok_or_else(|| {
+                    error(
+                        "keep_unsent_days",
+                        "must be a whole number of days from 1 to 30.",
+                    )
+                })?,
+        };
         Ok(TargetConfig {
             target,
             mode,
@@ -545,7 +580,7 @@ impl TargetConfig {
             widget_token,
             group_id,
             program_id: string(object, "program_id")?,
-            form: string(object, "form")?,
+            form,
             ask,
             require,
             defaults,
@@ -553,7 +588,50 @@ impl TargetConfig {
             language: string(object, "language")?,
             idle_timeout_minutes,
             title: string(object, "title")?,
+            keep_unsent_days,
+            name: String::new(),
+            fingerprint: trust::fingerprint(&crate::json::to_text(value)),
         })
+    }
+
+    /// The configuration with the name it has in the site's folder.
+    pub fn named(mut self, name: &str) -> TargetConfig {
+        self.name = name.to_string();
+        self
+    }
+
+    /// What a stored submission records of the configuration it was made
+    /// under: name, content fingerprint, mode and credential kind. A page
+    /// sends a stored submission only when its own binding is the same, so
+    /// a staff token never goes with a widget's submission, nor the
+    /// reverse, nor anything to an API another configuration names.
+    pub fn binding(&self) -> String {
+        let mode = match self.mode {
+            Mode::Widget => "widget",
+            Mode::Staff => "staff",
+        };
+        let auth = match self.auth {
+            AuthMode::None => "none",
+            AuthMode::WidgetToken => "widget_token",
+            AuthMode::StaffToken => "staff_token",
+        };
+        format!(
+            "{} {} {mode} {auth} {}",
+            self.name, self.fingerprint, self.target
+        )
+    }
+
+    /// The other origins this configuration sends to or reads from (its
+    /// API and its form), as a Content-Security-Policy lists them.
+    pub fn connect_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = [Some(self.base_url.as_str()), self.form.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|url| trust::parse_address(url).ok()?.origin)
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
     }
 
     /// The URL of `operation`, with `{group_id}` filled in and other
@@ -688,6 +766,34 @@ mod tests {
                 json!({"target": "caspen", "widget_token": "t"}),
                 "widget_token",
             ),
+            (
+                json!({"target": "caspen", "base_url": "https://api.example.org/v1?api_key=k"}),
+                "base_url",
+            ),
+            (
+                json!({"target": "caspen", "base_url": "/\\evil.example/v1"}),
+                "base_url",
+            ),
+            (
+                json!({"target": "caspen", "base_url": "http://api.example.org/v1"}),
+                "base_url",
+            ),
+            (
+                json!({"target": "caspen", "base_url": "https://api.example.org/v1#x"}),
+                "base_url",
+            ),
+            (
+                json!({"target": "caspen", "paths": {"create_person": "/clients?token=abc"}}),
+                "paths.create_person",
+            ),
+            (
+                json!({"target": "caspen", "form": "//evil.example/f.json"}),
+                "form",
+            ),
+            (
+                json!({"target": "caspen", "keep_unsent_days": 90}),
+                "keep_unsent_days",
+            ),
         ];
         for (config, key) in cases {
             let error = refused(config.clone());
@@ -718,5 +824,29 @@ mod tests {
                 .unwrap(),
             "https://gw.example.org/cb/people/a%2Fb%3Fc"
         );
+        assert_eq!(staff.connect_origins(), vec!["https://gw.example.org"]);
+    }
+
+    #[test]
+    fn the_binding_changes_with_the_content_mode_and_credential() {
+        let widget = TargetConfig::from_json(
+            &json!({"target": "caspen", "base_url": "/gateway/caspen/v1", "auth": "none"}),
+        )
+        .unwrap()
+        .named("caspen-widget");
+        let staff = TargetConfig::from_json(
+            &json!({"target": "caspen", "mode": "staff", "base_url": "/gateway/caspen/v1"}),
+        )
+        .unwrap()
+        .named("caspen-widget");
+        let moved = TargetConfig::from_json(
+            &json!({"target": "caspen", "base_url": "https://evil.example/v1", "auth": "none"}),
+        )
+        .unwrap()
+        .named("caspen-widget");
+        assert!(widget.binding().starts_with("caspen-widget "));
+        assert_ne!(widget.binding(), staff.binding());
+        assert_ne!(widget.binding(), moved.binding());
+        assert_eq!(widget.binding(), widget.clone().binding());
     }
 }

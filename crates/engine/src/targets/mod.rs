@@ -29,6 +29,7 @@ mod mapping;
 mod outbox;
 mod person;
 mod search;
+mod trust;
 
 pub use catalogue::{catalogue, FieldFormat, FieldSpec};
 pub use config::{
@@ -46,10 +47,15 @@ pub use mapping::{
 };
 pub use outbox::{
     backoff_delay_ms, classify, parse_retry_after, upsert_status, AnswerBody, Response,
-    StepOutcome, Submission, SubmissionStatus,
+    StepOutcome, Submission, SubmissionStatus, MAX_KEEP_UNSENT_DAYS,
 };
 pub use person::{person_record, uuid_v4, PersonRecord};
 pub use search::{
     parse_search, person_changes, plan_search, possible_duplicates, prefill_answers, FoundPerson,
     PersonQuery, SearchPage,
+};
+pub use trust::{
+    check_path_template, configuration_path, fingerprint, parse_address, read_sign_in_check,
+    refuse_deployment_parameters, secret_word_in, sign_in_check_url, step_fits, Address,
+    LinkRefusal, SignInCheck, CONFIG_FOLDER, DEPLOYMENT_PARAMETERS,
 };

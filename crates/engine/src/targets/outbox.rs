@@ -4,8 +4,17 @@
 
 use serde_json::{json, Value};
 
+use super::config::TargetConfig;
 use super::errors::{normalise_error, ServerErrors};
 use super::mapping::{stored_optional_text, stored_text, PlannedRequest};
+use super::trust::step_fits;
+
+/// One day in milliseconds, for expiry.
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The longest any configuration lets an unsent submission wait; entries
+/// older than this are deleted whatever configuration made them.
+pub const MAX_KEEP_UNSENT_DAYS: u32 = 30;
 
 /// Where a stored submission stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +61,11 @@ pub struct Submission {
     /// tab leaves it alone meanwhile.
     pub claimed_by: Option<String>,
     pub claim_until_ms: f64,
+    /// The steps and the summary, encrypted by the device (the app's
+    /// vault): when set, storage gets this instead of them, so no answer,
+    /// sensitive answer or signature is written in plain text. The steps
+    /// come back into memory when the device opens it.
+    pub sealed: Option<String>,
 }
 
 impl SubmissionStatus {
@@ -89,15 +103,24 @@ impl Submission {
             .unwrap_or_default()
     }
 
-    /// The submission as stored on the device.
+    /// The submission as stored on the device: with [`Submission::sealed`]
+    /// set, its steps and summary are written only in that sealed form.
     pub fn to_json(&self) -> Value {
+        let (summary, steps) = match self.sealed {
+            Some(_) => ("", Vec::new()),
+            None => (
+                self.summary.as_str(),
+                self.steps.iter().map(PlannedRequest::to_json).collect(),
+            ),
+        };
         json!({
             "reference": self.reference,
             "target": self.target,
             "form_id": self.form_id,
-            "summary": self.summary,
+            "summary": summary,
             "created_at_ms": self.created_at_ms,
-            "steps": self.steps.iter().map(PlannedRequest::to_json).collect::<Vec<Value>>(),
+            "sealed": self.sealed,
+            "steps": steps,
             "next_step": self.next_step,
             "captured_id": self.captured_id,
             "attempts": self.attempts,
@@ -134,7 +157,43 @@ impl Submission {
             last_message: optional_text("last_message")?,
             claimed_by: optional_text("claimed_by")?,
             claim_until_ms: number("claim_until_ms")?,
+            // Written before the device sealed submissions: none.
+            sealed: value
+                .get("sealed")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         })
+    }
+
+    /// The steps and summary as the device seals them (see
+    /// [`Submission::sealed`]).
+    pub fn contents_json(&self) -> Value {
+        json!({
+            "summary": self.summary,
+            "steps": self.steps.iter().map(PlannedRequest::to_json).collect::<Vec<Value>>(),
+        })
+    }
+
+    /// Puts back what [`Submission::contents_json`] wrote, once opened;
+    /// false when it is not that shape.
+    pub fn restore_contents(&mut self, contents: &Value) -> bool {
+        let steps = contents
+            .get("steps")
+            .and_then(Value::as_array)
+            .and_then(|steps| {
+                steps
+                    .iter()
+                    .map(PlannedRequest::from_json)
+                    .collect::<Option<Vec<PlannedRequest>>>()
+            });
+        match (steps, contents.get("summary").and_then(Value::as_str)) {
+            (Some(steps), Some(summary)) => {
+                self.steps = steps;
+                self.summary = summary.to_string();
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn new(
@@ -160,7 +219,23 @@ impl Submission {
             last_message: None,
             claimed_by: None,
             claim_until_ms: 0.0,
+            sealed: None,
         }
+    }
+
+    /// Whether a page running `config` may send this submission: it was
+    /// made under that same configuration (name, content, mode and
+    /// credential kind, see [`TargetConfig::binding`]) and every step is a
+    /// request that configuration would plan. Anything else, such as a
+    /// widget's submission on the staff page (which would add the staff
+    /// token) or an entry edited in storage, is never sent.
+    pub fn may_be_sent_by(&self, config: &TargetConfig) -> bool {
+        self.target == config.binding() && self.steps.iter().all(|step| step_fits(config, step))
+    }
+
+    /// Whether it has waited on the device longer than `keep_days`.
+    pub fn is_expired(&self, now_ms: f64, keep_days: u32) -> bool {
+        now_ms - self.created_at_ms > f64::from(keep_days) * DAY_MS
     }
 
     /// Whether this tab may send it now.
@@ -440,6 +515,30 @@ mod tests {
         damaged[0]["steps"][0]["body"] = serde_json::json!({"kind": "xml"});
         assert_eq!(Submission::list_from_json(&damaged), vec![submission]);
         assert!(Submission::list_from_json(&serde_json::json!({})).is_empty());
+    }
+
+    #[test]
+    fn a_sealed_submission_is_stored_without_its_steps_or_summary() {
+        let mut submission = Submission::new(
+            "ref-1".into(),
+            "binding".into(),
+            "form".into(),
+            "Rosa Diaz".into(),
+            vec![step(false, false)],
+            1.0,
+        );
+        let contents = submission.contents_json();
+        submission.sealed = Some("c2VhbGVk".into());
+        let stored = crate::json::to_text(&submission.to_json());
+        assert!(!stored.contains("Rosa"), "{stored}");
+        assert!(!stored.contains("Create"), "{stored}");
+        let mut read = Submission::from_json(&crate::json::parse(&stored).unwrap()).unwrap();
+        assert!(read.steps.is_empty());
+        assert_eq!(read.sealed.as_deref(), Some("c2VhbGVk"));
+        assert!(read.restore_contents(&contents));
+        assert_eq!(read.steps, submission.steps);
+        assert_eq!(read.summary, "Rosa Diaz");
+        assert!(!read.restore_contents(&serde_json::json!({"steps": [1]})));
     }
 
     #[test]

@@ -326,6 +326,131 @@ fn cors_headers_come_with_every_answer_and_preflights_need_no_token() {
 }
 
 #[test]
+fn admin_routes_answer_their_own_origin_or_none_without_cors_headers() {
+    let sandbox = Sandbox::start();
+    let own = sandbox.server.base_url();
+    // Without an Origin, as curl, these tests and Node's fetch send them, and from a page
+    // the sandbox serves itself.
+    for headers in [vec![], vec![("Origin", own.as_str())]] {
+        let listed = sandbox
+            .try_request_with_headers("GET", "/__admin/faults", None, None, &headers)
+            .expect("request completes");
+        assert_eq!(listed.status, 200, "{headers:?}: {}", listed.text);
+        let reset = sandbox
+            .try_request_with_headers("POST", "/__admin/reset", None, None, &headers)
+            .expect("request completes");
+        assert_eq!(reset.status, 200, "{headers:?}: {}", reset.text);
+        let cleared = sandbox
+            .try_request_with_headers("DELETE", "/__admin/faults", None, None, &headers)
+            .expect("request completes");
+        assert_eq!(cleared.status, 204, "{headers:?}");
+        for reply in [&listed, &reset, &cleared] {
+            let cors: Vec<_> = reply
+                .headers
+                .keys()
+                .filter(|name| name.as_str().starts_with("access-control-"))
+                .collect();
+            assert!(cors.is_empty(), "{headers:?}: {cors:?}");
+        }
+    }
+}
+
+#[test]
+fn admin_routes_refuse_another_origin_with_403_and_do_nothing() {
+    let sandbox = Sandbox::start();
+    sandbox.add_fault(json!({"route": "GET /casebook", "fault": "500", "count": 5}));
+    let created = sandbox.send(
+        "POST",
+        PEOPLE,
+        Some(STAFF),
+        &json!({"data": {"type": "people", "attributes": {"first_name": "Kept", "last_name": "Person"}}}),
+    );
+    assert_eq!(created.status, 201);
+    let own_port = sandbox.server.address().port();
+    let other_port = format!("http://127.0.0.1:{}", own_port.wrapping_add(1));
+    for origin in [
+        "http://evil.example",
+        "null",
+        other_port.as_str(),
+        &format!("https://127.0.0.1:{own_port}"),
+    ] {
+        let origin_header = [("Origin", origin)];
+        for (method, path) in [
+            ("POST", "/__admin/reset"),
+            ("DELETE", "/__admin/faults"),
+            ("GET", "/__admin/records/casebook"),
+            ("GET", "/__admin/nothing-here"),
+        ] {
+            let reply = sandbox
+                .try_request_with_headers(method, path, None, None, &origin_header)
+                .expect("request completes");
+            assert_eq!(reply.status, 403, "{origin} {method} {path}");
+            assert!(
+                reply.json()["message"]
+                    .as_str()
+                    .is_some_and(|message| message.contains(origin)),
+                "{}",
+                reply.text
+            );
+            assert_eq!(reply.header("access-control-allow-origin"), None);
+        }
+        // A preflight gets no CORS headers either, so a browser never sends the request.
+        let preflight = sandbox
+            .try_request_with_headers(
+                "OPTIONS",
+                "/__admin/reset",
+                None,
+                None,
+                &[
+                    ("Origin", origin),
+                    ("Access-Control-Request-Method", "POST"),
+                ],
+            )
+            .expect("preflight");
+        assert_eq!(preflight.status, 403, "{origin}");
+        assert_eq!(preflight.header("access-control-allow-origin"), None);
+        assert_eq!(preflight.header("access-control-allow-methods"), None);
+    }
+    let add = sandbox
+        .try_request_with_headers(
+            "POST",
+            "/__admin/faults",
+            None,
+            Some((
+                "application/json",
+                r#"{"route": "GET /caspen", "fault": "503"}"#,
+            )),
+            &[("Origin", "http://evil.example")],
+        )
+        .expect("request completes");
+    assert_eq!(add.status, 403);
+
+    // Nothing was reset, cleared or added.
+    let faults = sandbox.get("/__admin/faults", None).json();
+    assert_eq!(faults["faults"].as_array().map(Vec::len), Some(1));
+    assert_eq!(faults["faults"][0]["route"], "GET /casebook");
+    assert_eq!(sandbox.records("casebook").len(), 6);
+    // The vendor routes still allow any origin.
+    let preflight = sandbox
+        .try_request_with_headers(
+            "OPTIONS",
+            PEOPLE,
+            None,
+            None,
+            &[
+                ("Origin", "http://evil.example"),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+        )
+        .expect("preflight");
+    assert_eq!(preflight.status, 204);
+    assert_eq!(
+        preflight.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+}
+
+#[test]
 fn unknown_api_paths_answer_404_in_the_targets_style() {
     let sandbox = Sandbox::start();
     let casebook = sandbox.get("/casebook/people/households", Some(STAFF));

@@ -329,6 +329,170 @@ fn idempotency_keys_survive_a_restart_and_reset_forgets_them() {
     );
 }
 
+/// A Caspen client whose JSON text is exactly `length` bytes, padded in a note.
+fn caspen_client_of_length(length: usize) -> String {
+    let frame = |padding: &str| {
+        format!(r#"{{"first_name": "Ida", "last_name": "Large", "notes": "{padding}"}}"#)
+    };
+    let text = frame(&"x".repeat(length - frame("").len()));
+    assert_eq!(text.len(), length);
+    text
+}
+
+/// Sends `head` (a request line and headers, ending in an empty line) and `body` over a
+/// new connection, and returns the answer's status and body. A test client of our own, so
+/// that the answer can be read when the sandbox refuses before reading the whole body
+/// (ureq sends the whole body first and then meets a closed connection).
+fn raw_exchange(sandbox: &Sandbox, head: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(sandbox.server.address()).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    stream.write_all(head.as_bytes()).expect("send head");
+    stream.write_all(body).expect("send body");
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        if let Some(end) = answer.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|length| length.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                let status = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|status| status.parse().ok())
+                    .unwrap_or(0);
+                let text = String::from_utf8_lossy(&answer[end + 4..end + 4 + length]);
+                return (status, text.to_string());
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => panic!("the connection closed mid-answer: {answer:?}"),
+            Ok(read) => answer.extend_from_slice(&buffer[..read]),
+            Err(error) => panic!("reading the answer: {error}"),
+        }
+    }
+}
+
+fn keyed_head(sandbox: &Sandbox, key: &str, framing: &str) -> String {
+    format!(
+        "POST {CLIENTS} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {STAFF}\r\n\
+         Idempotency-Key: {key}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n",
+        sandbox.server.address()
+    )
+}
+
+#[test]
+fn a_body_over_the_size_limit_with_a_key_is_refused_with_413_and_nothing_is_stored() {
+    let sandbox = Sandbox::start();
+    let limit = intake_sandbox::body::MAX_REQUEST_BYTES;
+    // The declared length alone is refused: the answer comes before any body is sent.
+    let head = keyed_head(
+        &sandbox,
+        "k-large",
+        &format!("Content-Length: {}", limit + 1),
+    );
+    let (status, text) = raw_exchange(&sandbox, &head, b"");
+    assert_eq!(status, 413, "{text}");
+    let message: Value = serde_json::from_str(&text).expect("a JSON answer");
+    assert!(
+        message["message"]
+            .as_str()
+            .is_some_and(|message| message.contains(&format!("{limit}-byte"))),
+        "in Caspen's own error style: {text}"
+    );
+    assert_eq!(count_kind(&sandbox, "caspen", "client"), 5);
+
+    // The key was not remembered: with a body the handler takes, it runs as a first use,
+    // and only then replays.
+    let small = caspen_client("Small");
+    let first = send_keyed(&sandbox, "POST", CLIENTS, STAFF, &small, "k-large");
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let again = send_keyed(&sandbox, "POST", CLIENTS, STAFF, &small, "k-large");
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(count_kind(&sandbox, "caspen", "client"), 6);
+
+    // A body at the limit is read, and reaches the handler.
+    let at_limit = caspen_client_of_length(limit);
+    let reply = sandbox
+        .try_request_with_headers(
+            "POST",
+            CLIENTS,
+            Some(STAFF),
+            Some(("application/json", &at_limit)),
+            &[("Idempotency-Key", "k-at-limit")],
+        )
+        .expect("request completes");
+    assert_ne!(reply.status, 413, "{}", reply.text);
+}
+
+#[test]
+fn a_chunked_body_over_the_size_limit_is_cut_off_at_the_limit_with_413() {
+    let sandbox = Sandbox::start();
+    let limit = intake_sandbox::body::MAX_REQUEST_BYTES;
+    let body = caspen_client_of_length(limit + 1);
+    // No Content-Length: the size is known only by reading. The one chunk is sent without
+    // its closing line or the empty last chunk, so the sandbox has read everything sent
+    // when it answers.
+    let head = keyed_head(&sandbox, "k-chunked", "Transfer-Encoding: chunked");
+    let head = format!("{head}{:x}\r\n", body.len());
+    let (status, text) = raw_exchange(&sandbox, &head, body.as_bytes());
+    assert_eq!(status, 413, "{text}");
+    assert_eq!(count_kind(&sandbox, "caspen", "client"), 5);
+    let first = send_keyed(
+        &sandbox,
+        "POST",
+        CLIENTS,
+        STAFF,
+        &caspen_client("Small"),
+        "k-chunked",
+    );
+    assert_eq!(first.header("idempotent-replayed"), None);
+}
+
+#[test]
+fn tokens_are_stored_only_as_their_sha256_hash() {
+    let sandbox = Sandbox::start();
+    let reply = send_keyed(
+        &sandbox,
+        "POST",
+        CLIENTS,
+        STAFF,
+        &caspen_client("Hashed"),
+        "k-hash",
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let database = sandbox
+        .dir
+        .path()
+        .join("data")
+        .join(intake_sandbox::store::DATABASE_FILE_NAME);
+    let bytes = std::fs::read(&database).expect("read the database file");
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|window| window == needle);
+    assert!(
+        contains(b"k-hash"),
+        "the key itself is stored, so the search can find stored text"
+    );
+    assert!(!contains(STAFF.as_bytes()), "the token is not stored");
+    assert!(contains(intake_sandbox::auth::token_hash(STAFF).as_bytes()));
+    // Filed under the hash, the key still replays.
+    let again = send_keyed(
+        &sandbox,
+        "POST",
+        CLIENTS,
+        STAFF,
+        &caspen_client("Hashed"),
+        "k-hash",
+    );
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+}
+
 #[test]
 fn preflights_allow_the_idempotency_key_header() {
     let sandbox = Sandbox::start();

@@ -180,12 +180,38 @@ fn the_built_app_is_served_with_single_page_fallback_and_the_demo_forms_beside_i
     }
     std::fs::create_dir_all(dist.join("widget")).expect("widget dir");
     std::fs::write(dist.join("widget/index.html"), "<html>widget</html>").expect("widget");
+    // The release build's headers file, applied per path as static hosts do.
+    std::fs::write(
+        dist.join("_headers"),
+        "/*\n  X-Content-Type-Options: nosniff\n/widget\n  Content-Security-Policy: default-src 'self'; frame-ancestors *\n/staff\n  Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\n",
+    )
+    .expect("headers");
     let widget = sandbox.get("/widget?config=/config/x.json", None);
     assert_eq!(
         widget.text, "<html>widget</html>",
         "a directory serves its own index.html"
     );
-    assert!(widget.header("content-security-policy").is_some());
+    assert_eq!(
+        widget.header("content-security-policy").as_deref(),
+        Some("default-src 'self'; frame-ancestors *")
+    );
+    let staff = sandbox.get("/staff?config=caspen-staff", None);
+    assert_eq!(
+        staff.header("content-security-policy").as_deref(),
+        Some("default-src 'self'; frame-ancestors 'none'")
+    );
+    assert_eq!(
+        script.header("x-content-type-options").as_deref(),
+        None,
+        "fetched before the headers file existed"
+    );
+    assert_eq!(
+        sandbox
+            .get("/assets/app.js", None)
+            .header("x-content-type-options")
+            .as_deref(),
+        Some("nosniff")
+    );
     let escape = sandbox.get("/%2e%2e/forms/food-intake.json", None);
     assert_ne!(
         escape.text,
@@ -215,6 +241,33 @@ fn the_built_app_is_served_with_single_page_fallback_and_the_demo_forms_beside_i
         sandbox.send("POST", "/intake", None, &json!({})).status,
         405
     );
+}
+
+#[test]
+fn the_demo_host_page_loads_the_embed_script_from_the_port_it_was_asked_on() {
+    let sandbox = Sandbox::start();
+    let host_dir = sandbox.dir.path().join("demo-host");
+    std::fs::create_dir_all(&host_dir).expect("demo host dir");
+    std::fs::write(
+        host_dir.join("demo-host.html"),
+        "<script src=\"{{APP_ORIGIN}}/embed/intake-embed.js\"></script>",
+    )
+    .expect("page");
+    std::fs::write(host_dir.join("demo-host.css"), "body {}").expect("css");
+    let page = sandbox.get("/embed/demo-host.html", None);
+    let port = sandbox
+        .url("/")
+        .split(':')
+        .nth(2)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string();
+    assert_eq!(
+        page.text,
+        format!("<script src=\"http://127.0.0.1:{port}/embed/intake-embed.js\"></script>")
+    );
+    assert_eq!(sandbox.get("/embed/demo-host.css", None).text, "body {}");
+    assert_eq!(sandbox.get("/embed/demo-host-missing.js", None).status, 404);
 }
 
 #[test]

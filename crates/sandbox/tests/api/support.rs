@@ -113,6 +113,7 @@ impl Sandbox {
             data_dir: dir.path().join("data"),
             dist_dir: dir.path().join("dist"),
             forms_dir: dir.path().join("forms"),
+            demo_host_dir: dir.path().join("demo-host"),
             caspen_rate_limit: 1000,
         };
         adjust(&mut config);
@@ -193,6 +194,19 @@ impl Sandbox {
             Some(("application/json", &body.to_string())),
             headers,
         )
+    }
+
+    /// Any request with extra headers (such as `Origin`), with or without a body; a
+    /// connection that closes without an answer is an `Err`.
+    pub fn try_request_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &str)>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, ureq::Error> {
+        request_with_headers(&self.agent, &self.url(path), method, token, body, headers)
     }
 
     /// `GET /__admin/records/{target}`'s records.
