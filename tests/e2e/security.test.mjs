@@ -196,8 +196,15 @@ test('a failed send keeps neither the sensitive answer nor the signature in stor
   const stored = await rawStorage(page);
   assert.match(stored, /intake-outbox/, 'the submission is kept on the device');
   assert.match(stored, /sealed/, 'sealed');
-  for (const secret of ['1990-05-06', '641952000', 'iVBORw0KGgo', 'data:image/png', 'food until Friday', 'rosa@example.org']) {
+  // Nowhere: the sensitive date of birth (as typed or as sent) and the signature.
+  for (const secret of ['1990-05-06', '641952000', 'iVBORw0KGgo', 'data:image/png']) {
     assert.ok(!stored.includes(secret), `storage holds no "${secret}"`);
+  }
+  // The waiting submission holds no answer at all; the tab's draft keeps
+  // the other answers, as drafts do, for a reload.
+  const outbox = await page.evaluate(() => localStorage.getItem('intake-outbox'));
+  for (const answer of ['Rosa', 'food until Friday', 'rosa@example.org', '78701']) {
+    assert.ok(!outbox.includes(answer), `the stored submission holds no "${answer}"`);
   }
   await page.close();
   await context.setOffline(false);
