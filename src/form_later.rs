@@ -5,7 +5,7 @@
 //! build fetches them once the form is on screen (see `crate::later`).
 
 use intake_engine::targets::PlacedErrors;
-use intake_engine::{Answer, InputType, Issue, Question, QuestionIndex};
+use intake_engine::{Answer, FormState, InputType, Issue, Question, QuestionIndex};
 use leptos::prelude::*;
 
 use crate::form_view::{error_id, input_id, FocusTarget, FormContext};
@@ -392,4 +392,9 @@ fn SignatureInput(
             <p class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
         </div>
     }
+}
+
+/// Writes the draft: every answer but sensitive ones and signatures.
+pub(crate) fn save_draft(key: &str, state: &FormState) {
+    crate::draft::save(key, &state.draft_answers());
 }

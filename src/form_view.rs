@@ -153,12 +153,19 @@ impl FormContext {
         if let Some(pending) = self.draft_timer.try_update_value(Option::take).flatten() {
             pending.clear();
         }
-        let state = self.state;
+        let (state, parts) = (self.state, self.later);
+        // Writing comes with the later parts (the JSON writer is no part of
+        // the widget's first load); they are on their way once the form
+        // shows, and a draft asked for before they arrive is written then.
         let handle = set_timeout_with_handle(
             move || {
-                if let Some(answers) = state.try_with_value(FormState::draft_answers) {
-                    draft::save(&key, &answers);
-                }
+                later::with_later(
+                    parts,
+                    move |parts| {
+                        state.try_with_value(|state| (parts.save_draft)(&key, state));
+                    },
+                    || {},
+                );
             },
             DRAFT_DELAY,
         );

@@ -128,8 +128,26 @@ pub async fn send(
     url: &str,
     credential: Option<&str>,
 ) -> intake_engine::targets::Response {
+    use intake_engine::targets::RequestBody;
+    let body = match &request.body {
+        Some(RequestBody::Json(value)) => Some(intake_engine::json::to_text(value)),
+        Some(RequestBody::Form(text)) => Some(text.clone()),
+        None => None,
+    };
+    exchange(request, body, url, credential).await
+}
+
+/// One request and its answer; the body is already written. Reads (which
+/// have none) come here directly, so the first load of the widget, which
+/// only reads, holds no JSON writer.
+async fn exchange(
+    request: &intake_engine::targets::PlannedRequest,
+    body: Option<String>,
+    url: &str,
+    credential: Option<&str>,
+) -> intake_engine::targets::Response {
     use intake_engine::targets::Response;
-    let Some(built) = build_request(request, url, credential) else {
+    let Some(built) = build_request(request, body, url, credential) else {
         return Response::default();
     };
     let Some(answer) = fetch(&built).await else {
@@ -151,10 +169,10 @@ pub async fn send(
 /// the bearer token.
 fn build_request(
     request: &intake_engine::targets::PlannedRequest,
+    body: Option<String>,
     url: &str,
     credential: Option<&str>,
 ) -> Option<web_sys::Request> {
-    use intake_engine::targets::RequestBody;
     // Refused before the browser is asked: the answer reads as no answer,
     // so nothing is marked sent.
     if !allowed(url) {
@@ -178,11 +196,6 @@ fn build_request(
     // A redirect could carry the body to a place the deployment did not
     // name; an API that redirects a write is treated as unreachable.
     init.set_redirect(web_sys::RequestRedirect::Error);
-    let body = match &request.body {
-        Some(RequestBody::Json(value)) => Some(intake_engine::json::to_text(value)),
-        Some(RequestBody::Form(text)) => Some(text.clone()),
-        None => None,
-    };
     if let Some(body) = body {
         init.set_body(&wasm_bindgen::JsValue::from_str(&body));
     }
@@ -206,5 +219,5 @@ pub async fn get_with_credential(
         error_prefixes: Vec::new(),
         needs_captured_id: false,
     };
-    send(&request, url, credential).await
+    exchange(&request, None, url, credential).await
 }

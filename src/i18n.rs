@@ -2,6 +2,7 @@
 //! Spanish. Form content (labels, help, options) comes from the definition and
 //! its `translations`; only the app's own words live here.
 
+use intake_engine::targets::LinkRefusal;
 use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
 
 use crate::http::FetchError;
@@ -105,8 +106,6 @@ pub struct Text {
     /// Shown where the signature pad will be until it has been downloaded.
     pub signature_loading: &'static str,
     pub staff_title: &'static str,
-    /// Why a form could not be shown; `None` uses the errors' own English.
-    pub failure: Option<fn(&FailureKind) -> String>,
     /// Words only the start, preview and staff pages use: the widget's own
     /// build leaves them out, so a phone does not download them.
     #[cfg(feature = "full")]
@@ -118,6 +117,8 @@ pub struct Text {
 /// [`Text`] so that, in the widget's build, they are downloaded with those
 /// parts rather than before the form shows.
 pub struct LaterText {
+    /// Why a form could not be shown; `None` uses the errors' own English.
+    pub failure: Option<fn(&FailureKind) -> String>,
     pub error_summary_title: &'static str,
     pub review_title: &'static str,
     pub not_answered: &'static str,
@@ -203,12 +204,18 @@ pub struct FullAppText {
 
 /// A failure to fetch or load a definition, for translation.
 pub enum FailureKind<'a> {
+    Link(&'a LinkRefusal),
     Fetch(&'a FetchError),
     Load(&'a LoadError),
 }
 
 fn spanish_failure(failure: &FailureKind) -> String {
     match failure {
+        FailureKind::Link(LinkRefusal::UnknownConfiguration) => "Este enlace nombra una configuración que este sitio no tiene, así que no se cargó ni se envió nada. Use el enlace que la organización publicó en su propio sitio web.".into(),
+        FailureKind::Link(LinkRefusal::ChoosesDestination(names)) => format!(
+            "Este enlace intenta elegir adónde se envían sus respuestas ({}). Solo la configuración de la propia organización puede hacerlo, así que no se cargó ni se envió nada. Use el enlace que la organización publicó en su propio sitio web.",
+            names.join(", ")
+        ),
         FailureKind::Fetch(FetchError::Network { url }) => format!(
             "No se pudo acceder a {url}. Revise su conexión; si el archivo está en otro sitio, ese sitio debe permitir solicitudes de otros orígenes (CORS)."
         ),
@@ -300,7 +307,6 @@ pub static ENGLISH: Text = Text {
     widget_title: "Ask for help",
     signature_loading: "Loading the signature pad…",
     staff_title: "Intake",
-    failure: None,
     #[cfg(feature = "full")]
     full_app: FullAppText {
         preview_valid: "Every answer is valid. This is a preview: nothing was sent.",
@@ -365,6 +371,7 @@ pub static ENGLISH: Text = Text {
 };
 
 pub static ENGLISH_LATER: LaterText = LaterText {
+    failure: None,
     error_summary_title: "There is a problem",
     review_title: "Check your answers",
     not_answered: "Not answered",
@@ -413,7 +420,6 @@ pub static SPANISH: Text = Text {
     widget_title: "Pedir ayuda",
     signature_loading: "Cargando el área de firma…",
     staff_title: "Admisión",
-    failure: Some(spanish_failure),
     #[cfg(feature = "full")]
     full_app: FullAppText {
         preview_valid: "Todas las respuestas son válidas. Es una vista previa: no se envió nada.",
@@ -478,6 +484,7 @@ pub static SPANISH: Text = Text {
 };
 
 pub static SPANISH_LATER: LaterText = LaterText {
+    failure: Some(spanish_failure),
     error_summary_title: "Hay un problema",
     review_title: "Revise sus respuestas",
     not_answered: "Sin respuesta",

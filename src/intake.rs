@@ -10,15 +10,15 @@ use std::rc::Rc;
 use intake_engine::targets::{
     about_you_section, configuration_path, consent_section, refuse_deployment_parameters,
     service_types_from, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors, Submission,
-    SubmissionInput, TargetConfig, TargetKind, CONFIG_FOLDER, DEPLOYMENT_PARAMETERS,
+    SubmissionInput, TargetConfig, TargetKind, CONFIG_FOLDER,
 };
-use intake_engine::{load_form_with_leading_sections, Form, FormState};
+use intake_engine::{load_form_with_leading_sections, Form, FormState, LoadError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
+use crate::failure::PageFailure;
 use crate::form_view::{FormView, Submitter};
-use crate::i18n::FailureKind;
 use crate::later::{self, Later};
 use crate::outbox;
 #[cfg(feature = "full")]
@@ -30,7 +30,7 @@ use crate::{draft, http, url_parameter, use_language, LanguageSwitch};
 pub(crate) enum Phase {
     Loading,
     Failed {
-        message: String,
+        failure: PageFailure,
     },
     #[cfg(feature = "full")]
     SignIn,
@@ -131,46 +131,31 @@ impl Intake {
 /// `?target=`, ...) or names anything else is refused before any request
 /// is made. From then on the page talks only to this site and the origins
 /// the configuration names (see [`http::allow_only`]).
-async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
-    let language = use_language().get_untracked();
-    let text = language.text();
+async fn read_configuration(mode: Mode) -> Result<TargetConfig, PageFailure> {
     http::allow_only(&[]);
-    refuse_deployment_parameters(
-        DEPLOYMENT_PARAMETERS
-            .iter()
-            .copied()
-            .filter(|name| url_parameter(name).is_some()),
-    )
-    .map_err(|refusal| refusal.to_string())?;
+    refuse_deployment_parameters(|name| url_parameter(name).is_some())
+        .map_err(PageFailure::Link)?;
     let default_name = match mode {
         Mode::Widget => "unite-us-widget",
         Mode::Staff => "unite-us-staff",
     };
     let path = configuration_path(url_parameter("config").as_deref(), default_name)
-        .map_err(|refusal| refusal.to_string())?;
+        .map_err(PageFailure::Link)?;
     let body = http::get_text(&path).await.map_err(|error| match error {
         // The site has no such configuration: the link is wrong, not the network.
         http::FetchError::Status { status: 404, .. } => {
-            LinkRefusal::unknown_configuration().to_string()
+            PageFailure::Link(LinkRefusal::UnknownConfiguration)
         }
-        error => match text.failure {
-            Some(translate) => translate(&FailureKind::Fetch(&error)),
-            None => error.to_string(),
-        },
+        error => PageFailure::Fetch(error),
     })?;
     let name = path
         .trim_start_matches(CONFIG_FOLDER)
         .trim_end_matches(".json");
     let config = TargetConfig::from_json_str(&body)
-        .map_err(|error| error.to_string())?
+        .map_err(PageFailure::Config)?
         .named(name);
     if config.mode != mode {
-        return Err(match mode {
-            Mode::Widget => "This configuration is for staff intake: open it at /staff.".into(),
-            Mode::Staff => {
-                "This configuration is for the public widget: open it at /widget.".into()
-            }
-        });
+        return Err(PageFailure::WrongMode(mode));
     }
     http::allow_only(&config.connect_origins());
     Ok(config)
@@ -178,7 +163,7 @@ async fn read_configuration(mode: Mode) -> Result<TargetConfig, String> {
 
 /// The organisation's form definition and, for the Unite US widget, the
 /// group's service types, from the API's form configuration.
-async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String> {
+async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, PageFailure> {
     let mut definition: Option<Value> = None;
     let mut service_types: Vec<(String, String)> = Vec::new();
     if config.target == TargetKind::UniteUs && config.mode == Mode::Widget {
@@ -188,18 +173,13 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
         let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
         let body: Option<Value> = match answer.status {
             Some(200..=299) => answer.body.json().cloned(),
-            Some(status) => {
-                return Err(format!(
-                    "The organisation's form could not be loaded (HTTP {status}). Try again later."
-                ))
-            }
-            None => return Err("The organisation's form could not be loaded: check your connection and reload the page.".into()),
+            status => return Err(PageFailure::FormConfig(status)),
         };
         let data = body
             .as_ref()
             .and_then(|body| body.get("data"))
             .cloned()
-            .ok_or("The organisation's form configuration could not be read.")?;
+            .ok_or(PageFailure::FormConfigUnreadable)?;
         service_types = service_types_from(&data["service_types"])
             .into_iter()
             .map(|choice| (choice.id, choice.name))
@@ -209,20 +189,15 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, String
         }
     }
     if let Some(url) = &config.form {
-        let text = http::get_text(url)
-            .await
-            .map_err(|error| error.to_string())?;
-        definition =
-            Some(intake_engine::parse_definition(&text).map_err(|error| {
-                format!("The form definition at {url} could not be used: {error}")
-            })?);
+        let text = http::get_text(url).await.map_err(PageFailure::Fetch)?;
+        definition = Some(intake_engine::parse_definition(&text).map_err(PageFailure::Definition)?);
     }
     #[cfg(feature = "full")]
     if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
         definition = staff::first_intake_form(intake, config).await;
     }
     let definition = definition.unwrap_or_else(|| person_only_definition(config));
-    compose_form(config, &definition, &service_types)
+    compose_form(config, &definition, &service_types).map_err(PageFailure::Definition)
 }
 
 /// A definition without questions: the form is then the built-in "About
@@ -245,7 +220,7 @@ pub(crate) fn compose_form(
     config: &TargetConfig,
     definition: &Value,
     service_types: &[(String, String)],
-) -> Result<Form, String> {
+) -> Result<Form, LoadError> {
     let plain = intake_engine::load_form(definition)
         .ok()
         .map(|loaded| loaded.form);
@@ -253,9 +228,15 @@ pub(crate) fn compose_form(
         .into_iter()
         .chain(consent_section(config, plain.as_ref()))
         .collect();
-    let loaded = load_form_with_leading_sections(definition, &built_in)
-        .map_err(|error| error.to_string())?;
+    let loaded = load_form_with_leading_sections(definition, &built_in)?;
     Ok(loaded.form)
+}
+
+/// Shows why the page has no form. The message's words come with the later
+/// parts, so they are fetched now.
+fn fail(intake: Intake, failure: PageFailure) {
+    intake.phase.set(Phase::Failed { failure });
+    later::fetch_ahead(intake.later);
 }
 
 /// Hands the valid answers to the later parts, which plan, store and send
@@ -350,7 +331,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                         scope: None,
                     });
                 }
-                Err(message) => intake.phase.set(Phase::Failed { message }),
+                Err(failure) => fail(intake, failure),
             }
         });
     };
@@ -374,7 +355,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 }
                 load_form();
             }
-            Err(message) => intake.phase.set(Phase::Failed { message }),
+            Err(failure) => fail(intake, failure),
         }
     });
     if let Some(host) = crate::embed::host_origin() {
@@ -407,7 +388,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         (None, RwSignal::new(false), None)
     };
     #[cfg(not(feature = "full"))]
-    let (on_change, locked, session) = (None, RwSignal::new(false), ());
+    let (on_change, locked, session) = (None, (), ());
     let on_change = StoredValue::new_local(on_change);
     let person_header = move || {
         #[cfg(feature = "full")]
@@ -426,10 +407,13 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
 
     let body = move || match intake.phase.get() {
         Phase::Loading => view! { <p role="status">{move || text().loading}</p> }.into_any(),
-        Phase::Failed { message } => view! {
+        Phase::Failed { failure } => view! {
             <div class="error-summary" role="alert" data-testid="intake-error">
                 <h2>{move || text().unusable_configuration}</h2>
-                <p>{message}</p>
+                // The words come with the later parts, fetched on failing.
+                {move || intake.later.get().map(|parts| view! {
+                    <p data-testid="intake-error-message">{(parts.failure_message)(&failure)}</p>
+                })}
             </div>
         }
         .into_any(),
@@ -468,15 +452,24 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         },
     };
 
-    view! {
+    let heading = move || {
+        title.get().unwrap_or_else(|| {
+            match mode {
+                Mode::Widget => text().widget_title,
+                Mode::Staff => text().staff_title,
+            }
+            .to_string()
+        })
+    };
+    // Locked (staff), the form and the person's record leave the page, not
+    // just the screen; they come back from memory on unlocking. The widget
+    // never locks, and ships no code for it.
+    #[cfg(feature = "full")]
+    let page = view! {
         <main id="main" class="page intake-page">
             <LanguageSwitch />
-            <h1>{move || {
-                title.get().unwrap_or_else(|| match mode { Mode::Widget => text().widget_title, Mode::Staff => text().staff_title }.to_string())
-            }}</h1>
+            <h1>{heading}</h1>
             {session}
-            // Locked, the form and the person's record leave the page, not
-            // just the screen; they come back from memory on unlocking.
             {move || (!locked.get()).then(|| view! {
                 <div>
                     <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
@@ -484,7 +477,23 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 </div>
             })}
         </main>
-    }
+    };
+    #[cfg(not(feature = "full"))]
+    let page = {
+        let () = locked;
+        view! {
+            <main id="main" class="page intake-page">
+                <LanguageSwitch />
+                <h1>{heading}</h1>
+                {session}
+                <div>
+                    <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
+                    {body}
+                </div>
+            </main>
+        }
+    };
+    page
 }
 
 /// The first characters of a reference, upper-case, as people read them out.

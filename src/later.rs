@@ -17,6 +17,7 @@ use intake_engine::{FormState, Question, QuestionIndex};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::failure::{self, PageFailure};
 use crate::form_view::FormContext;
 use crate::intake::{Intake, Status};
 use crate::{form_later, sending};
@@ -47,6 +48,10 @@ pub struct Later {
     pub(crate) count_waiting: fn(Intake),
     pub(crate) status_view: fn(Intake, Status) -> AnyView,
     pub(crate) sent_view: fn(Intake, String, Option<String>, Option<String>) -> AnyView,
+    /// Why the page has no form, in words (see [`crate::failure`]).
+    pub(crate) failure_message: fn(&PageFailure) -> String,
+    /// Writes the draft of the answers under a key (see [`crate::draft`]).
+    pub(crate) save_draft: fn(&str, &FormState),
 }
 
 /// The table itself. In the widget's build only the split point below
@@ -65,6 +70,8 @@ fn parts() -> Later {
         count_waiting: sending::count_waiting,
         status_view: sending::status_view,
         sent_view: sending::sent_view,
+        failure_message: failure::message,
+        save_draft: form_later::save_draft,
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod draft;
 pub mod embed;
+mod failure;
 mod form_later;
 pub mod form_view;
 pub mod http;

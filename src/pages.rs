@@ -67,7 +67,7 @@ impl Failure {
     /// The message in the interface language: English comes from the error
     /// types themselves; other languages from the catalogue.
     fn message(&self, language: &Language) -> String {
-        match (language.text().failure, self) {
+        match (language.later_text().failure, self) {
             (Some(translate), Failure::Fetch(error)) => translate(&FailureKind::Fetch(error)),
             (Some(translate), Failure::Load(error)) => translate(&FailureKind::Load(error)),
             (None, Failure::Fetch(error)) => error.to_string(),

@@ -212,7 +212,7 @@ fn choose_form(intake: Intake, forms: &[FormChoice], form_id: Option<&str>) -> R
             || person_only_definition(&config),
             |form| form.definition.clone(),
         );
-    let form = compose_form(&config, &definition, &[])?;
+    let form = compose_form(&config, &definition, &[]).map_err(|error| error.to_string())?;
     intake.desk.chosen_form.set(form_id.map(str::to_string));
     intake.form.set_value(Some(form));
     Ok(())

@@ -56,7 +56,7 @@ async function attackedContext(allowedOrigins = []) {
   return { context, left, refused };
 }
 
-const refusal = (page) => page.locator('[data-testid="intake-error"]');
+const refusal = (page) => page.locator('[data-testid="intake-error-message"]:not(:empty)');
 
 const craftedLinks = [
   ['staff: ?target=caspen&base_url=evil', '/staff?target=caspen&base_url=https://evil.example/v1', /tries to choose where your answers are sent \(base_url, target\)/],
@@ -114,7 +114,7 @@ test('a host page that rewrites the widget frame\'s address gets a refusal, not 
     const element = document.querySelector('iframe[data-intake-frame]');
     element.src = `${app}/widget?target=caspen&base_url=${evil}/v1&form=${evil}/f.json&embed=1&host=${encodeURIComponent(hostOrigin)}`;
   }, { evil: EVIL, app: sandbox.baseUrl, hostOrigin: host.origin });
-  await frame.locator('[data-testid="intake-error"]').waitFor();
+  await frame.locator('[data-testid="intake-error-message"]:not(:empty)').waitFor();
   assert.equal(await frame.locator('[data-question-id]').count(), 0, 'no form in the rewritten frame');
   await page.waitForTimeout(300);
   assert.deepEqual([left, refused], [[], []]);

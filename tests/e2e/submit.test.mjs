@@ -291,10 +291,10 @@ test('unite_us widget: a phone number the server refuses is shown on the phone q
 test('a link that tries to configure the widget, or names a configuration the site lacks, is refused', async () => {
   const page = await browser.newPage();
   await page.goto(`${sandbox.baseUrl}/widget?target=casebook&auth=staff_token`);
-  assert.match(await page.locator('[data-testid="intake-error"]').textContent(), /\(auth, target\)/);
+  assert.match(await page.locator('[data-testid="intake-error-message"]:not(:empty)').textContent(), /\(auth, target\)/);
   await expectAccessible(page, 'link refused');
   await page.goto(`${sandbox.baseUrl}/widget?config=salesforce-widget`);
-  assert.match(await page.locator('[data-testid="intake-error"]').textContent(), /names a configuration this site does not have/);
+  assert.match(await page.locator('[data-testid="intake-error-message"]:not(:empty)').textContent(), /names a configuration this site does not have/);
   await expectAccessible(page, 'configuration missing');
   await page.close();
 });

@@ -5,7 +5,7 @@
 //! Only a definition that cannot be used at all is refused, with one
 //! [`LoadError`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -104,16 +104,6 @@ pub fn load_form_with_leading_sections(
     // Flat shape: questions beside the sections, each naming its section.
     let flat_path = join(&prefix, "questions");
     let flat_questions = reader.list(root.get("questions"), &flat_path, None);
-    // Each section id maps to the first section with it, as a search from
-    // the start would find; a map keeps many questions in many sections
-    // from costing their product. Questions are placed once it is dropped.
-    let mut section_by_id: BTreeMap<&str, usize> = BTreeMap::new();
-    if !flat_questions.is_empty() {
-        for (index, section) in raw_sections.iter().enumerate() {
-            section_by_id.entry(section.id.as_str()).or_insert(index);
-        }
-    }
-    let mut placed = Vec::new();
     let mut loose_questions = Vec::new();
     for (position, question_value) in flat_questions.iter().enumerate() {
         let path = format!("{flat_path}[{position}]");
@@ -127,8 +117,11 @@ pub fn load_form_with_leading_sections(
         };
         let question = reader.question(object, &path);
         let section_id = reader.string(object.get("section_id"), &Field(&path, "section_id"), None);
-        match section_id.and_then(|id| section_by_id.get(id.as_str()).copied()) {
-            Some(section) => placed.push((section, question)),
+        // A search per question: the question and section caps bound it
+        // (a fraction of a second at the caps, measured), and a map here
+        // would be a second map type in the widget's first load.
+        match section_id.and_then(|id| raw_sections.iter_mut().find(|section| section.id == id)) {
+            Some(section) => section.questions.push(question),
             None => {
                 if object.get("section_id").is_some_and(|id| !id.is_null()) {
                     reader.warn(
@@ -140,9 +133,6 @@ pub fn load_form_with_leading_sections(
                 loose_questions.push(question);
             }
         }
-    }
-    for (section, question) in placed {
-        raw_sections[section].questions.push(question);
     }
     if !loose_questions.is_empty() {
         raw_sections.push(RawSection {
@@ -240,6 +230,11 @@ pub fn load_form_with_leading_sections(
     })
 }
 
+/// A JSON list's items, when the value is a list.
+fn list(value: Option<&Value>) -> Option<&[Value]> {
+    value.and_then(Value::as_array).map(Vec::as_slice)
+}
+
 /// Refuses a form over [`MAX_QUESTIONS`], [`MAX_OPTIONS_PER_QUESTION`] or
 /// [`MAX_OPTIONS_TOTAL`] before anything is read: counting list lengths
 /// takes a moment whatever the definition holds, reading it may not.
@@ -248,97 +243,54 @@ fn check_limits(
     prefix: &str,
     leading: &[Value],
 ) -> Result<(), LoadError> {
-    let sections_path = join(prefix, "sections");
-    let flat_path = join(prefix, "questions");
-    let lists = || question_lists(root, leading, &sections_path, &flat_path);
-    let count: usize = lists().map(|(_, list)| list.len()).sum();
+    let sections = list(root.get("sections")).unwrap_or_default();
+    // Every list of questions the loader reads, with where it is: the
+    // built-in sections' (`None`), the form's sections' and the flat list.
+    let lists = || {
+        leading
+            .iter()
+            .map(|section| (None, section))
+            .chain(
+                sections
+                    .iter()
+                    .enumerate()
+                    .map(|(at, section)| (Some(at), section)),
+            )
+            .filter_map(|(at, section)| Some((at, list(section.get("questions"))?)))
+            .chain(list(root.get("questions")).map(|questions| (Some(usize::MAX), questions)))
+    };
+    let count: usize = lists().map(|(_, questions)| questions.len()).sum();
     if count > MAX_QUESTIONS {
         return Err(LoadError::TooManyQuestions { count });
     }
     let mut total: usize = 0;
-    for (at, list) in lists() {
-        for (position, question) in list.iter().enumerate() {
-            let Some(options) = question.get("input_options").and_then(Value::as_array) else {
-                continue;
-            };
-            if options.len() > MAX_OPTIONS_PER_QUESTION {
+    for (at, questions) in lists() {
+        for (position, question) in questions.iter().enumerate() {
+            let options = list(question.get("input_options")).map_or(0, <[Value]>::len);
+            if options > MAX_OPTIONS_PER_QUESTION {
                 let question_id = match question.get("id") {
                     Some(Value::String(id)) => Some(id.clone()),
                     Some(Value::Number(id)) => Some(crate::json_number_text(id)),
                     _ => None,
                 };
+                let list_path = match at {
+                    None => "(built in)".to_string(),
+                    Some(usize::MAX) => join(prefix, "questions"),
+                    Some(at) => format!("{}[{at}].questions", join(prefix, "sections")),
+                };
                 return Err(LoadError::TooManyOptions {
                     question_id,
-                    path: format!("{at}[{position}].input_options"),
-                    count: options.len(),
+                    path: format!("{list_path}[{position}].input_options"),
+                    count: options,
                 });
             }
-            total += options.len();
+            total += options;
         }
     }
     if total > MAX_OPTIONS_TOTAL {
         return Err(LoadError::TooManyOptionsInForm { count: total });
     }
     Ok(())
-}
-
-/// Every list of questions the loader reads, where it reads them: the
-/// built-in sections', the form's sections' and the flat list.
-fn question_lists<'v>(
-    root: &'v Map<String, Value>,
-    leading: &'v [Value],
-    sections_path: &'v str,
-    flat_path: &'v str,
-) -> impl Iterator<Item = (QuestionList<'v>, &'v [Value])> {
-    let questions = |section: &'v Value| {
-        section
-            .get("questions")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-    };
-    let built_in = leading
-        .iter()
-        .enumerate()
-        .filter_map(move |(position, section)| {
-            Some((QuestionList::BuiltIn(position), questions(section)?))
-        });
-    let sections = root
-        .get("sections")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .filter_map(move |(position, section)| {
-            Some((
-                QuestionList::Section(sections_path, position),
-                questions(section)?,
-            ))
-        });
-    let flat = root
-        .get("questions")
-        .and_then(Value::as_array)
-        .map(|list| (QuestionList::Flat(flat_path), list.as_slice()));
-    built_in.chain(sections).chain(flat)
-}
-
-/// Where a list of questions is, written out only when a limit is crossed.
-#[derive(Clone, Copy)]
-enum QuestionList<'a> {
-    BuiltIn(usize),
-    Section(&'a str, usize),
-    Flat(&'a str),
-}
-
-impl fmt::Display for QuestionList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            QuestionList::BuiltIn(position) => write!(f, "(built in)[{position}].questions"),
-            QuestionList::Section(sections, position) => {
-                write!(f, "{sections}[{position}].questions")
-            }
-            QuestionList::Flat(path) => f.write_str(path),
-        }
-    }
 }
 
 fn unwrap_envelope(value: &Value) -> Result<(&Map<String, Value>, String), LoadError> {
@@ -889,9 +841,11 @@ impl Reader {
             }
         };
         let mut options: Vec<(Option<f64>, InputOption)> = Vec::new();
-        // The ids kept so far: a set, because searching the kept options for
-        // each new one took half a minute for 100,000 options on a desktop.
-        let mut option_ids: BTreeSet<String> = BTreeSet::new();
+        // The ids kept so far, in a map because searching the kept options
+        // for each new one took half a minute for 100,000 options on a
+        // desktop. The map's type is the one the form's question index
+        // already uses, so the widget ships no second map.
+        let mut option_ids: HashMap<String, usize> = HashMap::new();
         for (position, option_value) in self
             .list(object.get("input_options"), &at("input_options"), qid)
             .iter()
@@ -917,7 +871,7 @@ impl Reader {
                 );
                 continue;
             };
-            if !option_ids.insert(option_id.clone()) {
+            if option_ids.insert(option_id.clone(), position).is_some() {
                 self.warn(
                     &option_path,
                     qid,

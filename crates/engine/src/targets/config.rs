@@ -242,18 +242,105 @@ pub struct TargetConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
     pub key: String,
-    pub message: String,
+    pub problem: ConfigProblem,
+}
+
+/// What is wrong, written out only when shown: in the public widget the
+/// words come with the later parts, not with the first load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigProblem {
+    NotJson(String),
+    NotAnObject,
+    SecretKey,
+    SecretValue,
+    UnknownKey,
+    MissingTarget,
+    UnknownTarget(String),
+    UnknownMode(String),
+    /// A URL or path template that cannot be used.
+    Address(trust::AddressProblem),
+    PathsNotAnObject,
+    UnknownOperation(TargetKind),
+    TemplateNotAString,
+    TemplateUnclosed,
+    TemplatePlaceholder(String),
+    UnknownAuth(String),
+    StaffTokenInWidget,
+    WidgetTokenForOtherTarget(TargetKind),
+    WidgetTokenMissing,
+    WidgetTokenForStaff,
+    WidgetTokenWithoutAuth,
+    GroupIdMissing,
+    NotAFieldList,
+    UnknownField(TargetKind, Mode, Value),
+    DefaultsNotAnObject,
+    DefaultUnknownField(TargetKind),
+    NotAString,
+    FormUrlencodedOnlyUniteUs(TargetKind),
+    UnknownEncoding(String),
+    IdleTimeout,
+    KeepUnsentDays,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ConfigProblem::*;
+        const TARGETS: &str = "unite_us, casebook, persons_v1, charity_crm, caspen";
+        match self {
+            NotJson(detail) => write!(f, "it is not JSON ({detail})."),
+            NotAnObject => f.write_str("it must be a JSON object."),
+            SecretKey => f.write_str("looks like a secret. A configuration is public: staff sign in with their token instead, and a widget may carry only a public widget token."),
+            SecretValue => f.write_str("looks like it holds a credential. A configuration is public: credentials stay on the organisation's gateway or are typed by staff at sign-in."),
+            UnknownKey => write!(f, "is not a configuration key. Known keys: {}.", KNOWN_KEYS.join(", ")),
+            MissingTarget => write!(f, "is missing. Give one of {TARGETS}."),
+            UnknownTarget(text) => write!(f, "is \"{text}\"; it must be one of {TARGETS}."),
+            UnknownMode(text) => write!(f, "is \"{text}\"; it must be widget or staff."),
+            Address(why) => why.fmt(f),
+            PathsNotAnObject => f.write_str("must be an object of operation names to path templates."),
+            UnknownOperation(target) => {
+                let known: Vec<&str> = target.default_paths().iter().map(|(op, _)| op.as_str()).collect();
+                write!(f, "is not an operation of {target}. Its operations: {}.", known.join(", "))
+            }
+            TemplateNotAString => f.write_str("must be a path template string."),
+            TemplateUnclosed => f.write_str("has a { without a closing }."),
+            TemplatePlaceholder(name) => write!(f, "uses {{{name}}}; the placeholders are {{group_id}}, {{id}} and {{form_id}}."),
+            UnknownAuth(text) => write!(f, "is \"{text}\"; it must be none, widget_token or staff_token."),
+            StaffTokenInWidget => f.write_str("is staff_token, but a public widget cannot sign anybody in. Use widget_token (Unite US) or none with a gateway base_url."),
+            WidgetTokenForOtherTarget(target) => write!(f, "is widget_token, but only Unite US has public widget tokens. For {target}, use none with a gateway base_url that adds credentials server-side."),
+            WidgetTokenMissing => f.write_str("is missing; auth widget_token needs the group's public widget token."),
+            WidgetTokenForStaff => f.write_str("is widget_token, but staff mode signs in with a staff token."),
+            WidgetTokenWithoutAuth => f.write_str("is given, but auth is not widget_token; remove it so no token is published needlessly."),
+            GroupIdMissing => f.write_str("is missing; Unite US staff operations are per group."),
+            NotAFieldList => f.write_str("must be a list of person field paths."),
+            UnknownField(target, mode, given) => {
+                let known: Vec<&str> = catalogue(*target, *mode).iter().map(|spec| spec.field).collect();
+                write!(
+                    f,
+                    "is {}, which {target} does not store. Fields it stores: {}.",
+                    crate::json::to_text(given),
+                    known.join(", ")
+                )
+            }
+            DefaultsNotAnObject => f.write_str("must be an object of person field paths to values."),
+            DefaultUnknownField(target) => write!(f, "names a field {target} does not store."),
+            NotAString => f.write_str("must be a string."),
+            FormUrlencodedOnlyUniteUs(target) => write!(f, "form_urlencoded is only for Unite US; {target} takes JSON."),
+            UnknownEncoding(text) => write!(f, "is \"{text}\"; it must be json or form_urlencoded."),
+            IdleTimeout => f.write_str("must be a whole number of minutes from 1 to 720."),
+            KeepUnsentDays => f.write_str("must be a whole number of days from 1 to 30."),
+        }
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.key.is_empty() {
-            write!(f, "The configuration cannot be used: {}", self.message)
+            write!(f, "The configuration cannot be used: {}", self.problem)
         } else {
             write!(
                 f,
                 "The configuration cannot be used: \"{}\" {}",
-                self.key, self.message
+                self.key, self.problem
             )
         }
     }
@@ -266,7 +353,7 @@ impl ConfigError {
     pub fn not_json(detail: impl fmt::Display) -> ConfigError {
         ConfigError {
             key: String::new(),
-            message: format!("it is not JSON ({detail})."),
+            problem: ConfigProblem::NotJson(detail.to_string()),
         }
     }
 }
@@ -307,27 +394,35 @@ const SECRET_WORDS: &[&str] = &[
 ];
 
 impl TargetConfig {
-    /// Reads configuration JSON text.
+    /// Reads configuration JSON text; the fingerprint is the text's own.
     pub fn from_json_str(text: &str) -> Result<TargetConfig, ConfigError> {
         let value = crate::json::parse(text).map_err(ConfigError::not_json)?;
-        TargetConfig::from_json(&value)
+        let mut config = TargetConfig::read(&value)?;
+        config.fingerprint = trust::fingerprint(text);
+        Ok(config)
     }
 
-    /// Reads and checks a configuration object.
+    /// Reads and checks a configuration object; the fingerprint is that of
+    /// its compact JSON text.
     pub fn from_json(value: &Value) -> Result<TargetConfig, ConfigError> {
-        let object = value.as_object().ok_or_else(|| ConfigError {
-            key: String::new(),
-            message: "it must be a JSON object.".into(),
-        })?;
+        let mut config = TargetConfig::read(value)?;
+        config.fingerprint = trust::fingerprint(&crate::json::to_text(value));
+        Ok(config)
+    }
+
+    /// Reads and checks a configuration object, without its fingerprint
+    /// (the pages read their configuration as text, and fingerprint that:
+    /// the JSON writer is then no part of the widget's first load).
+    fn read(value: &Value) -> Result<TargetConfig, ConfigError> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| error("", ConfigProblem::NotAnObject))?;
         for key in object.keys() {
             let lower = key.to_ascii_lowercase();
             if SECRET_WORDS.iter().any(|word| lower.contains(word))
                 || (lower.contains("token") && lower != "widget_token")
             {
-                return Err(error(
-                    key,
-                    "looks like a secret. A configuration is public: staff sign in with their token instead, and a widget may carry only a public widget token.",
-                ));
+                return Err(error(key, ConfigProblem::SecretKey));
             }
             // A value can publish a credential as well as a key can
             // (`"base_url": "https://api.example.org?api_key=..."`).
@@ -338,46 +433,24 @@ impl TargetConfig {
                 _ => false,
             };
             if holds_secret {
-                return Err(error(
-                    key,
-                    "looks like it holds a credential. A configuration is public: credentials stay on the organisation's gateway or are typed by staff at sign-in.",
-                ));
+                return Err(error(key, ConfigProblem::SecretValue));
             }
             if !KNOWN_KEYS.contains(&key.as_str()) {
-                return Err(error(
-                    key,
-                    &format!(
-                        "is not a configuration key. Known keys: {}.",
-                        KNOWN_KEYS.join(", ")
-                    ),
-                ));
+                return Err(error(key, ConfigProblem::UnknownKey));
             }
         }
-        let target_text = string(object, "target")?.ok_or_else(|| {
-            error(
-                "target",
-                "is missing. Give one of unite_us, casebook, persons_v1, charity_crm, caspen.",
-            )
-        })?;
-        let target = TargetKind::parse(&target_text).ok_or_else(|| {
-            error(
-                "target",
-                &format!("is \"{target_text}\"; it must be one of unite_us, casebook, persons_v1, charity_crm, caspen."),
-            )
-        })?;
+        let target_text = string(object, "target")?
+            .ok_or_else(|| error("target", ConfigProblem::MissingTarget))?;
+        let target = TargetKind::parse(&target_text)
+            .ok_or_else(|| error("target", ConfigProblem::UnknownTarget(target_text.clone())))?;
         let mode = match string(object, "mode")?.as_deref() {
             None | Some("widget") => Mode::Widget,
             Some("staff") => Mode::Staff,
-            Some(other) => {
-                return Err(error(
-                    "mode",
-                    &format!("is \"{other}\"; it must be widget or staff."),
-                ))
-            }
+            Some(other) => return Err(error("mode", ConfigProblem::UnknownMode(other.into()))),
         };
         let base_url = match string(object, "base_url")? {
             Some(text) => trust::parse_address(&text)
-                .map_err(|message| error("base_url", message))?
+                .map_err(|why| error("base_url", ConfigProblem::Address(why)))?
                 .to_url(),
             None => target.default_base_url().to_string(),
         };
@@ -387,30 +460,19 @@ impl TargetConfig {
             .map(|(op, path)| (*op, (*path).to_string()))
             .collect();
         if let Some(given) = object.get("paths") {
-            let given = given.as_object().ok_or_else(|| {
-                error(
-                    "paths",
-                    "must be an object of operation names to path templates.",
-                )
-            })?;
+            let given = given
+                .as_object()
+                .ok_or_else(|| error("paths", ConfigProblem::PathsNotAnObject))?;
             for (name, template) in given {
                 let key = format!("paths.{name}");
                 let operation = Operation::parse(name)
                     .filter(|op| paths.contains_key(op))
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = paths.keys().map(|op| op.as_str()).collect();
-                        error(
-                            &key,
-                            &format!(
-                                "is not an operation of {target}. Its operations: {}.",
-                                known.join(", ")
-                            ),
-                        )
-                    })?;
+                    .ok_or_else(|| error(&key, ConfigProblem::UnknownOperation(target)))?;
                 let template = template
                     .as_str()
-                    .ok_or_else(|| error(&key, "must be a path template string."))?;
-                trust::check_path_template(template).map_err(|message| error(&key, message))?;
+                    .ok_or_else(|| error(&key, ConfigProblem::TemplateNotAString))?;
+                trust::check_path_template(template)
+                    .map_err(|why| error(&key, ConfigProblem::Address(why)))?;
                 check_template(&key, template)?;
                 paths.insert(operation, template.to_string());
             }
@@ -424,47 +486,33 @@ impl TargetConfig {
             Some("none") => AuthMode::None,
             Some("widget_token") => AuthMode::WidgetToken,
             Some("staff_token") => AuthMode::StaffToken,
-            Some(other) => {
-                return Err(error(
-                    "auth",
-                    &format!("is \"{other}\"; it must be none, widget_token or staff_token."),
-                ))
-            }
+            Some(other) => return Err(error("auth", ConfigProblem::UnknownAuth(other.into()))),
         };
         let widget_token = string(object, "widget_token")?;
         match (mode, auth) {
             (Mode::Widget, AuthMode::StaffToken) => {
-                return Err(error(
-                    "auth",
-                    "is staff_token, but a public widget cannot sign anybody in. Use widget_token (Unite US) or none with a gateway base_url.",
-                ))
+                return Err(error("auth", ConfigProblem::StaffTokenInWidget))
             }
             (_, AuthMode::WidgetToken) if target != TargetKind::UniteUs => {
                 return Err(error(
                     "auth",
-                    &format!("is widget_token, but only Unite US has public widget tokens. For {target}, use none with a gateway base_url that adds credentials server-side."),
+                    ConfigProblem::WidgetTokenForOtherTarget(target),
                 ))
             }
             (_, AuthMode::WidgetToken) if widget_token.as_deref().is_none_or(str::is_empty) => {
-                return Err(error("widget_token", "is missing; auth widget_token needs the group's public widget token."))
+                return Err(error("widget_token", ConfigProblem::WidgetTokenMissing))
             }
             (Mode::Staff, AuthMode::WidgetToken) => {
-                return Err(error("auth", "is widget_token, but staff mode signs in with a staff token."))
+                return Err(error("auth", ConfigProblem::WidgetTokenForStaff))
             }
             _ => {}
         }
         if widget_token.is_some() && auth != AuthMode::WidgetToken {
-            return Err(error(
-                "widget_token",
-                "is given, but auth is not widget_token; remove it so no token is published needlessly.",
-            ));
+            return Err(error("widget_token", ConfigProblem::WidgetTokenWithoutAuth));
         }
         let group_id = string(object, "group_id")?;
         if target == TargetKind::UniteUs && mode == Mode::Staff && group_id.is_none() {
-            return Err(error(
-                "group_id",
-                "is missing; Unite US staff operations are per group.",
-            ));
+            return Err(error("group_id", ConfigProblem::GroupIdMissing));
         }
         let known_fields = catalogue(target, mode);
         let field_list = |key: &str| -> Result<Vec<String>, ConfigError> {
@@ -473,7 +521,7 @@ impl TargetConfig {
             };
             let list = value
                 .as_array()
-                .ok_or_else(|| error(key, "must be a list of person field paths."))?;
+                .ok_or_else(|| error(key, ConfigProblem::NotAFieldList))?;
             list.iter()
                 .enumerate()
                 .map(|(position, item)| {
@@ -483,15 +531,7 @@ impl TargetConfig {
                     } else {
                         Err(error(
                             &format!("{key}[{position}]"),
-                            &format!(
-                                "is {}, which {target} does not store. Fields it stores: {}.",
-                                crate::json::to_text(item),
-                                known_fields
-                                    .iter()
-                                    .map(|spec| spec.field)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                            ConfigProblem::UnknownField(target, mode, item.clone()),
                         ))
                     }
                 })
@@ -501,23 +541,17 @@ impl TargetConfig {
         let require = field_list("require")?;
         let mut defaults = BTreeMap::new();
         if let Some(value) = object.get("defaults") {
-            let given = value.as_object().ok_or_else(|| {
-                error(
-                    "defaults",
-                    "must be an object of person field paths to values.",
-                )
-            })?;
+            let given = value
+                .as_object()
+                .ok_or_else(|| error("defaults", ConfigProblem::DefaultsNotAnObject))?;
             for (field, value) in given {
                 let key = format!("defaults.{field}");
                 if !known_fields.iter().any(|spec| spec.field == field) {
-                    return Err(error(
-                        &key,
-                        &format!("names a field {target} does not store."),
-                    ));
+                    return Err(error(&key, ConfigProblem::DefaultUnknownField(target)));
                 }
                 let text = value
                     .as_str()
-                    .ok_or_else(|| error(&key, "must be a string."))?;
+                    .ok_or_else(|| error(&key, ConfigProblem::NotAString))?;
                 defaults.insert(field.clone(), text.to_string());
             }
         }
@@ -527,13 +561,13 @@ impl TargetConfig {
             Some("form_urlencoded") => {
                 return Err(error(
                     "encoding",
-                    &format!("form_urlencoded is only for Unite US; {target} takes JSON."),
+                    ConfigProblem::FormUrlencodedOnlyUniteUs(target),
                 ))
             }
             Some(other) => {
                 return Err(error(
                     "encoding",
-                    &format!("is \"{other}\"; it must be json or form_urlencoded."),
+                    ConfigProblem::UnknownEncoding(other.into()),
                 ))
             }
         };
@@ -543,17 +577,12 @@ impl TargetConfig {
                 .as_u64()
                 .filter(|minutes| (1..=720).contains(minutes))
                 .map(|minutes| minutes as u32)
-                .ok_or_else(|| {
-                    error(
-                        "idle_timeout_minutes",
-                        "must be a whole number of minutes from 1 to 720.",
-                    )
-                })?,
+                .ok_or_else(|| error("idle_timeout_minutes", ConfigProblem::IdleTimeout))?,
         };
         let form = match string(object, "form")? {
             Some(text) => Some(
                 trust::parse_address(&text)
-                    .map_err(|message| error("form", message))?
+                    .map_err(|why| error("form", ConfigProblem::Address(why)))?
                     .to_url(),
             ),
             None => None,
@@ -564,12 +593,7 @@ impl TargetConfig {
                 .as_u64()
                 .filter(|days| (1..=30).contains(days))
                 .map(|days| days as u32)
-                .ok_or_else(|| {
-                    error(
-                        "keep_unsent_days",
-                        "must be a whole number of days from 1 to 30.",
-                    )
-                })?,
+                .ok_or_else(|| error("keep_unsent_days", ConfigProblem::KeepUnsentDays))?,
         };
         Ok(TargetConfig {
             target,
@@ -590,7 +614,7 @@ impl TargetConfig {
             title: string(object, "title")?,
             keep_unsent_days,
             name: String::new(),
-            fingerprint: trust::fingerprint(&crate::json::to_text(value)),
+            fingerprint: String::new(),
         })
     }
 
@@ -624,13 +648,20 @@ impl TargetConfig {
     /// The other origins this configuration sends to or reads from (its
     /// API and its form), as a Content-Security-Policy lists them.
     pub fn connect_origins(&self) -> Vec<String> {
-        let mut origins: Vec<String> = [Some(self.base_url.as_str()), self.form.as_deref()]
+        let mut origins: Vec<String> = Vec::new();
+        for url in [Some(self.base_url.as_str()), self.form.as_deref()]
             .into_iter()
             .flatten()
-            .filter_map(|url| trust::parse_address(url).ok()?.origin)
-            .collect();
-        origins.sort();
-        origins.dedup();
+        {
+            if let Some(origin) = trust::parse_address(url)
+                .ok()
+                .and_then(|address| address.origin)
+            {
+                if !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+        }
         origins
     }
 
@@ -650,10 +681,10 @@ impl TargetConfig {
     }
 }
 
-fn error(key: &str, message: &str) -> ConfigError {
+fn error(key: &str, problem: ConfigProblem) -> ConfigError {
     ConfigError {
         key: key.to_string(),
-        message: message.to_string(),
+        problem,
     }
 }
 
@@ -662,27 +693,25 @@ fn string(object: &Map<String, Value>, key: &str) -> Result<Option<String>, Conf
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
         Some(Value::Number(number)) => Ok(Some(crate::json_number_text(number))),
-        Some(_) => Err(error(key, "must be a string.")),
+        Some(_) => Err(error(key, ConfigProblem::NotAString)),
     }
 }
 
 fn check_template(key: &str, template: &str) -> Result<(), ConfigError> {
     if !template.starts_with('/') {
-        return Err(error(key, "must start with /."));
+        return Err(error(
+            key,
+            ConfigProblem::Address(trust::AddressProblem::TemplateStart),
+        ));
     }
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let close = rest[open..]
             .find('}')
-            .ok_or_else(|| error(key, "has a { without a closing }."))?;
+            .ok_or_else(|| error(key, ConfigProblem::TemplateUnclosed))?;
         let name = &rest[open + 1..open + close];
         if !["group_id", "id", "form_id"].contains(&name) {
-            return Err(error(
-                key,
-                &format!(
-                    "uses {{{name}}}; the placeholders are {{group_id}}, {{id}} and {{form_id}}."
-                ),
-            ));
+            return Err(error(key, ConfigProblem::TemplatePlaceholder(name.into())));
         }
         rest = &rest[open + close..];
     }

@@ -33,7 +33,8 @@ mod trust;
 
 pub use catalogue::{catalogue, FieldFormat, FieldSpec};
 pub use config::{
-    AuthMode, ConfigError, Mode, Operation, TargetConfig, TargetKind, UniteUsEncoding,
+    AuthMode, ConfigError, ConfigProblem, Mode, Operation, TargetConfig, TargetKind,
+    UniteUsEncoding,
 };
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
@@ -57,5 +58,5 @@ pub use search::{
 pub use trust::{
     check_path_template, configuration_path, fingerprint, parse_address, read_sign_in_check,
     refuse_deployment_parameters, secret_word_in, sign_in_check_url, step_fits, Address,
-    LinkRefusal, SignInCheck, CONFIG_FOLDER, DEPLOYMENT_PARAMETERS,
+    AddressProblem, LinkRefusal, SignInCheck, CONFIG_FOLDER, DEPLOYMENT_PARAMETERS,
 };

@@ -30,67 +30,66 @@ pub const CONFIG_FOLDER: &str = "/config/";
 /// URL parameters that would choose where answers go or which credential
 /// they carry. Only a configuration file may set them; a link that carries
 /// one is refused before any request is made.
+/// In alphabetical order.
 pub const DEPLOYMENT_PARAMETERS: &[&str] = &[
-    "target",
-    "mode",
-    "base_url",
-    "paths",
-    "auth",
-    "widget_token",
-    "group_id",
-    "program_id",
-    "form",
     "ask",
-    "require",
+    "auth",
+    "base_url",
     "defaults",
     "encoding",
+    "form",
+    "group_id",
+    "mode",
+    "paths",
+    "program_id",
+    "require",
+    "target",
+    "widget_token",
 ];
 
-/// Why a link or a configuration value was refused; the message says what
-/// to do.
+/// Why a link was refused. Its message, which says what to do, is written
+/// only when shown (the widget's first load holds no refusal text).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkRefusal {
-    pub message: String,
+pub enum LinkRefusal {
+    /// The link names a configuration the site does not have (or cannot).
+    UnknownConfiguration,
+    /// The link sets these [`DEPLOYMENT_PARAMETERS`], in alphabetical order.
+    ChoosesDestination(Vec<&'static str>),
 }
 
 impl fmt::Display for LinkRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        match self {
+            LinkRefusal::UnknownConfiguration => f.write_str("This link names a configuration this site does not have, so nothing was loaded or sent. Use the link the organisation published on its own website."),
+            LinkRefusal::ChoosesDestination(names) => write!(
+                f,
+                "This link tries to choose where your answers are sent ({}). Only the organisation's own configuration can do that, so nothing was loaded or sent. Use the link the organisation published on its own website.",
+                names.join(", ")
+            ),
+        }
     }
 }
 
 impl std::error::Error for LinkRefusal {}
 
-impl LinkRefusal {
-    /// A link names a configuration the site does not have (or cannot).
-    pub fn unknown_configuration() -> LinkRefusal {
-        LinkRefusal {
-            message: "This link names a configuration this site does not have, so nothing was loaded or sent. Use the link the organisation published on its own website.".into(),
-        }
-    }
-}
-
 /// Refuses a link that sets any of [`DEPLOYMENT_PARAMETERS`]: such a link
 /// was made to send answers, or a staff token, somewhere the organisation
 /// did not choose.
-pub fn refuse_deployment_parameters<'a>(
-    names: impl IntoIterator<Item = &'a str>,
-) -> Result<(), LinkRefusal> {
-    let mut found: Vec<&str> = names
-        .into_iter()
-        .filter(|name| DEPLOYMENT_PARAMETERS.contains(name))
+/// `present` says whether the link carries a parameter; the refusal names
+/// those it carries, in alphabetical order.
+pub fn refuse_deployment_parameters(present: impl Fn(&str) -> bool) -> Result<(), LinkRefusal> {
+    // The list is alphabetical, so the names come out sorted without a sort
+    // (the widget ships no sort for this).
+    let found: Vec<&'static str> = DEPLOYMENT_PARAMETERS
+        .iter()
+        .copied()
+        .filter(|name| present(name))
         .collect();
     if found.is_empty() {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(LinkRefusal::ChoosesDestination(found))
     }
-    found.sort_unstable();
-    found.dedup();
-    Err(LinkRefusal {
-        message: format!(
-            "This link tries to choose where your answers are sent ({}). Only the organisation's own configuration can do that, so nothing was loaded or sent. Use the link the organisation published on its own website.",
-            found.join(", ")
-        ),
-    })
 }
 
 /// Where the page reads its configuration: `named` is the `config` URL
@@ -113,7 +112,7 @@ pub fn configuration_path(named: Option<&str>, default_name: &str) -> Result<Str
     if plain {
         Ok(format!("{CONFIG_FOLDER}{name}.json"))
     } else {
-        Err(LinkRefusal::unknown_configuration())
+        Err(LinkRefusal::UnknownConfiguration)
     }
 }
 
@@ -136,6 +135,43 @@ impl Address {
             self.origin.as_deref().unwrap_or_default(),
             self.path
         )
+    }
+}
+
+/// Why a URL or path template of a configuration cannot be used; written
+/// out only when shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressProblem {
+    Credential,
+    NotPlain,
+    QueryOrFragment,
+    DoubleSlash,
+    Scheme,
+    UserInfo,
+    Host,
+    Port,
+    Insecure,
+    PathCharacters,
+    TemplateStart,
+    TemplateCharacters,
+}
+
+impl fmt::Display for AddressProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AddressProblem::Credential => "looks like it holds a credential; a configuration is public, so credentials never go in it.",
+            AddressProblem::NotPlain => "must be plain ASCII with no spaces, tabs, line breaks or backslashes.",
+            AddressProblem::QueryOrFragment => "must not hold a query (?) or fragment (#).",
+            AddressProblem::DoubleSlash => "must not start with //, which browsers read as another site.",
+            AddressProblem::Scheme => "must start with https:// or / (a path on this site).",
+            AddressProblem::UserInfo => "must not hold a user name or password; credentials never go in a URL.",
+            AddressProblem::Host => "must name a host: letters, digits, dots and hyphens (an internationalised name in its xn-- form), or a bracketed IPv6 address.",
+            AddressProblem::Port => "has a port that is not a number from 1 to 65535.",
+            AddressProblem::Insecure => "must use https://; http:// is allowed only for localhost.",
+            AddressProblem::PathCharacters => "may hold only letters, digits, - . _ ~ and /, with no empty, . or .. segments.",
+            AddressProblem::TemplateStart => "must start with /.",
+            AddressProblem::TemplateCharacters => "may hold only letters, digits, - . _ ~ and /, with no empty, . or .. segments, no query and no fragment.",
+        })
     }
 }
 
@@ -184,44 +220,42 @@ fn path_is_plain(path: &str, allow_placeholders: bool) -> bool {
 }
 
 /// Checks a path template of the configuration (`/clients/{id}`).
-pub fn check_path_template(template: &str) -> Result<(), &'static str> {
+pub fn check_path_template(template: &str) -> Result<(), AddressProblem> {
     if let Some(word) = secret_word_in(template) {
         let _ = word;
-        return Err("looks like it holds a credential; a configuration is public, so credentials never go in it.");
+        return Err(AddressProblem::Credential);
     }
     if !template.starts_with('/') {
-        return Err("must start with /.");
+        return Err(AddressProblem::TemplateStart);
     }
     if !path_is_plain(template, true) {
-        return Err("may hold only letters, digits, - . _ ~ and /, with no empty, . or .. segments, no query and no fragment.");
+        return Err(AddressProblem::TemplateCharacters);
     }
     Ok(())
 }
 
 /// Parses a base URL or form URL of a configuration. The message says what
 /// is wrong, for the key that holds it.
-pub fn parse_address(text: &str) -> Result<Address, &'static str> {
+pub fn parse_address(text: &str) -> Result<Address, AddressProblem> {
     if secret_word_in(text).is_some() {
-        return Err("looks like it holds a credential; a configuration is public, so credentials never go in a URL.");
+        return Err(AddressProblem::Credential);
     }
     if text
         .bytes()
         .any(|byte| !byte.is_ascii_graphic() || byte == b'\\')
     {
-        return Err("must be plain ASCII with no spaces, tabs, line breaks or backslashes.");
+        return Err(AddressProblem::NotPlain);
     }
     if text.contains('?') || text.contains('#') {
-        return Err("must not hold a query (?) or fragment (#).");
+        return Err(AddressProblem::QueryOrFragment);
     }
     if text.starts_with("//") {
-        return Err("must not start with //, which browsers read as another site.");
+        return Err(AddressProblem::DoubleSlash);
     }
     if text.starts_with('/') {
         let path = text.trim_end_matches('/');
         if !path_is_plain(path, false) {
-            return Err(
-                "may hold only letters, digits, - . _ ~ and /, with no empty, . or .. segments.",
-            );
+            return Err(AddressProblem::PathCharacters);
         }
         return Ok(Address {
             origin: None,
@@ -234,17 +268,17 @@ pub fn parse_address(text: &str) -> Result<Address, &'static str> {
     } else if lower.starts_with("http://") {
         ("http", &text["http://".len()..])
     } else {
-        return Err("must start with https:// or / (a path on this site).");
+        return Err(AddressProblem::Scheme);
     };
     let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
     if authority.contains('@') {
-        return Err("must not hold a user name or password; credentials never go in a URL.");
+        return Err(AddressProblem::UserInfo);
     }
     let (host, port) = split_host_port(authority)?;
     let host = host.to_ascii_lowercase();
     let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
     if scheme == "http" && !local {
-        return Err("must use https://; http:// is allowed only for localhost.");
+        return Err(AddressProblem::Insecure);
     }
     let default_port = if scheme == "https" { 443 } else { 80 };
     let origin = match port {
@@ -253,7 +287,7 @@ pub fn parse_address(text: &str) -> Result<Address, &'static str> {
     };
     let path = path.trim_end_matches('/');
     if !path_is_plain(path, false) {
-        return Err("may hold only letters, digits, - . _ ~ and / after the host, with no empty, . or .. segments.");
+        return Err(AddressProblem::PathCharacters);
     }
     Ok(Address {
         origin: Some(origin),
@@ -263,8 +297,8 @@ pub fn parse_address(text: &str) -> Result<Address, &'static str> {
 
 /// Splits `host[:port]`, checking the host is a DNS name, an IPv4 address
 /// or a bracketed IPv6 address, and the port a number browsers accept.
-fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), &'static str> {
-    const BAD_HOST: &str = "must name a host: letters, digits, dots and hyphens (an internationalised name in its xn-- form), or a bracketed IPv6 address.";
+fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), AddressProblem> {
+    const BAD_HOST: AddressProblem = AddressProblem::Host;
     let (host, port) = if authority.starts_with('[') {
         let close = authority.find(']').ok_or(BAD_HOST)?;
         let (host, rest) = authority.split_at(close + 1);
@@ -309,7 +343,7 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), &'static str>
                 .then(|| digits.parse::<u16>().ok())
                 .flatten()
                 .filter(|port| *port > 0)
-                .ok_or("has a port that is not a number from 1 to 65535.")?,
+                .ok_or(AddressProblem::Port)?,
         ),
     };
     Ok((host, port))
@@ -468,10 +502,20 @@ mod tests {
 
     #[test]
     fn deployment_parameters_in_a_link_are_refused_by_name() {
-        assert!(refuse_deployment_parameters(["config", "lang", "title", "embed", "host"]).is_ok());
+        let link = |names: &'static [&'static str]| move |name: &str| names.contains(&name);
+        assert!(
+            refuse_deployment_parameters(link(&["config", "lang", "title", "embed", "host"]))
+                .is_ok()
+        );
         let refusal =
-            refuse_deployment_parameters(["base_url", "target", "lang", "target"]).unwrap_err();
-        assert!(refusal.message.contains("(base_url, target)"), "{refusal}");
+            refuse_deployment_parameters(link(&["target", "base_url", "lang"])).unwrap_err();
+        assert!(
+            refusal.to_string().contains("(base_url, target)"),
+            "{refusal}"
+        );
+        let mut sorted = DEPLOYMENT_PARAMETERS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, DEPLOYMENT_PARAMETERS, "kept alphabetical");
     }
 
     #[test]
