@@ -248,14 +248,6 @@ fn test() -> Result {
         ],
     )?;
     build_release_app()?;
-    // The budget that matters most: what a phone downloads before the
-    // widget's first question, counted as the benchmark counts it.
-    step(
-        "the widget's first-load budget (150 KB gzip)",
-        "node",
-        &["bench/first-load.mjs"],
-        &[],
-    )?;
     // The submission journeys start the sandbox binary itself.
     step(
         "sandbox binary for the journeys",
