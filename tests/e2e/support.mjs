@@ -217,6 +217,31 @@ export async function startDemoHost(appOrigin) {
   return { server, origin, url: `${origin}/demo-host.html` };
 }
 
+/** What the journeys answer on the demo Unite US widget (its date of birth is a sensitive question). */
+export const widgetAnswers = {
+  'first-name': 'Rosa', 'last-name': 'Diaz', 'date-of-birth': '1990-05-06', phone: '5125550199', email: 'rosa@example.org',
+  'postal-code': '78701', description: 'We need food until Friday.',
+  'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
+};
+
+/** Answers every question of the demo widget but the signature, which comes with the later parts. */
+export async function answerAllButTheSignature(page) {
+  for (const [id, value] of Object.entries(widgetAnswers)) {
+    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
+  }
+  await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
+  await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
+  await page.locator('[data-question-id="consent-given"] input').check();
+  await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
+}
+
+/** Answers every question of the demo widget by mouse, signing by typing a name. */
+export async function answerEverything(page) {
+  await answerAllButTheSignature(page);
+  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
+  await page.waitForSelector('text=Signed. Clear it to sign again.');
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -3,7 +3,7 @@
 // with touch and a drawn signature, and by keyboard alone with a typed one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sandboxSuite, axeAudit, watchErrors, keyboard, startDemoHost } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, keyboard, startDemoHost, widgetAnswers as answers, answerAllButTheSignature, answerEverything } from './support.mjs';
 
 let sandbox, browser, host, hostUrl;
 const audit = axeAudit('widget');
@@ -18,12 +18,6 @@ sandboxSuite(audit, {
   onEnd: () => host?.server.close(),
 });
 
-
-const answers = {
-  'first-name': 'Rosa', 'last-name': 'Diaz', 'date-of-birth': '1990-05-06', phone: '5125550199', email: 'rosa@example.org',
-  'postal-code': '78701', description: 'We need food until Friday.',
-  'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
-};
 
 test('embedded on another origin: completed by touch with a drawn signature; the host hears "submitted" and cannot read answers', async () => {
   const context = await browser.newContext({ hasTouch: true, isMobile: true, viewport: { width: 375, height: 740 } });
@@ -147,24 +141,6 @@ async function settledBox(page, locator) {
     box = again;
   }
   return box;
-}
-
-/** Answers every question of the demo widget by mouse, signing by typing a name. */
-async function answerEverything(page) {
-  await answerAllButTheSignature(page);
-  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
-  await page.waitForSelector('text=Signed. Clear it to sign again.');
-}
-
-/** Answers every question but the signature, which comes with the later parts. */
-async function answerAllButTheSignature(page) {
-  for (const [id, value] of Object.entries(answers)) {
-    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
-  }
-  await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
-  await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });
-  await page.locator('[data-question-id="consent-given"] input').check();
-  await page.locator('[data-question-id="intake.person.address.address_type"]').getByText('Home', { exact: true }).click();
 }
 
 test('when the later parts cannot be downloaded, nothing is lost: the form works, the person is told, and sends once they come', async () => {

@@ -542,6 +542,45 @@ mod tests {
     }
 
     #[test]
+    fn a_submission_expires_and_is_sent_only_under_its_own_configuration() {
+        let widget = TargetConfig::from_json(&serde_json::json!({
+            "target": "caspen", "base_url": "/gateway/caspen/v1", "auth": "none"
+        }))
+        .unwrap()
+        .named("caspen-widget");
+        let staff = TargetConfig::from_json(&serde_json::json!({
+            "target": "caspen", "mode": "staff", "base_url": "/gateway/caspen/v1"
+        }))
+        .unwrap()
+        .named("caspen-widget");
+        let mut create = step(true, false);
+        create.url = "/gateway/caspen/v1/clients".into();
+        let submission = Submission::new(
+            "ref-2".into(),
+            widget.binding(),
+            "form".into(),
+            String::new(),
+            vec![create.clone()],
+            0.0,
+        );
+        assert!(submission.may_be_sent_by(&widget));
+        assert!(
+            !submission.may_be_sent_by(&staff),
+            "never with a staff token"
+        );
+        let mut elsewhere = submission.clone();
+        elsewhere.steps[0].url = "https://evil.example/v1/clients".into();
+        assert!(
+            !elsewhere.may_be_sent_by(&widget),
+            "only steps it would plan"
+        );
+        let day = 86_400_000.0;
+        assert!(!submission.is_expired(7.0 * day, 7));
+        assert!(submission.is_expired(7.0 * day + 1.0, 7));
+        assert!(!submission.is_expired(7.0 * day + 1.0, MAX_KEEP_UNSENT_DAYS));
+    }
+
+    #[test]
     fn network_failure_and_server_errors_retry_with_growing_backoff() {
         let first = classify(&step(false, false), &answer(None, "", None), 0, 1.0);
         let later = classify(&step(false, false), &answer(Some(502), "", None), 3, 1.0);
