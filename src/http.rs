@@ -19,7 +19,7 @@ thread_local! {
 }
 
 /// This page's own origin (`https://intake.example.org`).
-pub fn page_origin() -> String {
+fn page_origin() -> String {
     web_sys::window()
         .and_then(|window| window.location().origin().ok())
         .unwrap_or_default()
@@ -27,7 +27,7 @@ pub fn page_origin() -> String {
 
 /// The origin `url` resolves to from this page, as the browser resolves it
 /// (so `/\evil.example` counts as the other site it is).
-pub fn origin_of(url: &str) -> Option<String> {
+fn origin_of(url: &str) -> Option<String> {
     web_sys::Url::new_with_base(url, &page_origin())
         .ok()
         .map(|parsed| parsed.origin())

@@ -113,15 +113,6 @@ impl Intake {
             AuthMode::StaffToken => None,
         }
     }
-
-    /// The configuration a stored submission is bound to (see
-    /// [`TargetConfig::binding`]): only a page running the same one sends it.
-    pub(crate) fn deployment(&self) -> String {
-        self.config
-            .get_value()
-            .map(|config| config.binding())
-            .unwrap_or_default()
-    }
 }
 
 /// The configuration this page runs. The deployment decides: its

@@ -23,7 +23,7 @@ pub mod pages;
 mod sending;
 #[cfg(feature = "full")]
 mod staff;
-pub mod vault;
+mod vault;
 
 use leptos::prelude::*;
 
@@ -63,6 +63,20 @@ pub fn mount_widget() {
         provide_language();
         later::provide_later();
         view! { <intake::IntakePage mode=intake_engine::targets::Mode::Widget /> }
+    });
+}
+
+/// Moves focus to the element `selector` names once the screen that holds
+/// it is drawn, so a screen reader says where the person is after the
+/// screen changed.
+pub(crate) fn focus_when_drawn(selector: &'static str) {
+    request_animation_frame(move || {
+        let element = document().query_selector(selector).ok().flatten();
+        if let Some(Ok(element)) =
+            element.map(wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>)
+        {
+            let _ = element.focus();
+        }
     });
 }
 

@@ -247,11 +247,6 @@ pub async fn deliver(
     memory: &mut Submission,
 ) -> Delivery {
     let tab = tab_id();
-    // Made under another configuration, or not what this one would plan:
-    // never sent from here, and never with this page's credential.
-    if !memory.may_be_sent_by(config) {
-        return Delivery::NotOurs;
-    }
     let Some(_in_flight) = InFlight::claim(reference) else {
         return Delivery::AlreadySending;
     };
@@ -268,6 +263,8 @@ pub async fn deliver(
             submission.steps = memory.steps.clone();
             submission.summary = memory.summary.clone();
         }
+        // Made under another configuration, or not what this one would
+        // plan: never sent from here, and never with this page's credential.
         if submission.steps.is_empty() || !submission.may_be_sent_by(config) {
             return Delivery::NotOurs;
         }

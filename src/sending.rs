@@ -65,7 +65,7 @@ async fn stored_submission(intake: Intake, input: &SubmissionInput) -> Option<Su
     .join(" ");
     let mut submission = Submission::new(
         input.reference.clone(),
-        intake.deployment(),
+        config.binding(),
         input.form_id.clone(),
         summary,
         planned.steps,
@@ -116,6 +116,12 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
         return;
     }
     spawn_local(async move {
+        let Some(config) = intake.config.get_value() else {
+            if is_current {
+                intake.busy.set(false);
+            }
+            return;
+        };
         // The page's copy when it has one (storage may be unavailable), else the stored one.
         let memory = is_current
             .then(|| intake.current.get_value())
@@ -136,9 +142,6 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
             }
             return;
         }
-        let Some(config) = intake.config.get_value() else {
-            return;
-        };
         let delivery =
             outbox::deliver(&reference, &config, intake.credential(), &mut submission).await;
         let stored = outbox::get(&reference).is_some();
@@ -162,19 +165,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     record_id,
                     upsert,
                 });
-                request_animation_frame(|| {
-                    if let Some(element) = document()
-                        .query_selector("[data-testid=submitted]")
-                        .ok()
-                        .flatten()
-                    {
-                        if let Ok(element) =
-                            wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
-                        {
-                            let _ = element.focus();
-                        }
-                    }
-                });
+                crate::focus_when_drawn("[data-testid=submitted]");
             }
             Delivery::Sent { .. } => intake.status.set(Status::EarlierSent { reference }),
             Delivery::Waiting { retry_in_ms, .. } => {

@@ -937,7 +937,7 @@ fn lock(intake: Intake, locked: RwSignal<bool>, config: &TargetConfig) {
     intake.desk.held.set_value(outbox::waiting_for(config));
     outbox::remove_all_of(config);
     clear_session_storage();
-    focus_heading("locked-title");
+    crate::focus_when_drawn("#locked-title");
 }
 
 /// Opens the lock: the same token gets its session back; another token
@@ -968,18 +968,6 @@ fn clear_session_storage() {
     if let Some(storage) = window().session_storage().ok().flatten() {
         let _ = storage.clear();
     }
-}
-
-/// Moves focus to a heading once it is on the page, so a screen reader
-/// says where the person is after the screen changed.
-fn focus_heading(id: &'static str) {
-    request_animation_frame(move || {
-        if let Some(element) = document().get_element_by_id(id) {
-            if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
-                let _ = element.focus();
-            }
-        }
-    });
 }
 
 /// A SHA-256 digest of the token, hex; `None` where the browser has no

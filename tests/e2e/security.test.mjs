@@ -99,6 +99,15 @@ async function signInAndSearch(page, config, first, last) {
   await find.getByRole('button', { name: 'Search' }).click();
 }
 
+/** Signs in to Caspen staff intake and fills in a new person, not yet sent. */
+async function newCaspenPerson(page, firstName) {
+  await signInAndSearch(page, 'caspen-staff', 'Nobody', 'Known');
+  await page.locator('[data-testid="new-person"]').click();
+  await page.locator('[data-question-id="first-name"] input').fill(firstName);
+  await page.locator('[data-question-id="last-name"] input').fill('Lee');
+  await page.locator('[data-question-id="country"] input').fill('US');
+}
+
 test('control: a real staff sign-in with the token typed, and a search, stay inside the deployment', async () => {
   const { context, left, refused } = await attackedContext();
   const page = await context.newPage();
@@ -232,11 +241,7 @@ test('a widget submission waiting on the device is never sent by the staff page,
 test('a staff submission waiting on the device is never sent by the public widget', async () => {
   const { context, left } = await attackedContext();
   const page = await context.newPage();
-  await signInAndSearch(page, 'caspen-staff', 'Nobody', 'Known');
-  await page.locator('[data-testid="new-person"]').click();
-  await page.locator('[data-question-id="first-name"] input').fill('Staffmade');
-  await page.locator('[data-question-id="last-name"] input').fill('Lee');
-  await page.locator('[data-question-id="country"] input').fill('US');
+  await newCaspenPerson(page, 'Staffmade');
   await context.setOffline(true);
   await page.locator('.intake-form button[type="submit"]').click();
   await page.locator('[data-testid="saved-on-device"]').waitFor();
@@ -259,11 +264,7 @@ test('staff sign-out leaves no waiting submission, draft or session storage behi
   const page = await context.newPage();
   // The create cannot get through, so the submission waits on the device.
   await page.route('**/caspen/v1/clients', (route) => (route.request().method() === 'POST' ? route.abort('connectionreset') : route.continue()));
-  await signInAndSearch(page, 'caspen-staff', 'Nobody', 'Known');
-  await page.locator('[data-testid="new-person"]').click();
-  await page.locator('[data-question-id="first-name"] input').fill('Signout');
-  await page.locator('[data-question-id="last-name"] input').fill('Lee');
-  await page.locator('[data-question-id="country"] input').fill('US');
+  await newCaspenPerson(page, 'Signout');
   await page.locator('.intake-form button[type="submit"]').click();
   await page.locator('[data-testid="saved-on-device"]').waitFor();
   await page.waitForTimeout(600);
