@@ -681,6 +681,10 @@ impl TargetConfig {
     }
 }
 
+// Out of line: a configuration is read in the widget's first load, and
+// every early return would otherwise carry its own copy.
+#[cold]
+#[inline(never)]
 fn error(key: &str, problem: ConfigProblem) -> ConfigError {
     ConfigError {
         key: key.to_string(),
@@ -688,6 +692,7 @@ fn error(key: &str, problem: ConfigProblem) -> ConfigError {
     }
 }
 
+#[inline(never)]
 fn string(object: &Map<String, Value>, key: &str) -> Result<Option<String>, ConfigError> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
