@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use intake_app::form_view::FormView;
+use intake_app::pages::preview::ResponsePanel;
 use intake_engine::load_form_str;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -180,8 +181,18 @@ async fn the_error_summary_takes_focus_links_to_fields_and_clears_as_they_are_fi
 }
 
 #[wasm_bindgen_test]
-async fn the_form_response_panel_follows_the_answers() {
-    let container = mount(EVERY_INPUT);
+async fn the_previews_form_response_panel_follows_the_answers() {
+    intake_app::install_later_parts();
+    let form = load_form_str(EVERY_INPUT)
+        .expect("the test definition loads")
+        .form;
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    leptos::mount::mount_to(container.clone(), move || {
+        let panel = ResponsePanel::new(None);
+        view! { <FormView form=form.clone() on_change=Some(panel.on_change()) /> {panel.view()} }
+    })
+    .forget();
     settle().await;
     type_into(
         &find(&container, "[data-question-id=\"text\"] input").unwrap(),
@@ -384,6 +395,7 @@ async fn answers_are_kept_as_a_draft_without_sensitive_ones_and_restored_on_the_
 }
 
 fn mount_with_draft(definition: &str, keep_draft: bool) -> HtmlElement {
+    intake_app::install_later_parts();
     let form = load_form_str(definition)
         .expect("the test definition loads")
         .form;
@@ -414,6 +426,7 @@ async fn the_spanish_interface_uses_the_catalogue_and_the_definitions_translatio
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
     let language = RwSignal::new(intake_app::i18n::Language::new("es"));
+    intake_app::install_later_parts();
     leptos::mount::mount_to(container.clone(), move || {
         provide_context(intake_app::LanguageContext(language));
         view! { <FormView form=form.clone() /> }

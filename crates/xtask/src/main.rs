@@ -26,6 +26,8 @@ mod glue;
 mod policy;
 mod setup;
 mod split;
+#[cfg(test)]
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -2,8 +2,10 @@
 //! editing with only what changed listed before saving, the duplicate
 //! check, and (Unite US) the intake form chosen by service type. Only the
 //! full build has it: the public widget's build leaves it out, so no phone
-//! downloads it. The staff token lives in [`Desk`], in memory only.
+//! downloads it. The staff token lives in [`DeskState`], in memory only.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use intake_engine::targets::{
@@ -18,10 +20,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{Map, Value};
 
-use crate::form_view::ChangeFn;
-use crate::intake::{compose_form, deliver_waiting, person_only_definition, Intake, Phase, Status};
-use crate::sending::send_input;
-use crate::{http, outbox, use_language};
+use crate::shared::form_view::ChangeFn;
+use crate::shared::intake::{
+    compose_form, deliver_waiting, load_form, person_only_definition, IntakePage, IntakePageProps,
+};
+use crate::shared::language::use_language;
+use crate::shared::state::{Desk, DeskParts, Intake, Phase, Status};
+use crate::shared::{http, outbox};
 
 /// The stored record a staff member opened, and the person as it was, so
 /// an update sends only what changed.
@@ -31,9 +36,9 @@ struct Editing {
     before: PersonRecord,
 }
 
-/// What only staff have, kept with the page's state (all Copy).
+/// What only staff have, beside the intake page's state (all Copy).
 #[derive(Clone, Copy)]
-pub(crate) struct Desk {
+pub(crate) struct DeskState {
     /// The staff member's token: memory only, dropped on sign-out.
     pub(crate) token: RwSignal<Option<String>, LocalStorage>,
     /// A SHA-256 digest of the token that signed in: the lock screen
@@ -72,9 +77,9 @@ pub(crate) struct Desk {
     forms_problem: RwSignal<Option<String>>,
 }
 
-impl Desk {
-    pub(crate) fn new() -> Desk {
-        Desk {
+impl DeskState {
+    pub(crate) fn new() -> DeskState {
+        DeskState {
             token: RwSignal::new_local(None),
             token_digest: StoredValue::new_local(None),
             answers_now: StoredValue::new_local(None),
@@ -97,13 +102,111 @@ impl Desk {
     }
 }
 
+/// The intake page's state with what staff add; it reads as the page's own
+/// (`Deref`), so staff code reaches both the same way.
+#[derive(Clone, Copy)]
+pub struct Staff {
+    intake: Intake,
+    desk: DeskState,
+}
+
+impl std::ops::Deref for Staff {
+    type Target = Intake;
+
+    fn deref(&self) -> &Intake {
+        &self.intake
+    }
+}
+
+impl DeskState {
+    fn at(self, intake: Intake) -> Staff {
+        Staff { intake, desk: self }
+    }
+}
+
+/// What the staff page adds to the intake page.
+impl Desk for DeskState {
+    fn token(&self) -> Option<String> {
+        self.token.get_untracked()
+    }
+
+    fn forget_token(&self) {
+        self.token.set(None);
+    }
+
+    fn prepare_input(
+        &self,
+        intake: Intake,
+        config: &TargetConfig,
+        state: &FormState,
+        input: SubmissionInput,
+    ) -> Option<SubmissionInput> {
+        prepare_input(self.at(intake), config, state, input)
+    }
+
+    fn first_form<'a>(
+        &'a self,
+        intake: Intake,
+        config: &'a TargetConfig,
+    ) -> Pin<Box<dyn Future<Output = Option<Value>> + 'a>> {
+        Box::pin(first_intake_form(self.at(intake), config))
+    }
+
+    fn install(&self, intake: Intake) -> DeskParts {
+        let staff = self.at(intake);
+        install_shortcuts();
+        let locked = idle_lock(staff);
+        DeskParts {
+            locked,
+            on_change: change_lister(staff),
+            session: view! { <Session intake=staff locked=locked /> }.into_any(),
+        }
+    }
+
+    fn sign_in_view(&self, intake: Intake) -> AnyView {
+        sign_in_view(self.at(intake))
+    }
+
+    fn find_view(&self, intake: Intake) -> AnyView {
+        find_view(self.at(intake))
+    }
+
+    fn person_header(&self, intake: Intake) -> AnyView {
+        person_header(self.at(intake))
+    }
+
+    fn status_view(&self, intake: Intake, status: &Status) -> AnyView {
+        match status {
+            Status::NeedsSignIn => sign_in_again_view(self.at(intake)),
+            Status::PossibleDuplicates => duplicates_view(self.at(intake)),
+            _ => ().into_any(),
+        }
+    }
+
+    fn after_sent(&self, intake: Intake) -> AnyView {
+        next_person_button(self.at(intake))
+    }
+}
+
+/// Staff intake at `/staff`: the intake page with the staff desk.
+#[component]
+pub fn StaffPage() -> impl IntoView {
+    IntakePage(IntakePageProps {
+        mode: Mode::Staff,
+        desk: Some(DeskState::new()),
+    })
+}
+
 /// Unite US staff without a configured form choose one of the group's
 /// intake forms by service type on the find screen; the first form of any
 /// service type is on screen meanwhile. Without service types the picker
 /// still offers every intake form. `None`: no intake form (the group has
 /// none, or the list could not be loaded, which the picker then says), so
 /// the person alone is saved until one is chosen.
-pub(crate) async fn first_intake_form(intake: Intake, config: &TargetConfig) -> Option<Value> {
+pub(crate) async fn first_intake_form(intake: Staff, config: &TargetConfig) -> Option<Value> {
+    if config.target != TargetKind::UniteUs {
+        return None;
+    }
     intake.desk.picks_form.set_value(true);
     if let Some(url) = config.url(Operation::ServiceTypes, &[]) {
         let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
@@ -137,7 +240,7 @@ pub(crate) async fn first_intake_form(intake: Intake, config: &TargetConfig) -> 
 /// changed (and clears only emptied fields on screen); a new person first
 /// waits for the duplicate check, which sends it (`None`: not now).
 pub(crate) fn prepare_input(
-    intake: Intake,
+    intake: Staff,
     config: &TargetConfig,
     state: &FormState,
     mut input: SubmissionInput,
@@ -174,7 +277,7 @@ pub(crate) fn prepare_input(
 
 /// The group's intake forms for one service type, or for any (Unite US).
 async fn intake_forms(
-    intake: Intake,
+    intake: Staff,
     config: &TargetConfig,
     service_type: Option<&str>,
 ) -> Result<Vec<FormChoice>, String> {
@@ -201,7 +304,7 @@ async fn intake_forms(
 
 /// Puts the chosen intake form of `forms` (or none: the person alone) on
 /// screen for the next person opened or created.
-fn choose_form(intake: Intake, forms: &[FormChoice], form_id: Option<&str>) -> Result<(), String> {
+fn choose_form(intake: Staff, forms: &[FormChoice], form_id: Option<&str>) -> Result<(), String> {
     let Some(config) = intake.config.get_value() else {
         return Ok(());
     };
@@ -222,7 +325,7 @@ fn choose_form(intake: Intake, forms: &[FormChoice], form_id: Option<&str>) -> R
 /// of birth with the target's own search; when there are some, the staff
 /// member chooses between opening one and creating anyway. A search that
 /// fails does not stop the intake: the check is advice, not a gate.
-fn check_duplicates(intake: Intake, config: TargetConfig) {
+fn check_duplicates(intake: Staff, config: TargetConfig) {
     let Some((input, _)) = intake.desk.pending_create.get_value() else {
         return;
     };
@@ -266,7 +369,7 @@ enum SearchFailure {
 
 /// Runs the target's own search with the credential held in memory.
 async fn search_people(
-    intake: Intake,
+    intake: Staff,
     config: &TargetConfig,
     query: &PersonQuery,
     page: Option<&str>,
@@ -283,19 +386,23 @@ async fn search_people(
 }
 
 /// Sends the new person that waited for the duplicate check.
-fn create_now(intake: Intake) {
+fn create_now(intake: Staff) {
     intake.desk.duplicates_checked.set_value(true);
     intake.desk.duplicates.set(Vec::new());
     if let Some((input, form)) = intake.desk.pending_create.get_value() {
         intake.desk.pending_create.set_value(None);
-        send_input(intake, input, form);
+        // Through the door every caller uses; the full app has the parts
+        // from the start.
+        if let Some(parts) = intake.later.get_untracked() {
+            (parts.send_input)(*intake, input, form);
+        }
     }
 }
 
 /// Opens a found person's record in the form, prefilled. For Unite US the
 /// form comes with the contact's earlier answers ("Contacts: Forms"), so an
 /// intake already begun continues where it was.
-fn open_person(intake: Intake, found: FoundPerson) {
+fn open_person(intake: Staff, found: FoundPerson) {
     let (Some(config), Some(form)) = (intake.config.get_value(), intake.form.get_value()) else {
         return;
     };
@@ -328,7 +435,7 @@ fn open_person(intake: Intake, found: FoundPerson) {
 }
 
 /// Shows the form for a found person, their stored values filled in.
-fn show_person(intake: Intake, config: &TargetConfig, form: Form, found: FoundPerson) {
+fn show_person(intake: Staff, config: &TargetConfig, form: Form, found: FoundPerson) {
     let config = config.clone();
     let answers = prefill_answers(&config, &form, &found);
     let mut state = FormState::new(form.clone());
@@ -356,7 +463,7 @@ fn show_person(intake: Intake, config: &TargetConfig, form: Form, found: FoundPe
 }
 
 /// Starts a new person, with what was searched for already filled in.
-fn new_person(intake: Intake, query: PersonQuery) {
+fn new_person(intake: Staff, query: PersonQuery) {
     let Some(form) = intake.form.get_value() else {
         return;
     };
@@ -386,7 +493,7 @@ fn new_person(intake: Intake, query: PersonQuery) {
 }
 
 /// Back to the search, for the next person; the token stays signed in.
-fn find_another(intake: Intake) {
+fn find_another(intake: Staff) {
     intake.desk.editing.set_value(None);
     intake.desk.duplicates_checked.set_value(false);
     intake.desk.duplicates.set(Vec::new());
@@ -461,7 +568,7 @@ fn describe(found: &FoundPerson) -> String {
 /// The staff member's search: name and date of birth, with the target's own
 /// search; results are buttons, so Tab and Enter open one.
 #[component]
-fn FindPerson(intake: Intake) -> impl IntoView {
+fn FindPerson(intake: Staff) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
     let first_name = RwSignal::new(String::new());
@@ -604,7 +711,7 @@ fn move_in_results(event: leptos::ev::KeyboardEvent) {
 /// it. The choice stays for every person opened or created after it, so a
 /// desk doing one kind of intake chooses once.
 #[component]
-fn IntakeFormPicker(intake: Intake) -> impl IntoView {
+fn IntakeFormPicker(intake: Staff) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
     let desk = intake.desk;
@@ -684,7 +791,7 @@ fn IntakeFormPicker(intake: Intake) -> impl IntoView {
 /// A labelled token field. The token is checked with the target's
 /// cheapest authenticated call and kept only in memory.
 #[component]
-fn SignInForm(intake: Intake, on_signed_in: impl Fn(bool) + Copy + 'static) -> impl IntoView {
+fn SignInForm(intake: Staff, on_signed_in: impl Fn(bool) + Copy + 'static) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
     let value = RwSignal::new(String::new());
@@ -761,7 +868,7 @@ pub(crate) fn install_shortcuts() {
 
 /// While editing a stored record, lists the changes so far, to be shown
 /// before saving.
-pub(crate) fn change_lister(intake: Intake) -> ChangeFn {
+pub(crate) fn change_lister(intake: Staff) -> ChangeFn {
     Rc::new(move |state: &FormState| {
         intake
             .desk
@@ -803,17 +910,17 @@ pub(crate) fn change_lister(intake: Intake) -> ChangeFn {
 
 /// The status line when the token was refused mid-send: sign in again and
 /// what waits is sent.
-pub(crate) fn sign_in_again_view(intake: Intake) -> AnyView {
+pub(crate) fn sign_in_again_view(intake: Staff) -> AnyView {
     let text = use_language().get_untracked().text();
     view! {
         <p>{text.full_app.session_expired}</p>
-        <SignInForm intake=intake on_signed_in=move |_| deliver_waiting(intake) />
+        <SignInForm intake=intake on_signed_in=move |_| deliver_waiting(*intake) />
     }
     .into_any()
 }
 
 /// People who may be the one about to be created: open one, or create anyway.
-pub(crate) fn duplicates_view(intake: Intake) -> AnyView {
+pub(crate) fn duplicates_view(intake: Staff) -> AnyView {
     let text = use_language().get_untracked().text();
     view! {
         <div class="duplicates" role="alert" data-testid="possible-duplicates">
@@ -831,8 +938,8 @@ pub(crate) fn duplicates_view(intake: Intake) -> AnyView {
 }
 
 /// The first screen of a staff deployment.
-pub(crate) fn sign_in_view(intake: Intake, on_signed_in: impl Fn() + Copy + 'static) -> AnyView {
-    let on_signed_in = move |_same_session: bool| on_signed_in();
+pub(crate) fn sign_in_view(intake: Staff) -> AnyView {
+    let on_signed_in = move |_same_session: bool| load_form(*intake);
     let language = use_language();
     let text = move || language.get().text();
     view! {
@@ -846,13 +953,13 @@ pub(crate) fn sign_in_view(intake: Intake, on_signed_in: impl Fn() + Copy + 'sta
 }
 
 /// The search, before anyone's form is opened.
-pub(crate) fn find_view(intake: Intake) -> AnyView {
+pub(crate) fn find_view(intake: Staff) -> AnyView {
     view! { <FindPerson intake=intake /> }.into_any()
 }
 
 /// Above the form: whose record it is (with the way back to the search),
 /// and what an edit changes so far.
-pub(crate) fn person_header(intake: Intake) -> AnyView {
+pub(crate) fn person_header(intake: Staff) -> AnyView {
     let language = use_language();
     let text = move || language.get().text();
     view! {
@@ -880,7 +987,7 @@ pub(crate) fn person_header(intake: Intake) -> AnyView {
 }
 
 /// After a save: on to the next person.
-pub(crate) fn next_person_button(intake: Intake) -> AnyView {
+pub(crate) fn next_person_button(intake: Staff) -> AnyView {
     let language = use_language();
     let text = move || language.get().text();
     view! { <p><button type="button" class="button" on:click=move |_| find_another(intake)>{move || text().full_app.find_another}</button></p> }
@@ -892,7 +999,7 @@ pub(crate) fn next_person_button(intake: Intake) -> AnyView {
 /// storage (drafts, the tab's session storage, this deployment's waiting
 /// submissions), and only memory keeps them until the same token signs in
 /// again. The signal says whether it is locked.
-pub(crate) fn idle_lock(intake: Intake) -> RwSignal<bool> {
+pub(crate) fn idle_lock(intake: Staff) -> RwSignal<bool> {
     let locked = RwSignal::new(false);
     let last_activity = StoredValue::new(js_sys::Date::now());
     let touch = move || last_activity.set_value(js_sys::Date::now());
@@ -923,7 +1030,7 @@ pub(crate) fn idle_lock(intake: Intake) -> RwSignal<bool> {
 }
 
 /// Locks the screen (see [`idle_lock`]).
-fn lock(intake: Intake, locked: RwSignal<bool>, config: &TargetConfig) {
+fn lock(intake: Staff, locked: RwSignal<bool>, config: &TargetConfig) {
     intake.desk.token.set(None);
     locked.set(true);
     // The form is about to leave the page: it comes back from these answers.
@@ -937,12 +1044,12 @@ fn lock(intake: Intake, locked: RwSignal<bool>, config: &TargetConfig) {
     intake.desk.held.set_value(outbox::waiting_for(config));
     outbox::remove_all_of(config);
     clear_session_storage();
-    crate::focus_when_drawn("#locked-title");
+    crate::shared::dom::focus_when_drawn("#locked-title");
 }
 
 /// Opens the lock: the same token gets its session back; another token
 /// starts from the search, and the submissions waiting are sent with it.
-fn unlock(intake: Intake, locked: RwSignal<bool>, same_session: bool) {
+fn unlock(intake: Staff, locked: RwSignal<bool>, same_session: bool) {
     for submission in intake.desk.held.get_value() {
         let _ = outbox::put(&submission);
     }
@@ -959,7 +1066,7 @@ fn unlock(intake: Intake, locked: RwSignal<bool>, same_session: bool) {
         ));
     }
     locked.set(false);
-    deliver_waiting(intake);
+    deliver_waiting(*intake);
 }
 
 /// Empties the tab's session storage: drafts and anything else a page of
@@ -984,7 +1091,7 @@ async fn token_digest(token: &str) -> Option<String> {
 
 /// Who is signed in (with sign-out), and the lock screen when idle.
 #[component]
-pub(crate) fn Session(intake: Intake, locked: RwSignal<bool>) -> impl IntoView {
+pub(crate) fn Session(intake: Staff, locked: RwSignal<bool>) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
     view! {

@@ -15,7 +15,7 @@ use intake_engine::targets::{
     SubmissionStatus, TargetConfig, MAX_KEEP_UNSENT_DAYS,
 };
 
-use crate::http;
+use crate::shared::http;
 
 const STORAGE_KEY: &str = "intake-outbox";
 /// How long a tab's claim on a submission lasts: longer than one request.
@@ -139,11 +139,11 @@ pub fn remove_all_of(config: &TargetConfig) {
 }
 
 /// Seals the submission's steps and summary with the device's key (see
-/// [`crate::vault`]) so that it may be stored; false where the browser
+/// [`crate::shared::vault`]) so that it may be stored; false where the browser
 /// cannot, and it then stays in memory only.
 pub async fn seal(submission: &mut Submission) -> bool {
     let contents = intake_engine::json::to_text(&submission.contents_json());
-    submission.sealed = crate::vault::seal(&contents).await;
+    submission.sealed = crate::shared::vault::seal(&contents).await;
     submission.sealed.is_some()
 }
 
@@ -156,7 +156,7 @@ pub async fn open(submission: &mut Submission) -> bool {
     let Some(sealed) = submission.sealed.clone() else {
         return false;
     };
-    let Some(text) = crate::vault::open(&sealed).await else {
+    let Some(text) = crate::shared::vault::open(&sealed).await else {
         return false;
     };
     intake_engine::json::parse(&text).is_ok_and(|contents| submission.restore_contents(&contents))

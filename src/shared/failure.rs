@@ -1,16 +1,16 @@
 //! Why a page cannot show a form, and what the person is told. The type is
 //! part of the first load; its words come with the later parts (see
-//! [`crate::later`]): a failure is rare, and every phone would otherwise
+//! [`crate::shared::later`]): a failure is rare, and every phone would otherwise
 //! download messages it almost never shows.
 
 use intake_engine::targets::{ConfigError, LinkRefusal, Mode};
 use intake_engine::LoadError;
 
-use crate::http::FetchError;
-use crate::i18n::FailureKind;
+use crate::shared::http::FetchError;
+use crate::shared::i18n::FailureKind;
 use leptos::prelude::Get;
 
-use crate::use_language;
+use crate::shared::language::use_language;
 
 /// Why the widget or staff page shows no form.
 #[derive(Clone, Debug)]

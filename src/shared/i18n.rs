@@ -5,7 +5,7 @@
 use intake_engine::targets::LinkRefusal;
 use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
 
-use crate::http::FetchError;
+use crate::shared::http::FetchError;
 
 /// A language the interface speaks, plus the content language code that
 /// selects a definition's `translations` (which may name any language).
@@ -113,7 +113,7 @@ pub struct Text {
 }
 
 /// The words of the later parts (the error summary, the review, the
-/// signature pad and what sending says, see `crate::later`). Apart from
+/// signature pad and what sending says, see `crate::shared::later`). Apart from
 /// [`Text`] so that, in the widget's build, they are downloaded with those
 /// parts rather than before the form shows.
 pub struct LaterText {

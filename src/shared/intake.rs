@@ -1,119 +1,30 @@
-//! The pages that send answers: `/widget` (the public assistance request)
-//! and `/staff` (intake by signed-in staff). Both read a deployment's
-//! configuration, build the form with the built-in "About you" section the
-//! target needs, and send through the outbox. What only staff need (sign-in,
-//! finding the person, editing, choosing the form) is in [`crate::staff`],
-//! which the widget's own build leaves out (feature `full`).
+//! The intake page, which the widget (`/widget`, the public assistance
+//! request) and the staff page (`/staff`) both are: it reads a deployment's
+//! configuration, builds the form with the built-in "About you" section the
+//! target needs, and sends through the outbox. What only staff need
+//! (sign-in, finding the person, editing, choosing the form) the staff page
+//! adds through [`Desk`]; the widget's own build has no staff page.
 
 use std::rc::Rc;
 
 use intake_engine::targets::{
     about_you_section, configuration_path, consent_section, refuse_deployment_parameters,
-    service_types_from, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors, Submission,
-    SubmissionInput, TargetConfig, TargetKind, CONFIG_FOLDER,
+    service_types_from, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors, TargetConfig,
+    TargetKind, CONFIG_FOLDER,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState, LoadError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use crate::failure::PageFailure;
-use crate::form_view::{FormView, Submitter};
-use crate::later::{self, Later};
-use crate::outbox;
-#[cfg(feature = "full")]
-use crate::staff;
-use crate::{draft, http, url_parameter, use_language, LanguageSwitch};
-
-/// What the page shows.
-#[derive(Clone)]
-pub(crate) enum Phase {
-    Loading,
-    Failed {
-        failure: PageFailure,
-    },
-    #[cfg(feature = "full")]
-    SignIn,
-    /// Staff: find the person before anything else.
-    #[cfg(feature = "full")]
-    Find,
-    Ready {
-        form: Form,
-        /// A stored record's values, when one was opened for editing.
-        initial: Option<serde_json::Map<String, Value>>,
-        /// Keeps this person's draft apart from others'.
-        scope: Option<String>,
-    },
-    Sent {
-        reference: String,
-        record_id: Option<String>,
-        /// What an upsert did, as the server said (persons_v1).
-        upsert: Option<String>,
-    },
-}
-
-/// What the person is told about the submission in progress.
-#[derive(Clone, PartialEq)]
-pub(crate) enum Status {
-    Quiet,
-    Sending,
-    Waiting {
-        seconds: u64,
-        offline: bool,
-        saved: bool,
-    },
-    Elsewhere,
-    #[cfg(feature = "full")]
-    NeedsSignIn,
-    Rejected,
-    EarlierSent {
-        reference: String,
-    },
-    /// People who may be the one about to be created.
-    #[cfg(feature = "full")]
-    PossibleDuplicates,
-}
-
-/// The page's state, shared by the free functions below (all Copy).
-#[derive(Clone, Copy)]
-pub(crate) struct Intake {
-    /// Widget or staff; only the full build has staff pages.
-    #[cfg(feature = "full")]
-    pub(crate) mode: Mode,
-    pub(crate) phase: RwSignal<Phase>,
-    pub(crate) status: RwSignal<Status>,
-    pub(crate) busy: RwSignal<bool>,
-    pub(crate) config: StoredValue<Option<TargetConfig>, LocalStorage>,
-    pub(crate) server_errors: RwSignal<PlacedErrors>,
-    /// The submission of the answers on screen, as last sent.
-    pub(crate) current: StoredValue<Option<Submission>, LocalStorage>,
-    /// What it was planned from, to put server errors on questions.
-    pub(crate) current_input: StoredValue<Option<(SubmissionInput, Form)>, LocalStorage>,
-    pub(crate) draft_key: StoredValue<Option<String>, LocalStorage>,
-    pub(crate) pending: RwSignal<usize>,
-    /// The form with its built-in sections, once loaded.
-    pub(crate) form: StoredValue<Option<Form>, LocalStorage>,
-    /// The parts that send (see [`crate::later`]).
-    pub(crate) later: RwSignal<Option<Later>>,
-    /// What only staff have: the token, the person being edited, the form choice.
-    #[cfg(feature = "full")]
-    pub(crate) desk: staff::Desk,
-}
-
-impl Intake {
-    pub(crate) fn credential(&self) -> Option<String> {
-        let config = self.config.get_value()?;
-        match config.auth {
-            AuthMode::None => None,
-            AuthMode::WidgetToken => config.widget_token,
-            #[cfg(feature = "full")]
-            AuthMode::StaffToken => self.desk.token.get_untracked(),
-            // Without the staff pages no one can sign in.
-            #[cfg(not(feature = "full"))]
-            AuthMode::StaffToken => None,
-        }
-    }
-}
+use crate::shared::dom::url_parameter;
+use crate::shared::failure::PageFailure;
+use crate::shared::form_view::{FormView, Submitter};
+use crate::shared::language::{use_language, LanguageSwitch};
+use crate::shared::later;
+use crate::shared::outbox;
+use crate::shared::state::{Desk, DeskParts, Intake, Phase, Status};
+use crate::shared::{draft, http};
 
 /// The configuration this page runs. The deployment decides: its
 /// configurations are files in the site's own `/config/` folder, and a link
@@ -183,9 +94,10 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, PageFa
         let text = http::get_text(url).await.map_err(PageFailure::Fetch)?;
         definition = Some(intake_engine::parse_definition(&text).map_err(PageFailure::Definition)?);
     }
-    #[cfg(feature = "full")]
-    if definition.is_none() && config.target == TargetKind::UniteUs && config.mode == Mode::Staff {
-        definition = staff::first_intake_form(intake, config).await;
+    if definition.is_none() {
+        if let Some(desk) = intake.desk() {
+            definition = desk.first_form(intake, config).await;
+        }
     }
     let definition = definition.unwrap_or_else(|| person_only_definition(config));
     compose_form(config, &definition, &service_types).map_err(PageFailure::Definition)
@@ -231,7 +143,7 @@ fn fail(intake: Intake, failure: PageFailure) {
 }
 
 /// Hands the valid answers to the later parts, which plan, store and send
-/// them (see [`crate::sending`]). Only their own check calls this, through
+/// them (see [`crate::shared::sending`]). Only their own check calls this, through
 /// the form's submitter, so they are always here by then.
 fn submit(intake: Intake, state: &FormState) {
     if let Some(parts) = intake.later.get_untracked() {
@@ -272,12 +184,50 @@ fn count_waiting(intake: Intake) {
     );
 }
 
+/// Reads the form and shows it (staff: the find screen first). The staff
+/// page calls this once someone has signed in.
+pub(crate) fn load_form(intake: Intake) {
+    spawn_local(async move {
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        match read_form(intake, &config).await {
+            Ok(form) => {
+                intake
+                    .draft_key
+                    .set_value(Some(draft::key_for(&form.id, &form.name)));
+                intake.form.set_value(Some(form.clone()));
+                deliver_waiting(intake);
+                // The parts that check and send come now, while the
+                // person reads the form.
+                later::fetch_ahead(intake.later);
+                // Staff find the person before any form is opened.
+                if intake.mode == Mode::Staff {
+                    intake.phase.set(Phase::Find);
+                    return;
+                }
+                intake.phase.set(Phase::Ready {
+                    form,
+                    initial: None,
+                    scope: None,
+                });
+            }
+            Err(failure) => fail(intake, failure),
+        }
+    });
+}
+
+/// The intake page in `mode`; `desk` is what the staff page adds (`None`
+/// for the widget, whose [`NoDesk`] type leaves out every line that would
+/// call one).
 #[component]
-pub fn IntakePage(mode: Mode) -> impl IntoView {
+pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
+    mode: Mode,
+    desk: Option<D>,
+) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
     let intake = Intake {
-        #[cfg(feature = "full")]
         mode,
         phase: RwSignal::new(Phase::Loading),
         status: RwSignal::new(Status::Quiet),
@@ -290,67 +240,33 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
         pending: RwSignal::new(0),
         form: StoredValue::new_local(None),
         later: later::use_later(),
-        #[cfg(feature = "full")]
-        desk: staff::Desk::new(),
+        desk: StoredValue::new_local(desk.map(|desk| Rc::new(desk) as Rc<dyn Desk>)),
     };
 
     let title = RwSignal::new(None::<String>);
-    let load_form = move || {
-        spawn_local(async move {
-            let Some(config) = intake.config.get_value() else {
-                return;
-            };
-            match read_form(intake, &config).await {
-                Ok(form) => {
-                    intake
-                        .draft_key
-                        .set_value(Some(draft::key_for(&form.id, &form.name)));
-                    intake.form.set_value(Some(form.clone()));
-                    deliver_waiting(intake);
-                    // The parts that check and send come now, while the
-                    // person reads the form.
-                    later::fetch_ahead(intake.later);
-                    // Staff find the person before any form is opened.
-                    #[cfg(feature = "full")]
-                    if mode == Mode::Staff {
-                        intake.phase.set(Phase::Find);
-                        return;
-                    }
-                    intake.phase.set(Phase::Ready {
-                        form,
-                        initial: None,
-                        scope: None,
-                    });
-                }
-                Err(failure) => fail(intake, failure),
-            }
-        });
-    };
     spawn_local(async move {
         match read_configuration(mode).await {
             Ok(config) => {
                 if let Some(code) = &config.language {
                     if url_parameter("lang").is_none() {
-                        language.set(crate::i18n::Language::new(code));
+                        language.set(crate::shared::i18n::Language::new(code));
                     }
                 }
-                #[cfg(feature = "full")]
                 let signs_in = config.auth == AuthMode::StaffToken;
                 title.set(config.title.clone());
                 intake.config.set_value(Some(config));
                 count_waiting(intake);
-                #[cfg(feature = "full")]
                 if signs_in {
                     intake.phase.set(Phase::SignIn);
                     return;
                 }
-                load_form();
+                load_form(intake);
             }
             Err(failure) => fail(intake, failure),
         }
     });
-    if let Some(host) = crate::embed::host_origin() {
-        crate::embed::report_height(host);
+    if let Some(host) = crate::shared::embed::host_origin() {
+        crate::shared::embed::report_height(host);
     }
     // Back online: send what waits now rather than at the next timer.
     let online = window_event_listener(leptos::ev::online, move |_| deliver_waiting(intake));
@@ -366,28 +282,18 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
 
     // What staff have on top of the widget: keyboard shortcuts, the idle
     // lock, who is signed in, whose record is open and what changes.
-    #[cfg(feature = "full")]
-    let (on_change, locked, session) = if mode == Mode::Staff {
-        staff::install_shortcuts();
-        let locked = staff::idle_lock(intake);
-        (
-            Some(staff::change_lister(intake)),
-            locked,
-            Some(view! { <staff::Session intake=intake locked=locked /> }),
-        )
-    } else {
-        (None, RwSignal::new(false), None)
-    };
-    #[cfg(not(feature = "full"))]
-    let (on_change, locked, session) = (None, (), ());
-    let on_change = StoredValue::new_local(on_change);
-    let person_header = move || {
-        #[cfg(feature = "full")]
-        if mode == Mode::Staff {
-            return Some(staff::person_header(intake));
+    let (on_change, locked, session) = match desk {
+        Some(desk) => {
+            let DeskParts {
+                locked,
+                on_change,
+                session,
+            } = desk.install(intake);
+            (Some(on_change), Some(locked), Some(session))
         }
-        None::<AnyView>
+        None => (None, None, None),
     };
+    let on_change = StoredValue::new_local(on_change);
     let status_view = move || match intake.status.get() {
         Status::Quiet => None,
         status => intake
@@ -408,10 +314,14 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             </div>
         }
         .into_any(),
-        #[cfg(feature = "full")]
-        Phase::SignIn => staff::sign_in_view(intake, load_form),
-        #[cfg(feature = "full")]
-        Phase::Find => staff::find_view(intake),
+        Phase::SignIn => match desk {
+            Some(desk) => desk.sign_in_view(intake),
+            None => ().into_any(),
+        },
+        Phase::Find => match desk {
+            Some(desk) => desk.find_view(intake),
+            None => ().into_any(),
+        },
         Phase::Ready {
             form,
             initial,
@@ -428,7 +338,7 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
                 {move || (intake.pending.get() > 0 && intake.current.with_value(Option::is_none)).then(|| view! {
                     <p class="notice" data-testid="pending-count">{(text().pending_submissions)(intake.pending.get())}</p>
                 })}
-                {person_header()}
+                {desk.map(|desk| desk.person_header(intake))}
                 <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) initial_answers=initial draft_scope=scope
                     on_change=on_change.get_value() />
             }.into_any()
@@ -452,48 +362,27 @@ pub fn IntakePage(mode: Mode) -> impl IntoView {
             .to_string()
         })
     };
+    let content = move || {
+        view! {
+            <div>
+                <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
+                {body}
+            </div>
+        }
+    };
     // Locked (staff), the form and the person's record leave the page, not
-    // just the screen; they come back from memory on unlocking. The widget
-    // never locks, and ships no code for it.
-    #[cfg(feature = "full")]
-    let page = view! {
+    // just the screen; they come back from memory on unlocking. A page that
+    // cannot lock (the widget) draws its content once.
+    let content = match locked {
+        Some(locked) => (move || (!locked.get()).then(content)).into_any(),
+        None => content().into_any(),
+    };
+    view! {
         <main id="main" class="page intake-page">
             <LanguageSwitch />
             <h1>{heading}</h1>
             {session}
-            {move || (!locked.get()).then(|| view! {
-                <div>
-                    <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
-                    {body}
-                </div>
-            })}
+            {content}
         </main>
-    };
-    #[cfg(not(feature = "full"))]
-    let page = {
-        let () = locked;
-        view! {
-            <main id="main" class="page intake-page">
-                <LanguageSwitch />
-                <h1>{heading}</h1>
-                {session}
-                <div>
-                    <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
-                    {body}
-                </div>
-            </main>
-        }
-    };
-    page
-}
-
-/// The first characters of a reference, upper-case, as people read them out.
-/// References are hex, so ASCII case is exact; Unicode's case tables would
-/// cost the widget about 16 KB gzip.
-pub(crate) fn short_reference(reference: &str) -> String {
-    reference
-        .chars()
-        .take(8)
-        .collect::<String>()
-        .to_ascii_uppercase()
+    }
 }

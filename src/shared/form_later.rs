@@ -1,16 +1,17 @@
 //! The form's parts that are not needed to show it and answer it: checking
 //! answers, the error summary and each question's error message, moving
 //! between steps after a check, the review page and the signature pad. They
-//! reach the form only through [`crate::later::Later`], so the widget's
-//! build fetches them once the form is on screen (see `crate::later`).
+//! reach the form only through [`crate::shared::later::Later`], so the widget's
+//! build fetches them once the form is on screen (see `crate::shared::later`).
 
 use intake_engine::targets::PlacedErrors;
 use intake_engine::{Answer, FormState, InputType, Issue, Question, QuestionIndex};
 use leptos::prelude::*;
 
-use crate::form_view::{error_id, input_id, FocusTarget, FormContext};
-use crate::i18n::issue_message;
-use crate::use_language;
+use crate::shared::form_view::{error_id, input_id, FocusTarget};
+use crate::shared::i18n::issue_message;
+use crate::shared::language::use_language;
+use crate::shared::state::FormContext;
 
 /// Recomputes the errors of `questions` and the error summary of the
 /// current scope.
@@ -396,5 +397,5 @@ fn SignatureInput(
 
 /// Writes the draft: every answer but sensitive ones and signatures.
 pub(crate) fn save_draft(key: &str, state: &FormState) {
-    crate::draft::save(key, &state.draft_answers());
+    crate::shared::draft::save(key, &state.draft_answers());
 }

@@ -2,107 +2,18 @@
 //! visibility and error signals, so an answer re-renders only the questions
 //! whose visibility or messages it changes.
 
+use intake_engine::Step;
 use intake_engine::{
     Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
 };
-use intake_engine::{Issue, Step};
 use leptos::prelude::*;
 
-use std::rc::Rc;
-
-use intake_engine::targets::PlacedErrors;
-
-use crate::draft;
-use crate::i18n::Language;
-use crate::later::{self, use_later, Later};
-use crate::use_language;
-
-/// The reactive view of one question: what the engine says about it now.
-#[derive(Clone, Copy)]
-pub(crate) struct QuestionSignals {
-    pub(crate) visible: RwSignal<bool>,
-    pub(crate) errors: RwSignal<Vec<Issue>>,
-}
-
-/// Shared by every question component of one form, and by the form's parts
-/// that come later (see [`crate::later`]), which is why every field is
-/// reachable from the crate.
-#[derive(Clone, Copy)]
-pub(crate) struct FormContext {
-    pub(crate) state: StoredValue<FormState>,
-    pub(crate) questions: StoredValue<Vec<QuestionSignals>>,
-    /// Errors show only after the first attempt to check or submit.
-    pub(crate) attempted: RwSignal<bool>,
-    pub(crate) summary: RwSignal<Vec<(QuestionIndex, Issue)>>,
-    /// The questions the error summary covers: the current step's, or all of
-    /// them on the review page.
-    pub(crate) scope: StoredValue<Vec<QuestionIndex>>,
-    /// The form_response as JSON text, kept only where the preview panel
-    /// shows it (`None` on pages that submit: no work on every keystroke).
-    #[cfg_attr(not(feature = "full"), allow(dead_code))]
-    response_json: Option<RwSignal<String>>,
-    /// Where the draft is kept, when this form keeps one.
-    pub(crate) draft_key: StoredValue<Option<String>>,
-    /// The pending debounced draft save, replaced on every answer.
-    draft_timer: StoredValue<Option<TimeoutHandle>>,
-    /// Messages from the server about the last submission, per question;
-    /// a question's clear when its answer changes.
-    /// In the form's order; a plain list, since a submission has few.
-    pub(crate) server_errors: RwSignal<Vec<(QuestionIndex, Vec<String>)>>,
-    /// Messages from the server about the submission as a whole.
-    pub(crate) server_general: RwSignal<Vec<String>>,
-    /// Computes the exact requests a target would get, for the preview.
-    #[cfg_attr(not(feature = "full"), allow(dead_code))]
-    payload: StoredValue<Option<PayloadFn>, LocalStorage>,
-    /// Told of every change, e.g. to list what an edit changes.
-    on_change: StoredValue<Option<ChangeFn>, LocalStorage>,
-    #[cfg_attr(not(feature = "full"), allow(dead_code))]
-    payload_json: RwSignal<String>,
-    /// Sends the answers; `None` on the preview.
-    pub(crate) submitter: StoredValue<Option<Submitter>, LocalStorage>,
-    pub(crate) pages: Pages,
-    /// The parts that check answers, show errors and send (see [`crate::later`]).
-    pub(crate) later: RwSignal<Option<Later>>,
-    /// Those parts could not be downloaded when the person needed them.
-    pub(crate) later_unavailable: RwSignal<bool>,
-    /// A press of Continue or Send waits for those parts: further presses
-    /// are ignored until it is done, so none is queued behind it.
-    pub(crate) awaiting_later: RwSignal<bool>,
-}
-
-/// The form's steps and where the person is among them.
-#[derive(Clone, Copy)]
-pub(crate) struct Pages {
-    /// The steps, then the review page when there is more than one step.
-    pub(crate) page: RwSignal<usize>,
-    /// The preview's last check passed.
-    pub(crate) finished: RwSignal<bool>,
-    pub(crate) step_count: usize,
-    pub(crate) has_review: bool,
-    pub(crate) step_questions: StoredValue<Vec<Vec<QuestionIndex>>>,
-    all_questions: StoredValue<Vec<QuestionIndex>>,
-    step_of_question: StoredValue<Vec<usize>>,
-    pub(crate) summary_ref: NodeRef<leptos::html::Div>,
-    progress_ref: NodeRef<leptos::html::P>,
-}
-
-/// Turns the engine's state into the preview's JSON of planned requests.
-pub type PayloadFn = Rc<dyn Fn(&FormState) -> String>;
-
-/// Hears the engine's state after every change of answer.
-pub type ChangeFn = Rc<dyn Fn(&FormState)>;
-
-/// What a page that sends answers gives the form.
-#[derive(Clone)]
-pub struct Submitter {
-    /// Called with the engine's state when the person sends valid answers.
-    pub on_submit: Rc<dyn Fn(&FormState)>,
-    /// What the server said was wrong, by question id; the form shows it on
-    /// the questions and in the error summary, and takes focus there.
-    pub server_errors: RwSignal<PlacedErrors>,
-    /// True while a submission is being sent: the send button waits.
-    pub busy: Signal<bool>,
-}
+use crate::shared::draft;
+use crate::shared::i18n::Language;
+use crate::shared::language::use_language;
+use crate::shared::later::{self, use_later};
+pub use crate::shared::state::{ChangeFn, Submitter};
+use crate::shared::state::{FormContext, Pages, QuestionSignals};
 
 /// How long typing must pause before the draft is written.
 const DRAFT_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
@@ -257,23 +168,9 @@ impl FormContext {
         }
     }
 
+    /// Tells the page of the answers now (the preview's panel, the staff
+    /// page's list of changes).
     fn refresh_response(&self) {
-        // The panel that shows these is the preview's: the widget's build
-        // leaves its code out.
-        #[cfg(feature = "full")]
-        if let Some(response_json) = self.response_json {
-            let json = self.state.with_value(|state| {
-                intake_engine::json::to_pretty_text(
-                    &serde_json::to_value(state.form_response()).unwrap_or_default(),
-                )
-            });
-            response_json.set(json);
-        }
-        #[cfg(feature = "full")]
-        if let Some(payload) = self.payload.get_value() {
-            let json = self.state.with_value(|state| payload(state));
-            self.payload_json.set(json);
-        }
         if let Some(on_change) = self.on_change.get_value() {
             self.state.with_value(|state| on_change(state));
         }
@@ -307,9 +204,10 @@ pub fn FormView(
     /// Sends the answers: without it the form is a preview that never sends.
     #[prop(optional_no_strip)]
     submitter: Option<Submitter>,
-    /// Shows the exact requests a target would get, beside the form.
-    #[prop(optional_no_strip)]
-    payload: Option<PayloadFn>,
+    /// Said in the form's status line once the last check passed, on a
+    /// form that does not send (the preview).
+    #[prop(optional)]
+    valid_note: Option<fn(&Language) -> &'static str>,
     /// Answers to start from, e.g. a stored record opened for editing.
     #[prop(optional_no_strip)]
     initial_answers: Option<serde_json::Map<String, serde_json::Value>>,
@@ -392,14 +290,11 @@ pub fn FormView(
         attempted: RwSignal::new(false),
         summary: RwSignal::new(Vec::new()),
         scope: StoredValue::new(Vec::new()),
-        response_json: (!submits).then(|| RwSignal::new(String::new())),
         draft_key: StoredValue::new(draft_key),
         draft_timer: StoredValue::new(None),
         server_errors: RwSignal::new(Vec::new()),
         server_general: RwSignal::new(Vec::new()),
-        payload: StoredValue::new_local(payload),
         on_change: StoredValue::new_local(on_change),
-        payload_json: RwSignal::new(String::new()),
         submitter: StoredValue::new_local(submitter),
         pages,
         later: use_later(),
@@ -505,35 +400,15 @@ pub fn FormView(
             .then(|| context.later.get().map(|parts| (parts.review)(context)))
     };
 
-    // The preview's last check passed (only the full app has the preview).
-    #[cfg(feature = "full")]
-    let preview_valid = move || {
+    // The last check passed, on a form that does not send.
+    let valid_note = move || {
         pages
             .finished
             .get()
-            .then(|| language.get().text().full_app.preview_valid)
+            .then_some(valid_note)
+            .flatten()
+            .map(|note| note(&language.get()))
     };
-    #[cfg(not(feature = "full"))]
-    let preview_valid = ();
-    // What the preview shows beside the form; only the full app has the preview.
-    #[cfg(feature = "full")]
-    let response_panel = {
-        let has_payload = context.payload.with_value(Option::is_some);
-        (!submits).then(|| view! {
-            <aside class="response-panel" aria-labelledby="response-title">
-                <h2 id="response-title">{move || language.get().text().full_app.response_title}</h2>
-                <p class="hint">{move || language.get().text().full_app.response_hint}</p>
-                <pre data-testid="form-response">{move || context.response_json.map(|json| json.get())}</pre>
-                {has_payload.then(|| view! {
-                    <h2 id="payload-title">{move || language.get().text().full_app.payload_title}</h2>
-                    <p class="hint">{move || language.get().text().full_app.payload_hint}</p>
-                    <pre data-testid="payload" aria-labelledby="payload-title">{move || context.payload_json.get()}</pre>
-                })}
-            </aside>
-        })
-    };
-    #[cfg(not(feature = "full"))]
-    let response_panel = ();
     let primary_label = move || {
         let current = pages.page.get();
         let last =
@@ -577,7 +452,7 @@ pub fn FormView(
                 {sections}
                 {review}
                 <p class="status" role="status" data-testid="form-status">
-                    {preview_valid}
+                    {valid_note}
                     // Until the parts come: the background fetch may bring them first.
                     {move || (context.later_unavailable.get() && context.later.with(Option::is_none)).then(|| language.get().text().part_unavailable)}
                 </p>
@@ -588,7 +463,6 @@ pub fn FormView(
                     <button type="submit" class="button" aria-disabled=move || (busy.get() || context.awaiting_later.get()).then_some("true")>{primary_label}</button>
                 </div>
             </form>
-            {response_panel}
         </div>
     }
 }

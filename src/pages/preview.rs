@@ -1,4 +1,6 @@
-//! The app's pages: home, the form authors' preview, and not found.
+//! The form authors' preview: a definition shown as people will see it,
+//! what it validates, and exactly what a target would be sent. Nothing
+//! typed here is sent.
 
 use intake_engine::{load_form_str, LoadedForm, Severity};
 use leptos::prelude::*;
@@ -8,53 +10,11 @@ use std::rc::Rc;
 
 use intake_engine::targets::{coverage, plan, Coverage, SubmissionInput, TargetConfig};
 
-use crate::form_view::{FormView, PayloadFn};
-use crate::http::{get_text, FetchError};
-use crate::i18n::{FailureKind, Language};
-use crate::{use_language, LanguageSwitch};
+use crate::shared::form_view::{ChangeFn, FormView};
+use crate::shared::http::{get_text, FetchError};
+use crate::shared::i18n::{FailureKind, Language};
+use crate::shared::language::{use_language, LanguageSwitch};
 use intake_engine::LoadError;
-
-/// The demo forms shipped in `public/forms/`.
-pub const DEMO_FORMS: &[(&str, &str)] = &[
-    ("assistance-request.json", "Request assistance"),
-    ("housing-food-screener.json", "Housing and food screener"),
-    ("every-input-type.json", "Every input type and validator"),
-];
-
-#[component]
-pub fn Home() -> impl IntoView {
-    let language = use_language();
-    let text = move || language.get().text();
-    view! {
-        <main id="main" class="page">
-            <LanguageSwitch />
-            <h1>"intake"</h1>
-            <p>{move || text().full_app.home_intro}</p>
-            <h2>{move || text().full_app.preview_demo}</h2>
-            <ul class="link-list">
-                {DEMO_FORMS
-                    .iter()
-                    .map(|(file, title)| {
-                        let href = format!("/preview?form=/forms/{file}");
-                        view! { <li><a href=href>{*title}</a></li> }
-                    })
-                    .collect_view()}
-            </ul>
-            <p><a href="/preview">{move || text().full_app.preview_own}</a></p>
-        </main>
-    }
-}
-
-#[component]
-pub fn NotFound() -> impl IntoView {
-    let language = use_language();
-    view! {
-        <main id="main" class="page">
-            <h1>{move || language.get().text().full_app.not_found}</h1>
-            <p><a href="/">{move || language.get().text().full_app.go_home}</a></p>
-        </main>
-    }
-}
 
 /// Why a definition could not be shown.
 #[derive(Clone)]
@@ -107,8 +67,9 @@ fn questions_per_step() -> Option<usize> {
 /// `&mode=staff` for Unite US staff operations), or `?config=URL`'s target.
 /// The preview sends nothing, so no credential is involved.
 fn preview_target() -> Option<Result<TargetConfig, String>> {
-    let kind = crate::url_parameter("target").filter(|kind| !kind.trim().is_empty())?;
-    let mode = crate::url_parameter("mode").unwrap_or_else(|| {
+    let kind =
+        crate::shared::dom::url_parameter("target").filter(|kind| !kind.trim().is_empty())?;
+    let mode = crate::shared::dom::url_parameter("mode").unwrap_or_else(|| {
         if kind == "unite_us" {
             "widget"
         } else {
@@ -121,7 +82,7 @@ fn preview_target() -> Option<Result<TargetConfig, String>> {
         config["widget_token"] = "public-widget-token".into();
     }
     if kind == "unite_us" && mode == "staff" {
-        config["group_id"] = crate::url_parameter("group_id")
+        config["group_id"] = crate::shared::dom::url_parameter("group_id")
             .unwrap_or_else(|| "demo-group".into())
             .into();
     }
@@ -201,22 +162,23 @@ pub fn Preview() -> impl IntoView {
                 }.into_any(),
                 Loaded::Ready(loaded) => {
                     let problems = loaded.problems.clone();
-                    let (target_panel, payload) = match preview_target() {
+                    let (target_panel, config) = match preview_target() {
                         None => (None, None),
                         Some(Err(message)) => (Some(view! { <p class="load-error" role="alert" data-testid="target-error">{message}</p> }.into_any()), None),
                         Some(Ok(config)) => {
                             let coverage = coverage(&config, &loaded.form);
-                            let payload: PayloadFn = Rc::new(move |state| {
-                                let input = SubmissionInput::from_state(state, &config, PREVIEW_REFERENCE);
-                                intake_engine::json::to_pretty_text(&plan(&config, &input).to_preview_json())
-                            });
-                            (Some(view! { <TargetPanel coverage=coverage form=loaded.form.clone() /> }.into_any()), Some(payload))
+                            (Some(view! { <TargetPanel coverage=coverage form=loaded.form.clone() /> }.into_any()), Some(config))
                         }
                     };
+                    let panel = ResponsePanel::new(config);
                     view! {
                         <ProblemsPanel problems=problems />
                         {target_panel}
-                        <FormView form=loaded.form keep_draft=true max_questions_per_step=questions_per_step() payload=payload />
+                        <div class="preview-layout">
+                            <FormView form=loaded.form keep_draft=true max_questions_per_step=questions_per_step()
+                                on_change=Some(panel.on_change()) valid_note=|language: &Language| language.text().full_app.preview_valid />
+                            {panel.view()}
+                        </div>
                     }.into_any()
                 }
             }}
@@ -228,6 +190,58 @@ pub fn Preview() -> impl IntoView {
                 <button type="submit" class="button secondary">{move || language.get().text().full_app.paste_button}</button>
             </form>
         </main>
+    }
+}
+
+/// Beside the previewed form: its form_response as JSON and, with a target,
+/// the exact requests that target would get, both following every answer.
+#[derive(Clone, Copy)]
+pub struct ResponsePanel {
+    response_json: RwSignal<String>,
+    payload_json: RwSignal<Option<String>>,
+    config: StoredValue<Option<TargetConfig>>,
+}
+
+impl ResponsePanel {
+    pub fn new(config: Option<TargetConfig>) -> ResponsePanel {
+        ResponsePanel {
+            response_json: RwSignal::new(String::new()),
+            payload_json: RwSignal::new(None),
+            config: StoredValue::new(config),
+        }
+    }
+
+    /// Recomputes both from the answers, on every change.
+    pub fn on_change(self) -> ChangeFn {
+        Rc::new(move |state| {
+            self.response_json.set(intake_engine::json::to_pretty_text(
+                &serde_json::to_value(state.form_response()).unwrap_or_default(),
+            ));
+            let payload = self.config.with_value(|config| {
+                config.as_ref().map(|config| {
+                    let input = SubmissionInput::from_state(state, config, PREVIEW_REFERENCE);
+                    intake_engine::json::to_pretty_text(&plan(config, &input).to_preview_json())
+                })
+            });
+            self.payload_json.set(payload);
+        })
+    }
+
+    pub fn view(self) -> impl IntoView {
+        let language = use_language();
+        let text = move || language.get().text();
+        view! {
+            <aside class="response-panel" aria-labelledby="response-title">
+                <h2 id="response-title">{move || text().full_app.response_title}</h2>
+                <p class="hint">{move || text().full_app.response_hint}</p>
+                <pre data-testid="form-response">{move || self.response_json.get()}</pre>
+                {move || self.payload_json.get().map(|payload| view! {
+                    <h2 id="payload-title">{move || text().full_app.payload_title}</h2>
+                    <p class="hint">{move || text().full_app.payload_hint}</p>
+                    <pre data-testid="payload" aria-labelledby="payload-title">{payload}</pre>
+                })}
+            </aside>
+        }
     }
 }
 

@@ -10,10 +10,10 @@ use wasm_bindgen::JsCast;
 /// The host page's origin when this page runs inside the loader's iframe:
 /// `?embed=1&host=ORIGIN`, with ORIGIN a plain `scheme://host[:port]`.
 pub fn host_origin() -> Option<String> {
-    if crate::url_parameter("embed").as_deref() != Some("1") {
+    if crate::shared::dom::url_parameter("embed").as_deref() != Some("1") {
         return None;
     }
-    let origin = crate::url_parameter("host")?;
+    let origin = crate::shared::dom::url_parameter("host")?;
     let window = web_sys::window()?;
     let parent = window.parent().ok()??;
     // Not framed: there is nobody to tell.

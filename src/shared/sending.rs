@@ -2,7 +2,7 @@
 //! and tells the person how it went: planning and mapping (the engine),
 //! the outbox's delivery loop, the server's errors put back on questions,
 //! the status line and the "Sent" screen. None of it is needed to show the
-//! form, so it reaches the pages only through [`crate::later::Later`] and
+//! form, so it reaches the pages only through [`crate::shared::later::Later`] and
 //! the widget's build fetches it once the form is on screen.
 
 use intake_engine::targets::{
@@ -12,14 +12,10 @@ use intake_engine::{Form, FormState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-#[cfg(feature = "full")]
-use intake_engine::targets::Mode;
-
-use crate::intake::{short_reference, Intake, Phase, Status};
-use crate::outbox::{self, Delivery};
-#[cfg(feature = "full")]
-use crate::staff;
-use crate::{draft, use_language};
+use crate::shared::draft;
+use crate::shared::language::use_language;
+use crate::shared::outbox::{self, Delivery};
+use crate::shared::state::{short_reference, Intake, Phase, Status};
 
 /// Turns the answers on screen into a submission, stores it, then sends
 /// it. A submission the server refused keeps its reference and the steps
@@ -40,8 +36,11 @@ pub(crate) fn submit(intake: Intake, state: FormState) {
     let input = SubmissionInput::from_state(&state, &config, &reference);
     // Staff: an edit sends only what changed, and a new person waits for
     // the duplicate check, which then sends it.
-    #[cfg(feature = "full")]
-    let Some(input) = staff::prepare_input(intake, &config, &state, input) else {
+    let input = match intake.desk() {
+        Some(desk) => desk.prepare_input(intake, &config, &state, input),
+        None => Some(input),
+    };
+    let Some(input) = input else {
         intake.busy.set(false);
         return;
     };
@@ -108,8 +107,7 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
     }
     // Staff submissions wait while nobody is signed in (the lock, a
     // refused token): they are sent again once someone is.
-    #[cfg(feature = "full")]
-    if intake.mode == Mode::Staff && intake.desk.token.get_untracked().is_none() {
+    if intake.desk().is_some_and(|desk| desk.token().is_none()) {
         if is_current {
             intake.busy.set(false);
         }
@@ -157,15 +155,15 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                 }
                 intake.current.set_value(None);
                 intake.status.set(Status::Quiet);
-                if let Some(host) = crate::embed::host_origin() {
-                    crate::embed::report_submitted(&host, &short_reference(&reference));
+                if let Some(host) = crate::shared::embed::host_origin() {
+                    crate::shared::embed::report_submitted(&host, &short_reference(&reference));
                 }
                 intake.phase.set(Phase::Sent {
                     reference,
                     record_id,
                     upsert,
                 });
-                crate::focus_when_drawn("[data-testid=submitted]");
+                crate::shared::dom::focus_when_drawn("[data-testid=submitted]");
             }
             Delivery::Sent { .. } => intake.status.set(Status::EarlierSent { reference }),
             Delivery::Waiting { retry_in_ms, .. } => {
@@ -192,9 +190,10 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     std::time::Duration::from_secs(5),
                 );
             }
-            #[cfg(feature = "full")]
-            Delivery::NeedsSignIn if intake.mode == Mode::Staff => {
-                intake.desk.token.set(None);
+            Delivery::NeedsSignIn if intake.desk().is_some() => {
+                if let Some(desk) = intake.desk() {
+                    desk.forget_token();
+                }
                 intake.status.set(Status::NeedsSignIn);
             }
             // A widget cannot sign in: its token was refused, which the
@@ -277,8 +276,6 @@ pub(crate) fn count_waiting(intake: Intake) {
 
 /// What the person is told about the submission in progress (the status
 /// line's content for every status but the quiet one).
-// Only staff statuses need the page's state.
-#[cfg_attr(not(feature = "full"), allow(unused_variables))]
 pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
     let language = use_language().get();
     let (text, later) = (language.text(), language.later_text());
@@ -290,11 +287,11 @@ pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
             {saved.then(|| view! { <p data-testid="saved-on-device">{later.saved_on_device}</p> })}
         }
         .into_any(),
-        #[cfg(feature = "full")]
-        Status::NeedsSignIn => staff::sign_in_again_view(intake),
+        Status::NeedsSignIn | Status::PossibleDuplicates => match intake.desk() {
+            Some(desk) => desk.status_view(intake, &status),
+            None => ().into_any(),
+        },
         Status::Rejected => view! { <p>{later.rejected_intro}</p> }.into_any(),
-        #[cfg(feature = "full")]
-        Status::PossibleDuplicates => staff::duplicates_view(intake),
         Status::EarlierSent { reference } => view! {
             <p>{format!("{} {}: {}", later.sent_title, later.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
         }
@@ -312,18 +309,9 @@ pub(crate) fn sent_view(
 ) -> AnyView {
     let language = use_language();
     let later = move || language.get().later_text();
-    let after_sent = {
-        #[cfg(feature = "full")]
-        if intake.mode == Mode::Staff {
-            staff::next_person_button(intake)
-        } else {
-            start_again_link()
-        }
-        #[cfg(not(feature = "full"))]
-        {
-            let _ = intake;
-            start_again_link()
-        }
+    let after_sent = match intake.desk() {
+        Some(desk) => desk.after_sent(intake),
+        None => start_again_link(),
     };
     view! {
         <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
