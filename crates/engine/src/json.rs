@@ -141,7 +141,7 @@ impl Reader<'_> {
     }
 
     /// Steps over `expected`, or says why the text does not have it here.
-    fn expect(&mut self, expected: u8) -> Result<(), JsonError> {
+    fn consume(&mut self, expected: u8) -> Result<(), JsonError> {
         match self.peek() {
             Some(byte) if byte == expected => {
                 self.position += 1;
@@ -154,7 +154,7 @@ impl Reader<'_> {
 
     fn expect_word(&mut self, word: &[u8], value: Value) -> Result<Value, JsonError> {
         for &expected in word {
-            self.expect(expected)?;
+            self.consume(expected)?;
         }
         Ok(value)
     }
@@ -181,7 +181,7 @@ impl Reader<'_> {
             self.position += 1;
             return Ok(true);
         }
-        self.expect(b',').map(|()| false)
+        self.consume(b',').map(|()| false)
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
@@ -221,7 +221,7 @@ impl Reader<'_> {
             self.skip_white_space();
             let key = self.string()?;
             self.skip_white_space();
-            self.expect(b':')?;
+            self.consume(b':')?;
             self.skip_white_space();
             let value = self.value(depth)?;
             // A repeated key keeps its last value, as serde_json does.
@@ -234,7 +234,7 @@ impl Reader<'_> {
 
     /// A string, from its opening quote to past its closing one.
     fn string(&mut self) -> Result<String, JsonError> {
-        self.expect(b'"')?;
+        self.consume(b'"')?;
         let mut out = String::new();
         let mut run_start = self.position;
         loop {

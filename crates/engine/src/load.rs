@@ -5,7 +5,7 @@
 //! Only a definition that cannot be used at all is refused, with one
 //! [`LoadError`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -183,16 +183,8 @@ pub fn load_form_with_leading_sections(
         }
         for raw_question in raw.questions {
             let index = form.questions.len();
-            if let Some(&first) = form.index_by_id.get(&raw_question.question.id) {
-                return Err(LoadError::DuplicateQuestionId {
-                    id: raw_question.question.id,
-                    first_path: paths[first].clone(),
-                    second_path: raw_question.path,
-                });
-            }
             let mut question = raw_question.question;
             question.section = section_index;
-            form.index_by_id.insert(question.id.clone(), index);
             section.questions.push(index);
             paths.push(raw_question.path);
             raw_displays.push((raw_question.display, raw_question.response));
@@ -200,6 +192,22 @@ pub fn load_form_with_leading_sections(
         }
         form.sections.push(section);
     }
+    let ids: Vec<(&str, usize)> = form
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(index, question)| (question.id.as_str(), index))
+        .collect();
+    let (sorted, repeated) = sorted_by_text(ids);
+    // Of the questions whose id was taken, the first in the form's order.
+    if let Some(&(first, second)) = repeated.iter().min_by_key(|(_, second)| *second) {
+        return Err(LoadError::DuplicateQuestionId {
+            id: form.questions[second].id.clone(),
+            first_path: paths[first].clone(),
+            second_path: paths[second].clone(),
+        });
+    }
+    form.index_by_id = sorted;
 
     attach_conditions(
         &mut form,
@@ -333,6 +341,39 @@ fn join(prefix: &str, key: &str) -> String {
 
 /// A stable sort: items without a display order keep their relative place
 /// after those that have one.
+/// Orders `(text, position)` pairs by text, then position, and says which
+/// positions repeat an earlier one's text: `(first, repeat)` pairs. Returns
+/// the positions in text order too. Sorting once keeps this fast for the
+/// largest lists, without a hash map in the widget's first load; the
+/// question ids and the option ids share it.
+fn sorted_by_text(mut pairs: Vec<(&str, usize)>) -> (Vec<usize>, Vec<(usize, usize)>) {
+    pairs.sort_unstable();
+    let mut repeated = Vec::new();
+    let mut first = 0;
+    for (position, pair) in pairs.iter().enumerate() {
+        match pairs.get(first) {
+            Some(earlier) if position > first && earlier.0 == pair.0 => {
+                repeated.push((earlier.1, pair.1));
+            }
+            _ => first = position,
+        }
+    }
+    let sorted = pairs.into_iter().map(|(_, position)| position).collect();
+    (sorted, repeated)
+}
+
+/// The text [`Reader::string`] reads from a value, without its notices
+/// (the option ids are read ahead, to find repeated ones, and again with
+/// their notices as each option is read).
+fn plain_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(crate::json_number_text(number)),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
 fn sort_by_display_order<T>(items: &mut [T], order: impl Fn(&T) -> Option<f64>) {
     items.sort_by(|a, b| match (order(a), order(b)) {
         (Some(a), Some(b)) => a.total_cmp(&b),
@@ -841,16 +882,28 @@ impl Reader {
             }
         };
         let mut options: Vec<(Option<f64>, InputOption)> = Vec::new();
-        // The ids kept so far, in a map because searching the kept options
-        // for each new one took half a minute for 100,000 options on a
-        // desktop. The map's type is the one the form's question index
-        // already uses, so the widget ships no second map.
-        let mut option_ids: HashMap<String, usize> = HashMap::new();
-        for (position, option_value) in self
-            .list(object.get("input_options"), &at("input_options"), qid)
+        let listed = self.list(object.get("input_options"), &at("input_options"), qid);
+        // Which options repeat an earlier one's id, found by sorting the ids
+        // once: searching the kept options for each new one took half a
+        // minute for 100,000 options on a desktop.
+        let ids: Vec<(String, usize)> = listed
             .iter()
             .enumerate()
-        {
+            .filter_map(|(position, option)| {
+                let id = plain_text(option.as_object()?.get("id"))?;
+                (!id.is_empty()).then_some((id, position))
+            })
+            .collect();
+        let mut repeats_an_id = vec![false; listed.len()];
+        let (_, repeated) = sorted_by_text(
+            ids.iter()
+                .map(|(id, position)| (id.as_str(), *position))
+                .collect(),
+        );
+        for (_, second) in repeated {
+            repeats_an_id[second] = true;
+        }
+        for (position, option_value) in listed.iter().enumerate() {
             let option_path = format!("{}[{position}]", at("input_options"));
             let Some(option) = option_value.as_object() else {
                 self.warn(
@@ -871,7 +924,7 @@ impl Reader {
                 );
                 continue;
             };
-            if option_ids.insert(option_id.clone(), position).is_some() {
+            if repeats_an_id[position] {
                 self.warn(
                     &option_path,
                     qid,

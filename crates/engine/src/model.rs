@@ -1,7 +1,7 @@
 //! The form definition as the engine understands it, after the loader has
 //! tidied the untidy JSON. Sections and questions are sorted by display order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// A question's position in [`Form::questions`], which is in display order.
 /// Indices are how the engine refers to questions internally: cheap to copy
@@ -17,12 +17,25 @@ pub struct Form {
     /// Every question in display order: sections in order, questions in order
     /// inside each section.
     pub questions: Vec<Question>,
-    pub(crate) index_by_id: HashMap<String, QuestionIndex>,
+    /// Every question's index, in the order of their ids, for lookup by
+    /// id. A sorted list rather than a hash map: a binary search does the
+    /// lookup, and a map would bring a hasher and a table type into the
+    /// widget's first load.
+    pub(crate) index_by_id: Vec<QuestionIndex>,
 }
 
 impl Form {
     pub fn question_index(&self, id: &str) -> Option<QuestionIndex> {
-        self.index_by_id.get(id).copied()
+        let position = self
+            .index_by_id
+            .binary_search_by(|&index| {
+                self.questions
+                    .get(index)
+                    .map_or("", |question| question.id.as_str())
+                    .cmp(id)
+            })
+            .ok()?;
+        self.index_by_id.get(position).copied()
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {

@@ -3,7 +3,7 @@
 //! errors, the review, the signature pad, planning, storing and sending), a
 //! chunk the widget fetches once the form is on screen.
 //!
-//! The split point is the function `src/later.rs` marks with `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
+//! The split point is the function `src/shared/later_parts.rs` marks with `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
 //! works on cargo's own output (built with `--emit-relocs`), before
 //! wasm-bindgen. Trunk has no step between cargo and wasm-bindgen, so this
 //! runs after Trunk's build and replaces the glue and wasm it wrote, under
@@ -205,7 +205,7 @@ fn chunk_names(work: &Path, stem: &str) -> Result<Vec<String>> {
     chunks.sort();
     if chunks.is_empty() {
         return Err(
-            "wasm-split-cli wrote no chunk: is the split point still marked in src/later.rs?"
+            "wasm-split-cli wrote no chunk: is the split point still marked in src/shared/later_parts.rs?"
                 .into(),
         );
     }
