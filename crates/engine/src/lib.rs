@@ -21,6 +21,7 @@
 mod answer;
 mod condition;
 mod date;
+mod fold;
 mod graph;
 pub mod json;
 #[cfg(feature = "problems")]

@@ -10,6 +10,7 @@ use super::config::{Mode, Operation, TargetConfig, TargetKind, UniteUsEncoding};
 use super::encode::{rails_form_encode, set_path};
 use super::person::{person_record, FieldValue, PersonRecord};
 use crate::date::iso_date_to_epoch_seconds;
+use crate::fold::loose;
 use crate::json::object;
 use crate::model::{Form, InputType};
 use crate::response::FormResponseEntry;
@@ -470,14 +471,6 @@ fn humanise(value: &str) -> String {
             .collect(),
         None => text,
     }
-}
-
-/// Loose equality for enum matching: case and punctuation do not count.
-fn loose(text: &str) -> String {
-    text.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 /// The wire value of one model value, or why the target cannot take it.

@@ -18,6 +18,7 @@ use super::outbox::AnswerBody;
 use super::person::{FieldValue, PersonRecord};
 use crate::answer::{Answer, AnswerKind};
 use crate::date::{epoch_seconds_to_iso_date, iso_date_to_epoch_seconds};
+use crate::fold::loose;
 use crate::model::{Form, Question};
 
 /// Page size for the targets that filter by name: a page of namesakes is
@@ -700,15 +701,6 @@ fn record_value<'a>(target: TargetKind, root: &'a Value, wire: &str) -> Option<&
         }
     }
     value_at(root, wire).filter(present)
-}
-
-/// Loose equality for matching a stored value to an option: case,
-/// punctuation and spaces do not count.
-fn loose(text: &str) -> String {
-    text.chars()
-        .filter(|character| character.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The id of the option of `question` whose id, base id or label matches
