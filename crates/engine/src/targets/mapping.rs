@@ -236,7 +236,7 @@ impl PlannedRequest {
         match captured_id {
             Some(id) if self.needs_captured_id => self
                 .url
-                .replace("{id}", &super::config::percent_encode_segment(id)),
+                .replace("{id}", &super::percent::encode_segment(id)),
             _ => self.url.clone(),
         }
     }

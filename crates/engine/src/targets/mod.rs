@@ -27,6 +27,7 @@ mod errors;
 mod forms;
 mod mapping;
 mod outbox;
+mod percent;
 mod person;
 mod search;
 mod trust;

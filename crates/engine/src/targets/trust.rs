@@ -382,7 +382,7 @@ fn template_matches(template: &str, path: &str, group: &str) -> bool {
             .iter()
             .zip(&path_segments)
             .all(|(expected, actual)| match *expected {
-                "{group_id}" => *actual == super::config::percent_encode_segment(group),
+                "{group_id}" => *actual == super::percent::encode_segment(group),
                 "{id}" | "{form_id}" => {
                     !actual.is_empty()
                         && actual
