@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::catalogue::{catalogue, FieldFormat, FieldSpec};
 use super::config::{Mode, Operation, TargetConfig, TargetKind};
-use super::mapping::PlannedRequest;
+use super::mapping::{HttpMethod, PlannedRequest};
 use super::outbox::AnswerBody;
 use super::percent;
 use super::person::{FieldValue, PersonRecord};
@@ -149,7 +149,7 @@ pub fn plan_search(
     }
     PlannedRequest {
         label: "Search for the person".into(),
-        method: "GET".into(),
+        method: HttpMethod::Get,
         url,
         headers: vec![("Accept".into(), accept.into())],
         body: None,
