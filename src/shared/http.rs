@@ -210,7 +210,7 @@ pub async fn get_with_credential(
 ) -> intake_engine::targets::Response {
     let request = intake_engine::targets::PlannedRequest {
         label: String::new(),
-        method: "GET".into(),
+        method: intake_engine::targets::HttpMethod::Get,
         url: url.to_string(),
         headers: vec![("Accept".into(), "application/json".into())],
         body: None,

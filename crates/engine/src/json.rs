@@ -12,7 +12,7 @@
 //!
 //! Differences from serde_json, all deliberate: a float is read exactly
 //! whenever its significant digits fit in 2^53 and its decimal exponent is
-//! within ±22 (see [`crate::condition::parse_decimal`]) and may differ in
+//! within ±22 (see [`crate::number::parse_decimal`]) and may differ in
 //! the last bit beyond; floats are written by [`crate::number_text`], so a
 //! whole float has no `.0` (`100`, not `100.0`; `-0.0` is `0`) and one far
 //! from any typed number has an exponent with 17 significant digits. Both
@@ -21,6 +21,8 @@
 use std::fmt;
 
 use serde_json::{Map, Number, Value};
+
+use crate::number::{json_number_text, parse_decimal};
 
 /// How deeply arrays and objects may nest: 127 levels, as serde_json allows
 /// (its limit of 128 counts one more). A hostile or broken text cannot
@@ -379,7 +381,7 @@ impl Reader<'_> {
             }
         }
         // A float too large for `f64` is refused, as serde_json refuses it.
-        crate::condition::parse_decimal(text)
+        parse_decimal(text)
             .and_then(Number::from_f64)
             .map(Value::Number)
             .ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))
@@ -425,7 +427,7 @@ fn write_value(out: &mut String, value: &Value, indent: Option<usize>, level: us
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        Value::Number(number) => out.push_str(&crate::json_number_text(number)),
+        Value::Number(number) => out.push_str(&json_number_text(number)),
         Value::String(text) => write_string(out, text),
         Value::Array(items) => {
             out.push('[');

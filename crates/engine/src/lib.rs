@@ -21,12 +21,14 @@
 mod answer;
 mod condition;
 mod date;
+mod fold;
 mod graph;
 pub mod json;
 #[cfg(feature = "problems")]
 mod lint;
 mod load;
 mod model;
+mod number;
 mod problem;
 mod response;
 mod state;
@@ -48,10 +50,11 @@ pub use model::{
     Question, QuestionIndex, QuestionTranslation, Section, SectionType, ShowOrHide, Step,
     Validator, ValidatorKind,
 };
+pub use number::{json_number_text, number_text};
 pub use problem::{LoadError, Problem, Severity};
 pub use response::FormResponseEntry;
 pub use state::{Evaluation, FormState, VisibilityChange};
-pub use validate::{json_number_text, number_text, Issue, IssueKind};
+pub use validate::{Issue, IssueKind};
 
 /// Whether `load` records problems (the `problems` feature).
 pub const RECORDS_PROBLEMS: bool = cfg!(feature = "problems");

@@ -667,7 +667,7 @@ impl Reader {
             Value::Null => None,
             Value::Number(number) => number.as_f64(),
             Value::String(text) if text.trim().is_empty() => None,
-            Value::String(text) => match crate::condition::parse_number(text) {
+            Value::String(text) => match crate::number::parse_number(text) {
                 Some(number) => {
                     self.notice(
                         path,

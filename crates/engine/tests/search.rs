@@ -83,7 +83,7 @@ fn check(name: &str) {
     for plan in fixture["plans"].as_array().expect("plans") {
         let request = plan_search(&config, &query(&plan["query"]), plan["page"].as_str());
         let about = &plan["about"];
-        assert_eq!(request.method, "GET", "{name}: {about}");
+        assert_eq!(request.method.as_str(), "GET", "{name}: {about}");
         assert_eq!(
             request.url,
             plan["url"].as_str().expect("url"),

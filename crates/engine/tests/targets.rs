@@ -72,7 +72,7 @@ fn check(name: &str) {
             assert!(
                 step_fits(&config, &filled),
                 "{name}: {} {} does not fit its own configuration",
-                filled.method,
+                filled.method.as_str(),
                 filled.url
             );
         }

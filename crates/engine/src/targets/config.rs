@@ -6,6 +6,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::catalogue::catalogue;
+use super::percent;
 use super::trust;
 
 /// The five APIs the app can submit to.
@@ -672,10 +673,10 @@ impl TargetConfig {
         let template = self.paths.get(&operation)?;
         let mut path = template.replace(
             "{group_id}",
-            &percent_encode_segment(self.group_id.as_deref().unwrap_or_default()),
+            &percent::encode_segment(self.group_id.as_deref().unwrap_or_default()),
         );
         for (name, value) in values {
-            path = path.replace(&format!("{{{name}}}"), &percent_encode_segment(value));
+            path = path.replace(&format!("{{{name}}}"), &percent::encode_segment(value));
         }
         Some(format!("{}{}", self.base_url, path))
     }
@@ -721,19 +722,6 @@ fn check_template(key: &str, template: &str) -> Result<(), ConfigError> {
         rest = &rest[open + close..];
     }
     Ok(())
-}
-
-/// Encodes one path segment, so an id can never add a path or query.
-pub(crate) fn percent_encode_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use super::percent;
+
 /// Sets `value` at a dotted `path` inside `root`, creating objects, and
 /// lists where a segment is a number (`phone_numbers.0.number`).
 pub(crate) fn set_path(root: &mut Value, path: &str, value: Value) {
@@ -64,7 +66,13 @@ pub fn rails_form_encode(value: &Value) -> String {
     }
     pairs
         .iter()
-        .map(|(key, value)| format!("{}={}", form_escape(key), form_escape(value)))
+        .map(|(key, value)| {
+            format!(
+                "{}={}",
+                percent::encode_form(key),
+                percent::encode_form(value)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -93,20 +101,6 @@ fn collect(prefix: String, value: &Value, pairs: &mut Vec<(String, String)>) {
         Value::Bool(flag) => pairs.push((prefix, flag.to_string())),
         Value::Number(number) => pairs.push((prefix, crate::json_number_text(number))),
     }
-}
-
-/// `application/x-www-form-urlencoded` escaping, as browsers write it.
-fn form_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b' ' => out.push('+'),
-            b'*' | b'-' | b'.' | b'_' => out.push(byte as char),
-            _ if byte.is_ascii_alphanumeric() => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

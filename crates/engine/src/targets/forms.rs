@@ -7,8 +7,9 @@
 
 use serde_json::Value;
 
-use super::config::{percent_encode_segment, Operation, TargetConfig};
+use super::config::{Operation, TargetConfig};
 use super::outbox::AnswerBody;
+use super::percent;
 
 /// One service type a person can be helped with. A sub-type's name carries
 /// its parent's ("Food Assistance: Meals"), so a flat list stays readable.
@@ -71,7 +72,7 @@ pub fn intake_forms_url(config: &TargetConfig, service_type_id: Option<&str>) ->
     url.push_str("?q%5Buse_type%5D=intake&per=100");
     if let Some(id) = service_type_id.filter(|id| !id.is_empty()) {
         url.push_str("&q%5Bservice_type_ids%5D%5B%5D=");
-        url.push_str(&percent_encode_segment(id));
+        url.push_str(&percent::encode_segment(id));
     }
     Some(url)
 }

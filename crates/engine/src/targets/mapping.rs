@@ -10,6 +10,7 @@ use super::config::{Mode, Operation, TargetConfig, TargetKind, UniteUsEncoding};
 use super::encode::{rails_form_encode, set_path};
 use super::person::{person_record, FieldValue, PersonRecord};
 use crate::date::iso_date_to_epoch_seconds;
+use crate::fold::loose;
 use crate::json::object;
 use crate::model::{Form, InputType};
 use crate::response::FormResponseEntry;
@@ -126,13 +127,52 @@ pub(super) fn stored_optional_text(record: &Value, key: &str) -> Option<Option<S
     }
 }
 
+/// The HTTP method of a planned request. A stored submission holds it as
+/// its name (`"POST"`), the text it held before this type existed, so
+/// submissions already waiting on a device still read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method's name as HTTP writes it, in upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    /// The method [`HttpMethod::as_str`] names; `None` for any other text,
+    /// lower case included.
+    pub fn from_name(name: &str) -> Option<HttpMethod> {
+        [
+            HttpMethod::Get,
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Patch,
+            HttpMethod::Delete,
+        ]
+        .into_iter()
+        .find(|method| method.as_str() == name)
+    }
+}
+
 /// One request of a plan, complete except for the credential and for an
 /// `{id}` placeholder that an earlier step's answer fills.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedRequest {
     /// What the step does, for people: "Create the contact".
     pub label: String,
-    pub method: String,
+    pub method: HttpMethod,
     pub url: String,
     /// Headers without any credential.
     pub headers: Vec<(String, String)>,
@@ -154,7 +194,7 @@ impl PlannedRequest {
     pub fn to_json(&self) -> Value {
         json!({
             "label": self.label,
-            "method": self.method,
+            "method": self.method.as_str(),
             "url": self.url,
             "headers": self.headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<Value>>(),
             "body": self.body.as_ref().map(RequestBody::to_json),
@@ -192,7 +232,7 @@ impl PlannedRequest {
         };
         Some(PlannedRequest {
             label: text("label")?,
-            method: text("method")?,
+            method: HttpMethod::from_name(&text("method")?)?,
             url: text("url")?,
             headers,
             body,
@@ -207,7 +247,7 @@ impl PlannedRequest {
     /// conflict; a step that differs sets those two fields on the result.
     fn write(
         label: String,
-        method: &str,
+        method: HttpMethod,
         url: String,
         headers: Vec<(String, String)>,
         body: RequestBody,
@@ -216,7 +256,7 @@ impl PlannedRequest {
     ) -> PlannedRequest {
         PlannedRequest {
             label,
-            method: method.to_string(),
+            method,
             url,
             headers,
             body: Some(body),
@@ -235,7 +275,7 @@ impl PlannedRequest {
         match captured_id {
             Some(id) if self.needs_captured_id => self
                 .url
-                .replace("{id}", &super::config::percent_encode_segment(id)),
+                .replace("{id}", &super::percent::encode_segment(id)),
             _ => self.url.clone(),
         }
     }
@@ -470,14 +510,6 @@ fn humanise(value: &str) -> String {
             .collect(),
         None => text,
     }
-}
-
-/// Loose equality for enum matching: case and punctuation do not count.
-fn loose(text: &str) -> String {
-    text.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 /// The wire value of one model value, or why the target cannot take it.
@@ -735,7 +767,7 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
             let (body, headers) = encode(1, "assistance_request", request);
             vec![PlannedRequest::write(
                 "Send the assistance request".into(),
-                "POST",
+                HttpMethod::Post,
                 config
                     .url(Operation::SubmitAssistanceRequest, &[])
                     .unwrap_or_default(),
@@ -747,7 +779,13 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
         }
         Mode::Staff => {
             let (body, headers) = encode(1, "contact", record);
-            let (label, method, url) = create_or_update(config, input, "contact", "POST", "PATCH");
+            let (label, method, url) = create_or_update(
+                config,
+                input,
+                "contact",
+                HttpMethod::Post,
+                HttpMethod::Patch,
+            );
             let mut steps = vec![PlannedRequest::write(
                 label,
                 method,
@@ -768,7 +806,7 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
                 };
                 let mut respond = PlannedRequest::write(
                     "Save the form's answers".into(),
-                    "POST",
+                    HttpMethod::Post,
                     url.unwrap_or_default(),
                     headers,
                     body,
@@ -786,13 +824,13 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
 
 /// The label, method and URL of the step that creates the record, or
 /// updates it when the submission names an existing one.
-fn create_or_update<'a>(
+fn create_or_update(
     config: &TargetConfig,
     input: &SubmissionInput,
     noun: &str,
-    create_method: &'a str,
-    update_method: &'a str,
-) -> (String, &'a str, String) {
+    create_method: HttpMethod,
+    update_method: HttpMethod,
+) -> (String, HttpMethod, String) {
     match &input.existing_id {
         None => (
             format!("Create the {noun}"),
@@ -819,7 +857,8 @@ fn casebook(
         None => json!({"data": {"type": "people", "attributes": attributes}}),
         Some(id) => json!({"data": {"type": "people", "id": id, "attributes": attributes}}),
     };
-    let (label, method, url) = create_or_update(config, input, "person", "POST", "PATCH");
+    let (label, method, url) =
+        create_or_update(config, input, "person", HttpMethod::Post, HttpMethod::Patch);
     vec![PlannedRequest::write(
         label,
         method,
@@ -871,7 +910,8 @@ fn persons_v1(
         ),
         Some(_) => (json!({ "data": person }), "/data/personId", &["data."]),
     };
-    let (label, method, url) = create_or_update(config, input, "person", "PUT", "PUT");
+    let (label, method, url) =
+        create_or_update(config, input, "person", HttpMethod::Put, HttpMethod::Put);
     vec![PlannedRequest::write(
         label,
         method,
@@ -892,7 +932,8 @@ fn charity_crm(
     if creating {
         set_path(&mut person, "uuid", Value::String(input.reference.clone()));
     }
-    let (label, method, url) = create_or_update(config, input, "person", "POST", "PUT");
+    let (label, method, url) =
+        create_or_update(config, input, "person", HttpMethod::Post, HttpMethod::Put);
     let mut step = PlannedRequest::write(
         label,
         method,
@@ -913,7 +954,8 @@ fn caspen(config: &TargetConfig, input: &SubmissionInput, mapped: &Mapped) -> Ve
     if !lines.is_empty() {
         set_path(&mut client, "notes", Value::String(lines.join("\n")));
     }
-    let (label, method, url) = create_or_update(config, input, "client", "POST", "POST");
+    let (label, method, url) =
+        create_or_update(config, input, "client", HttpMethod::Post, HttpMethod::Post);
     vec![PlannedRequest::write(
         label,
         method,
@@ -937,7 +979,7 @@ pub(crate) fn preview_json(plan: &Plan) -> Value {
                     .map(|(name, value)| (name.as_str(), value.as_str()))
                     .collect();
                 json!({
-                    "method": step.method,
+                    "method": step.method.as_str(),
                     "url": step.url,
                     "headers": headers,
                     "body": step.body.as_ref().map_or(Value::Null, RequestBody::to_preview),
@@ -965,6 +1007,37 @@ mod tests {
         assert_eq!(humanise("single/never-married"), "Single/never-married");
         assert_eq!(humanise("phone_call"), "Phone call");
         assert_eq!(humanise("hispanic-or-latino"), "Hispanic or latino");
+    }
+
+    #[test]
+    fn a_method_is_stored_as_the_name_it_had_as_text() {
+        for (method, name) in [
+            (HttpMethod::Get, "GET"),
+            (HttpMethod::Post, "POST"),
+            (HttpMethod::Put, "PUT"),
+            (HttpMethod::Patch, "PATCH"),
+            (HttpMethod::Delete, "DELETE"),
+        ] {
+            assert_eq!(method.as_str(), name);
+            assert_eq!(HttpMethod::from_name(name), Some(method));
+            let request = PlannedRequest {
+                label: "Create".into(),
+                method,
+                url: "/x".into(),
+                headers: Vec::new(),
+                body: None,
+                conflict_means_done: false,
+                capture_id: None,
+                error_prefixes: Vec::new(),
+                needs_captured_id: false,
+            };
+            let stored = request.to_json();
+            assert_eq!(stored["method"], Value::from(name));
+            assert_eq!(PlannedRequest::from_json(&stored), Some(request));
+        }
+        for other in ["post", "Post", "OPTIONS", ""] {
+            assert_eq!(HttpMethod::from_name(other), None, "{other}");
+        }
     }
 }
 

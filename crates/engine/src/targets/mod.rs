@@ -27,6 +27,7 @@ mod errors;
 mod forms;
 mod mapping;
 mod outbox;
+mod percent;
 mod person;
 mod search;
 mod trust;
@@ -43,7 +44,7 @@ pub use forms::{
     ServiceTypeChoice,
 };
 pub use mapping::{
-    about_you_section, consent_section, coverage, plan, Coverage, Plan, PlannedRequest,
+    about_you_section, consent_section, coverage, plan, Coverage, HttpMethod, Plan, PlannedRequest,
     RequestBody, SubmissionInput, ABOUT_YOU_SECTION_ID, CONSENT_SECTION_ID,
 };
 pub use outbox::{

@@ -423,12 +423,12 @@ pub fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::RequestBody;
+    use crate::targets::{HttpMethod, RequestBody};
 
     fn step(capture: bool, conflict: bool) -> PlannedRequest {
         PlannedRequest {
             label: "Create".into(),
-            method: "POST".into(),
+            method: HttpMethod::Post,
             url: "/x".into(),
             headers: Vec::new(),
             body: None,
@@ -459,6 +459,7 @@ mod tests {
         assert_eq!((submission.next_step, submission.attempts), (1, 2));
         assert_eq!(submission.captured_id.as_deref(), Some("c-9"));
         assert_eq!(submission.created_at_ms, 1_700_000_000_123.0);
+        assert_eq!(submission.steps[0].method, HttpMethod::Post);
         assert_eq!(
             submission.steps[0].headers,
             vec![("Idempotency-Key".to_string(), "r-1-0".to_string())]

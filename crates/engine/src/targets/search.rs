@@ -12,12 +12,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::catalogue::{catalogue, FieldFormat, FieldSpec};
-use super::config::{percent_encode_segment, Mode, Operation, TargetConfig, TargetKind};
-use super::mapping::PlannedRequest;
+use super::config::{Mode, Operation, TargetConfig, TargetKind};
+use super::mapping::{HttpMethod, PlannedRequest};
 use super::outbox::AnswerBody;
+use super::percent;
 use super::person::{FieldValue, PersonRecord};
 use crate::answer::{Answer, AnswerKind};
 use crate::date::{epoch_seconds_to_iso_date, iso_date_to_epoch_seconds};
+use crate::fold::loose;
 use crate::model::{Form, Question};
 
 /// Page size for the targets that filter by name: a page of namesakes is
@@ -138,8 +140,8 @@ pub fn plan_search(
             .map(|(name, value)| {
                 format!(
                     "{}={}",
-                    percent_encode_segment(name),
-                    percent_encode_segment(value)
+                    percent::encode_segment(name),
+                    percent::encode_segment(value)
                 )
             })
             .collect();
@@ -147,7 +149,7 @@ pub fn plan_search(
     }
     PlannedRequest {
         label: "Search for the person".into(),
-        method: "GET".into(),
+        method: HttpMethod::Get,
         url,
         headers: vec![("Accept".into(), accept.into())],
         body: None,
@@ -424,38 +426,8 @@ fn query_parameter(url: &str, name: &str) -> Option<String> {
     let query = query.split('#').next().unwrap_or_default();
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
+        (percent::decode_form(key) == name).then(|| percent::decode_form(value))
     })
-}
-
-/// Form-style decoding: `%XX` escapes and `+` as a space; a stray `%` is
-/// kept as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut position = 0;
-    while position < bytes.len() {
-        let byte = bytes[position];
-        let escaped = (byte == b'%')
-            .then(|| text.get(position + 1..position + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (byte, escaped) {
-            (_, Some(decoded)) => {
-                out.push(decoded);
-                position += 3;
-            }
-            (b'+', None) => {
-                out.push(b' ');
-                position += 1;
-            }
-            (other, None) => {
-                out.push(other);
-                position += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A paging token from JSON: a positive page number or a non-empty cursor.
@@ -700,15 +672,6 @@ fn record_value<'a>(target: TargetKind, root: &'a Value, wire: &str) -> Option<&
         }
     }
     value_at(root, wire).filter(present)
-}
-
-/// Loose equality for matching a stored value to an option: case,
-/// punctuation and spaces do not count.
-fn loose(text: &str) -> String {
-    text.chars()
-        .filter(|character| character.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The id of the option of `question` whose id, base id or label matches

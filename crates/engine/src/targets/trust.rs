@@ -20,7 +20,7 @@ use std::fmt;
 
 use super::config::{Operation, TargetConfig};
 use super::forms::parse_forms_available;
-use super::mapping::PlannedRequest;
+use super::mapping::{HttpMethod, PlannedRequest};
 use super::outbox::Response;
 use super::search::{parse_search, PersonQuery};
 
@@ -354,7 +354,10 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), AddressProble
 /// own base URL. Anything else (a stored entry edited by hand, or made
 /// under another configuration) is never sent.
 pub fn step_fits(config: &TargetConfig, step: &PlannedRequest) -> bool {
-    if !matches!(step.method.as_str(), "POST" | "PUT" | "PATCH") {
+    if !matches!(
+        step.method,
+        HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch
+    ) {
         return false;
     }
     let Some(path) = step
@@ -382,7 +385,7 @@ fn template_matches(template: &str, path: &str, group: &str) -> bool {
             .iter()
             .zip(&path_segments)
             .all(|(expected, actual)| match *expected {
-                "{group_id}" => *actual == super::config::percent_encode_segment(group),
+                "{group_id}" => *actual == super::percent::encode_segment(group),
                 "{id}" | "{form_id}" => {
                     !actual.is_empty()
                         && actual
@@ -570,10 +573,10 @@ mod tests {
         assert!(secret_word_in("/caspen/v1").is_none());
     }
 
-    fn step(method: &str, url: &str) -> PlannedRequest {
+    fn step(method: HttpMethod, url: &str) -> PlannedRequest {
         PlannedRequest {
             label: String::new(),
-            method: method.into(),
+            method,
             url: url.into(),
             headers: Vec::new(),
             body: None,
@@ -591,37 +594,39 @@ mod tests {
             "base_url": "https://api.example.org/v3"
         }))
         .unwrap();
-        let fits = |method: &str, url: &str| step_fits(&config, &step(method, url));
+        let fits = |method: HttpMethod, url: &str| step_fits(&config, &step(method, url));
         assert!(fits(
-            "POST",
+            HttpMethod::Post,
             "https://api.example.org/v3/groups/g%201/contacts"
         ));
         assert!(fits(
-            "POST",
+            HttpMethod::Post,
             "https://api.example.org/v3/groups/g%201/contacts/{id}/forms/f1/respond"
         ));
+        for method in [HttpMethod::Get, HttpMethod::Delete] {
+            assert!(!fits(
+                method,
+                "https://api.example.org/v3/groups/g%201/contacts"
+            ));
+        }
         assert!(!fits(
-            "GET",
-            "https://api.example.org/v3/groups/g%201/contacts"
-        ));
-        assert!(!fits(
-            "POST",
+            HttpMethod::Post,
             "https://evil.example/v3/groups/g%201/contacts"
         ));
         assert!(!fits(
-            "POST",
+            HttpMethod::Post,
             "https://api.example.org/v3/groups/other/contacts"
         ));
         assert!(!fits(
-            "POST",
+            HttpMethod::Post,
             "https://api.example.org/v3x/groups/g%201/contacts"
         ));
         assert!(!fits(
-            "POST",
+            HttpMethod::Post,
             "https://api.example.org/v3/groups/g%201/contacts/a/b"
         ));
         assert!(!fits(
-            "POST",
+            HttpMethod::Post,
             "https://api.example.org/v3/../v3/groups/g%201/contacts"
         ));
     }
