@@ -254,7 +254,7 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
                 }
                 let signs_in = config.auth == AuthMode::StaffToken;
                 title.set(config.title.clone());
-                intake.config.set_value(Some(config));
+                intake.config.set_value(Some(Rc::new(config)));
                 count_waiting(intake);
                 if signs_in {
                     intake.phase.set(Phase::SignIn);

@@ -191,7 +191,8 @@ pub struct Intake {
     pub(crate) phase: RwSignal<Phase>,
     pub(crate) status: RwSignal<Status>,
     pub(crate) busy: RwSignal<bool>,
-    pub(crate) config: StoredValue<Option<TargetConfig>, LocalStorage>,
+    /// Shared, not copied: reading it is frequent and a copy is large.
+    pub(crate) config: StoredValue<Option<Rc<TargetConfig>>, LocalStorage>,
     pub(crate) server_errors: RwSignal<PlacedErrors>,
     /// The submission of the answers on screen, as last sent.
     pub(crate) current: StoredValue<Option<Submission>, LocalStorage>,
@@ -213,7 +214,7 @@ impl Intake {
         let config = self.config.get_value()?;
         match config.auth {
             AuthMode::None => None,
-            AuthMode::WidgetToken => config.widget_token,
+            AuthMode::WidgetToken => config.widget_token.clone(),
             AuthMode::StaffToken => self
                 .desk
                 .with_value(|desk| desk.as_ref().and_then(|desk| desk.token())),
