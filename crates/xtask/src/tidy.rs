@@ -90,19 +90,39 @@ pub fn module_of(src: &Path, file: &Path) -> Option<String> {
 /// The paths a file names through `crate::` (in `use` lists, braces
 /// expanded, and inline), as written after `crate::`.
 pub fn crate_paths(code: &str) -> Vec<String> {
+    paths_after(code, "crate::")
+}
+
+/// The paths named after `prefix` (`crate::`, `super::`, `child::`), as
+/// written after it.
+pub fn paths_after(code: &str, prefix: &str) -> Vec<String> {
     let mut paths = Vec::new();
     let mut rest = code;
-    while let Some(found) = rest.find("crate::") {
+    while let Some(found) = rest.find(prefix) {
         let before = rest[..found].chars().next_back();
-        rest = &rest[found + "crate::".len()..];
+        rest = &rest[found + prefix.len()..];
         // `intake_crate::` or `some_crate::` are other names.
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
             continue;
         }
         let (tree, _) = take_use_tree(rest);
         expand(&tree, "", &mut paths);
     }
     paths
+}
+
+/// The child modules a file declares (`mod desk;`).
+pub fn child_modules(code: &str) -> Vec<String> {
+    code.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let rest = line
+                .strip_prefix("pub(crate) mod ")
+                .or_else(|| line.strip_prefix("pub mod "))
+                .or_else(|| line.strip_prefix("mod "))?;
+            rest.strip_suffix(';').map(str::to_string)
+        })
+        .collect()
 }
 
 /// The path or brace tree at the start of `text`.
@@ -191,10 +211,32 @@ pub fn import_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             .iter()
             .map(|path| target_module(path, &modules))
             .collect();
-        // `super::` names the parent module.
-        if code.contains("super::") {
-            let parent = module.rsplit_once("::").map_or("", |(parent, _)| parent);
-            targets.insert(parent.to_string());
+        // `super::x` names a sibling (or the parent itself).
+        let parent = module.rsplit_once("::").map_or("", |(parent, _)| parent);
+        for path in paths_after(&code, "super::") {
+            let full = if parent.is_empty() {
+                path
+            } else {
+                format!("{parent}::{path}")
+            };
+            let target = target_module(&full, &modules);
+            targets.insert(if target.is_empty() {
+                parent.to_string()
+            } else {
+                target
+            });
+        }
+        // `child::x` and `self::child::x` name a module this file declares.
+        for child in child_modules(&code) {
+            let full = if module.is_empty() {
+                child.clone()
+            } else {
+                format!("{module}::{child}")
+            };
+            let named = !paths_after(&code, &format!("{child}::")).is_empty();
+            if named {
+                targets.insert(full);
+            }
         }
         targets.remove(&module);
         graph.insert(module, targets);

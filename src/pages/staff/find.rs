@@ -1,0 +1,158 @@
+//! Finding the person before any form is opened.
+
+use intake_engine::targets::{FoundPerson, PersonQuery, TargetKind};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::desk::{describe, search_people, SearchFailure, Staff};
+use super::edit::{new_person, open_person};
+use super::forms::IntakeFormPicker;
+use crate::shared::language::use_language;
+use crate::shared::state::Phase;
+
+/// The staff member's search: name and date of birth, with the target's own
+/// search; results are buttons, so Tab and Enter open one.
+#[component]
+pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let born = RwSignal::new(String::new());
+    let results = RwSignal::new(None::<Vec<FoundPerson>>);
+    let next_page = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let searching = RwSignal::new(false);
+    let query = move || PersonQuery {
+        first_name: first_name.get_untracked().trim().to_string(),
+        last_name: last_name.get_untracked().trim().to_string(),
+        date_of_birth: Some(born.get_untracked()).filter(|date| !date.is_empty()),
+    };
+    let search = move |page: Option<String>| {
+        let Some(config) = intake.config.get_value() else {
+            return;
+        };
+        let query = query();
+        if query.last_name.is_empty()
+            || (config.target == TargetKind::UniteUs && query.first_name.is_empty())
+        {
+            problem.set(Some(text().full_app.search_needs_name.to_string()));
+            return;
+        }
+        problem.set(None);
+        searching.set(true);
+        spawn_local(async move {
+            let outcome = search_people(intake, &config, &query, page.as_deref()).await;
+            // The find screen may be gone by now (a person was opened).
+            if searching.try_set(false).is_some() {
+                return;
+            }
+            match outcome {
+                Ok(found) => {
+                    let mut people = if page.is_some() {
+                        results.get_untracked().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    people.extend(found.people);
+                    results.set(Some(people));
+                    next_page.set(found.next_page);
+                }
+                Err(SearchFailure::Unreadable(message)) => problem.set(Some(message)),
+                Err(SearchFailure::SignIn) => {
+                    intake.desk.token.set(None);
+                    intake.phase.set(Phase::SignIn);
+                }
+                Err(SearchFailure::Status(Some(status))) => problem.set(Some(format!(
+                    "{} (HTTP {status})",
+                    text().full_app.search_failed
+                ))),
+                Err(SearchFailure::Status(None)) => {
+                    problem.set(Some(text().full_app.search_failed.to_string()))
+                }
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="find-title" data-testid="find-person">
+            <h2 id="find-title">{move || text().full_app.find_title}</h2>
+            {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
+            <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
+                <div class="question">
+                    <label for="find-first">{move || text().full_app.first_name}</label>
+                    <input id="find-first" type="text" autocomplete="off" prop:value=move || first_name.get() on:input=move |event| first_name.set(event_target_value(&event)) />
+                </div>
+                <div class="question">
+                    <label for="find-last">{move || text().full_app.last_name}</label>
+                    <input id="find-last" type="text" autocomplete="off" prop:value=move || last_name.get() on:input=move |event| last_name.set(event_target_value(&event)) />
+                </div>
+                <div class="question">
+                    <label for="find-born">{move || text().full_app.date_of_birth}</label>
+                    <input id="find-born" type="date" prop:value=move || born.get() on:input=move |event| born.set(event_target_value(&event)) />
+                </div>
+                {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
+                <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().full_app.search}</button>
+            </form>
+            <div role="status" aria-live="polite" data-testid="search-results">
+                {move || results.get().map(|people| {
+                    let count = people.len();
+                    view! {
+                        <p>{(text().full_app.results_count)(count)}</p>
+                        {(count > 1).then(|| view! { <p class="help">{text().full_app.results_hint}</p> })}
+                        <ul class="results" on:keydown=move_in_results>
+                            {people.into_iter().map(|found| {
+                                let description = describe(&found);
+                                view! { <li><button type="button" class="link-button" data-person-id=found.id.clone() on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
+                            }).collect_view()}
+                        </ul>
+                        {move || next_page.get().map(|page| view! {
+                            <button type="button" class="button secondary" on:click=move |_| search(Some(page.clone()))>{text().full_app.more_results}</button>
+                        })}
+                        <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, query())>{text().full_app.new_person_button}</button>
+                    }
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// Up and Down (and Home and End) move focus between the people found, as
+/// in a list box, so a long list is quick by keyboard; Tab still leaves it.
+pub(super) fn move_in_results(event: leptos::ev::KeyboardEvent) {
+    let key = event.key();
+    if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End") {
+        return;
+    }
+    let Ok(found) = document().query_selector_all("[data-testid=search-results] .results button")
+    else {
+        return;
+    };
+    let buttons: Vec<web_sys::HtmlElement> = (0..found.length())
+        .filter_map(|index| found.item(index))
+        .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(node).ok())
+        .collect();
+    let Some(last) = buttons.len().checked_sub(1) else {
+        return;
+    };
+    let active = document().active_element();
+    let current = buttons.iter().position(|button| {
+        let button: &web_sys::Element = button.as_ref();
+        active.as_ref() == Some(button)
+    });
+    let target = match (key.as_str(), current) {
+        ("Home", _) => 0,
+        ("End", _) => last,
+        ("ArrowDown", Some(at)) => (at + 1).min(last),
+        ("ArrowUp", Some(at)) => at.saturating_sub(1),
+        _ => 0,
+    };
+    event.prevent_default();
+    if let Some(button) = buttons.get(target) {
+        let _ = button.focus();
+    }
+}
+
+/// The search, before anyone's form is opened.
+pub(super) fn find_view(intake: Staff) -> AnyView {
+    view! { <FindPerson intake=intake /> }.into_any()
+}
