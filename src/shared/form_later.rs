@@ -5,7 +5,7 @@
 //! build fetches them once the form is on screen (see `crate::shared::later`).
 
 use intake_engine::targets::PlacedErrors;
-use intake_engine::{Answer, FormState, InputType, Issue, Question, QuestionIndex};
+use intake_engine::{Answer, FormState, InputType, Issue, Onward, Question, QuestionIndex};
 use leptos::prelude::*;
 
 use crate::shared::form_view::{error_id, input_id, FocusTarget};
@@ -53,32 +53,36 @@ pub(crate) fn advance(context: FormContext) {
         return;
     }
     let current = pages.page.get_untracked();
-    let last_page = if pages.has_review {
-        pages.step_count
-    } else {
-        pages.step_count - 1
+    let onward = pages
+        .navigator
+        .with_value(|navigator| navigator.onward(current, |question| context.shown_now(question)));
+    let next = match onward {
+        Onward::Page(next) => next,
+        Onward::Finish => {
+            finish(context);
+            return;
+        }
     };
-    if current >= last_page {
-        match context.submitter.get_value() {
-            Some(submitter) => {
-                if !submitter.busy.get_untracked() {
-                    context
-                        .state
-                        .with_value(|state| (submitter.on_submit)(state));
-                }
-            }
-            None => {
-                pages.finished.set(true);
-                context.focus_later(FocusTarget::Progress);
+    context.go_to(next);
+    context.focus_later(FocusTarget::Progress);
+}
+
+/// The last page passed its check: hand the answers to the submitter, or
+/// (the preview) say they are valid.
+fn finish(context: FormContext) {
+    match context.submitter.get_value() {
+        Some(submitter) => {
+            if !submitter.busy.get_untracked() {
+                context
+                    .state
+                    .with_value(|state| (submitter.on_submit)(state));
             }
         }
-        return;
+        None => {
+            context.pages.finished.set(true);
+            context.focus_later(FocusTarget::Progress);
+        }
     }
-    let next = (current + 1..pages.step_count)
-        .find(|&step| context.step_visible(step))
-        .unwrap_or(pages.step_count);
-    context.go_to(next.min(last_page));
-    context.focus_later(FocusTarget::Progress);
 }
 
 /// Puts the server's refusal on its questions, shows the review (or the
@@ -104,8 +108,12 @@ pub(crate) fn place_server_errors(context: FormContext, placed: &PlacedErrors) {
     by_index.sort_unstable_by_key(|(index, _)| *index);
     context.server_errors.set(by_index);
     context.server_general.set(general);
-    if context.pages.has_review {
-        context.go_to(context.pages.step_count);
+    if let Some(review) = context
+        .pages
+        .navigator
+        .with_value(|navigator| navigator.review_page())
+    {
+        context.go_to(review);
     }
     context.focus_later(FocusTarget::Summary);
 }

@@ -2,7 +2,7 @@
 //! visibility and error signals, so an answer re-renders only the questions
 //! whose visibility or messages it changes.
 
-use intake_engine::Step;
+use intake_engine::Navigator;
 use intake_engine::{
     Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
 };
@@ -92,29 +92,18 @@ impl FormContext {
         }
     }
 
-    /// Whether any question of `step` is shown.
-    pub(crate) fn step_visible(&self, step: usize) -> bool {
-        self.pages.step_questions.with_value(|steps| {
-            steps[step]
-                .iter()
-                .any(|&question| self.signals(question).visible.get_untracked())
-        })
-    }
-
-    /// The questions the error summary covers on `page`.
-    fn scope_of(&self, page: usize) -> Vec<QuestionIndex> {
-        if page < self.pages.step_count {
-            self.pages
-                .step_questions
-                .with_value(|steps| steps[page].clone())
-        } else {
-            self.pages.all_questions.get_value()
-        }
+    /// Whether a question is shown now (without tracking it).
+    pub(crate) fn shown_now(&self, question: QuestionIndex) -> bool {
+        self.signals(question).visible.get_untracked()
     }
 
     pub(crate) fn go_to(&self, target: usize) {
         self.pages.page.set(target);
-        self.scope.set_value(self.scope_of(target));
+        self.scope.set_value(
+            self.pages
+                .navigator
+                .with_value(|pages| pages.questions_on(target)),
+        );
         if self.attempted.get_untracked() {
             self.refresh_errors(Vec::new());
         }
@@ -150,8 +139,8 @@ impl FormContext {
     pub(crate) fn show_question(&self, question: QuestionIndex) {
         let step = self
             .pages
-            .step_of_question
-            .with_value(|steps| steps[question]);
+            .navigator
+            .with_value(|pages| pages.page_of(question));
         self.pages.finished.set(false);
         if self.pages.page.get_untracked() != step {
             self.go_to(step);
@@ -161,7 +150,11 @@ impl FormContext {
 
     fn back(&self) {
         let current = self.pages.page.get_untracked();
-        if let Some(previous) = (0..current).rev().find(|&step| self.step_visible(step)) {
+        let previous = self
+            .pages
+            .navigator
+            .with_value(|pages| pages.back(current, |question| self.shown_now(question)));
+        if let Some(previous) = previous {
             self.pages.finished.set(false);
             self.go_to(previous);
             self.focus_later(FocusTarget::Progress);
@@ -243,39 +236,17 @@ pub fn FormView(
         .collect();
     let form = state.form().clone();
 
-    let steps: Vec<Step> = match max_questions_per_step {
-        Some(limit) => form.steps_with_limit(limit),
-        None => form.steps(),
-    };
-    let step_count = steps.len();
-    let has_review = step_count > 1;
-    let step_of_section: Vec<usize> = {
-        let mut owner = vec![0; form.sections.len()];
-        for (step_index, step) in steps.iter().enumerate() {
-            for &section in &step.sections {
-                owner[section] = step_index;
-            }
-        }
-        owner
-    };
+    let navigator = Navigator::new(&form, max_questions_per_step);
+    let step_count = navigator.step_count();
+    let review_page = navigator.review_page();
+    let last_page = navigator.last_page();
+    let step_of_section: Vec<usize> = (0..form.sections.len())
+        .map(|section| navigator.step_of_section(section))
+        .collect();
     let pages = Pages {
         page: RwSignal::new(0),
         finished: RwSignal::new(false),
-        step_count,
-        has_review,
-        step_questions: StoredValue::new(
-            steps
-                .iter()
-                .map(|step| step.question_indices(&form).collect())
-                .collect(),
-        ),
-        all_questions: StoredValue::new((0..form.questions.len()).collect()),
-        step_of_question: StoredValue::new(
-            form.questions
-                .iter()
-                .map(|question| step_of_section[question.section])
-                .collect(),
-        ),
+        navigator: StoredValue::new(navigator),
         summary_ref: NodeRef::new(),
         progress_ref: NodeRef::new(),
     };
@@ -302,7 +273,9 @@ pub fn FormView(
         awaiting_later: RwSignal::new(false),
     };
     context.refresh_response();
-    context.scope.set_value(context.scope_of(0));
+    context
+        .scope
+        .set_value(pages.navigator.with_value(|pages| pages.questions_on(0)));
     provide_context(context);
 
     let advance = move |event: leptos::ev::SubmitEvent| {
@@ -345,25 +318,9 @@ pub fn FormView(
         move || {
             let current = pages.page.get();
             // Reading visibility of every step keeps the count right as answers hide steps.
-            let shown: Vec<usize> = (0..step_count)
-                .filter(|&step| {
-                    pages.step_questions.with_value(|steps| {
-                        steps[step]
-                            .iter()
-                            .any(|&question| context.signals(question).visible.get())
-                    })
-                })
-                .collect();
-            let total = shown.len() + usize::from(has_review);
-            let position = if current >= step_count {
-                total
-            } else {
-                shown
-                    .iter()
-                    .position(|&step| step == current)
-                    .map_or(1, |at| at + 1)
-            };
-            (position, total.max(1))
+            pages.navigator.with_value(|pages| {
+                pages.progress(current, |question| context.signals(question).visible.get())
+            })
         }
     };
 
@@ -396,7 +353,7 @@ pub fn FormView(
 
     // The review page: reached only through a check, which brought the parts that draw it.
     let review = move || {
-        (has_review && pages.page.get() == step_count)
+        (review_page == Some(pages.page.get()))
             .then(|| context.later.get().map(|parts| (parts.review)(context)))
     };
 
@@ -411,8 +368,7 @@ pub fn FormView(
     };
     let primary_label = move || {
         let current = pages.page.get();
-        let last =
-            (has_review && current == step_count) || (!has_review && current + 1 >= step_count);
+        let last = current >= last_page;
         if context.awaiting_later.get() {
             language.get().text().checking
         } else if last && submits && busy.get() {

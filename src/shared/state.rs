@@ -11,7 +11,7 @@ use std::rc::Rc;
 use intake_engine::targets::{
     AuthMode, Mode, PlacedErrors, Submission, SubmissionInput, TargetConfig,
 };
-use intake_engine::{Form, FormState, Issue, Question, QuestionIndex};
+use intake_engine::{Form, FormState, Issue, Navigator, Question, QuestionIndex};
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -68,11 +68,8 @@ pub(crate) struct Pages {
     pub(crate) page: RwSignal<usize>,
     /// The preview's last check passed.
     pub(crate) finished: RwSignal<bool>,
-    pub(crate) step_count: usize,
-    pub(crate) has_review: bool,
-    pub(crate) step_questions: StoredValue<Vec<Vec<QuestionIndex>>>,
-    pub(crate) all_questions: StoredValue<Vec<QuestionIndex>>,
-    pub(crate) step_of_question: StoredValue<Vec<usize>>,
+    /// The engine's rules for moving between them.
+    pub(crate) navigator: StoredValue<Navigator>,
     pub(crate) summary_ref: NodeRef<leptos::html::Div>,
     pub(crate) progress_ref: NodeRef<leptos::html::P>,
 }

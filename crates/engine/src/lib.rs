@@ -28,6 +28,7 @@ pub mod json;
 mod lint;
 mod load;
 mod model;
+mod navigate;
 mod number;
 mod problem;
 mod response;
@@ -50,6 +51,7 @@ pub use model::{
     Question, QuestionIndex, QuestionTranslation, Section, SectionType, ShowOrHide, Step,
     Validator, ValidatorKind,
 };
+pub use navigate::{Navigator, Onward};
 pub use number::{json_number_text, number_text};
 pub use problem::{LoadError, Problem, Severity};
 pub use response::FormResponseEntry;
