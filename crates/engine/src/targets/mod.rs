@@ -22,6 +22,7 @@
 
 mod catalogue;
 mod config;
+mod delivery;
 mod encode;
 mod errors;
 mod forms;
@@ -36,6 +37,9 @@ pub use catalogue::{catalogue, FieldFormat, FieldSpec};
 pub use config::{
     AuthMode, ConfigError, ConfigProblem, Mode, Operation, TargetConfig, TargetKind,
     UniteUsEncoding,
+};
+pub use delivery::{
+    after_answer, claim_held, next_action, working_copy, AfterStep, NextAction, CLAIM_MS,
 };
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
