@@ -44,8 +44,8 @@ pub use delivery::{
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
 pub use forms::{
-    intake_forms_url, parse_forms_available, parse_service_types, service_types_from, FormChoice,
-    ServiceTypeChoice,
+    intake_forms_url, parse_forms_available, parse_service_types, read_form_config,
+    service_types_from, FormChoice, FormConfig, FormConfigProblem, ServiceTypeChoice,
 };
 pub use mapping::{
     about_you_section, consent_section, coverage, plan, Coverage, HttpMethod, Plan, PlannedRequest,
