@@ -8,9 +8,9 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    about_you_section, configuration_path, consent_section, refuse_deployment_parameters,
-    service_types_from, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors, TargetConfig,
-    TargetKind, CONFIG_FOLDER,
+    about_you_section, configuration_path, consent_section, read_form_config,
+    refuse_deployment_parameters, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors,
+    TargetConfig, TargetKind, CONFIG_FOLDER,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState, LoadError};
 use leptos::prelude::*;
@@ -73,21 +73,14 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, PageFa
             .url(Operation::AssistanceRequestFormConfig, &[])
             .unwrap_or_default();
         let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
-        let body: Option<Value> = match answer.status {
-            Some(200..=299) => answer.body.json().cloned(),
-            status => return Err(PageFailure::FormConfig(status)),
-        };
-        let data = body
-            .as_ref()
-            .and_then(|body| body.get("data"))
-            .cloned()
-            .ok_or(PageFailure::FormConfigUnreadable)?;
-        service_types = service_types_from(&data["service_types"])
-            .into_iter()
-            .map(|choice| (choice.id, choice.name))
-            .collect();
-        if !data["form"].is_null() && config.form.is_none() {
-            definition = Some(data["form"].clone());
+        if !matches!(answer.status, Some(200..=299)) {
+            return Err(PageFailure::FormConfig(answer.status));
+        }
+        let form_config =
+            read_form_config(&answer.body).map_err(|_| PageFailure::FormConfigUnreadable)?;
+        service_types = form_config.service_types;
+        if config.form.is_none() {
+            definition = form_config.form;
         }
     }
     if let Some(url) = &config.form {

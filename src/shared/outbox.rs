@@ -1,7 +1,8 @@
 //! The outbox: submissions kept in localStorage from before their first
 //! request until every step has succeeded, and the loop that sends them.
-//! The rules (what an answer means, when to retry) are the engine's; this
-//! module stores and schedules.
+//! The rules (whether a submission may be sent from here, which step, what
+//! an answer means, when to retry, who holds a claim) are the engine's;
+//! this module stores, sends and schedules.
 //!
 //! Two tabs, or a double click, cannot send one submission twice: a tab
 //! claims a submission in storage before sending a step, and every write
@@ -11,15 +12,13 @@
 use std::cell::{OnceCell, RefCell};
 
 use intake_engine::targets::{
-    classify, upsert_status, uuid_v4, PlannedRequest, ServerErrors, StepOutcome, Submission,
-    SubmissionStatus, TargetConfig, MAX_KEEP_UNSENT_DAYS,
+    after_answer, claim_held, next_action, uuid_v4, working_copy, AfterStep, NextAction,
+    PlannedRequest, ServerErrors, Submission, SubmissionStatus, TargetConfig, MAX_KEEP_UNSENT_DAYS,
 };
 
 use crate::shared::http;
 
 const STORAGE_KEY: &str = "intake-outbox";
-/// How long a tab's claim on a submission lasts: longer than one request.
-const CLAIM_MS: f64 = 60_000.0;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -239,7 +238,9 @@ pub enum Delivery {
 
 /// Sends what is left of the submission `reference`, step after step, until
 /// it is sent, must wait, needs a sign-in or is refused. `memory` is the
-/// submission as the page holds it, used when storage is unavailable.
+/// submission as the page holds it, used when storage is unavailable. What
+/// to do at each turn is the engine's decision ([`next_action`],
+/// [`after_answer`]); this stores, sends and reads the clock.
 pub async fn deliver(
     reference: &str,
     config: &TargetConfig,
@@ -251,115 +252,70 @@ pub async fn deliver(
         return Delivery::AlreadySending;
     };
     loop {
-        let stored = get(reference);
         // Where storage is blocked (a third-party iframe, private mode) the
         // submission lives in memory only: retried, but lost on reload.
         let storage_works = storage().is_some();
-        // Not in storage: blocked or full storage, or already sent and
-        // removed; the copy in memory says which.
-        let mut submission = stored.unwrap_or_else(|| memory.clone());
-        // Storage holds the steps sealed; the page's memory holds them open.
-        if submission.steps.is_empty() {
-            submission.steps = memory.steps.clone();
-            submission.summary = memory.summary.clone();
-        }
-        // Made under another configuration, or not what this one would
-        // plan: never sent from here, and never with this page's credential.
-        if submission.steps.is_empty() || !submission.may_be_sent_by(config) {
-            return Delivery::NotOurs;
-        }
-        if submission.status == SubmissionStatus::Sent
-            || submission.next_step >= submission.steps.len()
-        {
-            remove(reference);
-            return Delivery::Sent {
-                record_id: submission.captured_id,
-                upsert: None,
-            };
-        }
+        let mut submission = working_copy(get(reference), memory);
         let now = js_sys::Date::now();
-        if submission.status == SubmissionStatus::NeedsSignIn && credential.is_some() {
-            submission.status = SubmissionStatus::Pending;
-            submission.next_attempt_at_ms = now;
-        }
-        if submission.status == SubmissionStatus::NeedsSignIn {
-            return Delivery::NeedsSignIn;
-        }
-        if submission.status == SubmissionStatus::Rejected {
-            submission.status = SubmissionStatus::Pending;
-            submission.next_attempt_at_ms = now;
-        }
-        if !submission.is_due(now, &tab) {
-            if submission.claim_until_ms > now && submission.claimed_by.as_deref() != Some(&tab) {
-                return Delivery::ElsewhereInProgress;
-            }
-            return Delivery::Waiting {
-                retry_in_ms: (submission.next_attempt_at_ms - now).max(0.0),
-                message: submission.last_message.clone(),
+        let (step, url) =
+            match next_action(&mut submission, config, &tab, credential.is_some(), now) {
+                NextAction::Send { step, url } => (step, url),
+                NextAction::NotOurs => return Delivery::NotOurs,
+                NextAction::AlreadySent { record_id } => {
+                    remove(reference);
+                    return Delivery::Sent {
+                        record_id,
+                        upsert: None,
+                    };
+                }
+                NextAction::NeedsSignIn => return Delivery::NeedsSignIn,
+                NextAction::ElsewhereInProgress => return Delivery::ElsewhereInProgress,
+                NextAction::Wait {
+                    retry_in_ms,
+                    message,
+                } => {
+                    return Delivery::Waiting {
+                        retry_in_ms,
+                        message,
+                    }
+                }
             };
-        }
-        submission.claimed_by = Some(tab.clone());
-        submission.claim_until_ms = now + CLAIM_MS;
-        // Another tab may have claimed it in the same instant; the last writer
-        // holds the claim. Storage that cannot take the write (full) leaves
-        // the submission to this tab's memory.
-        if storage_works
-            && put(&submission)
-            && get(reference).and_then(|stored| stored.claimed_by) != Some(tab.clone())
-        {
+        // The claim is stored and read back: another tab may have claimed it
+        // in the same instant. Storage that cannot take the write (full)
+        // leaves the submission to this tab's memory.
+        if storage_works && put(&submission) && !claim_held(get(reference).as_ref(), &tab) {
             return Delivery::ElsewhereInProgress;
         }
-        let Some(step) = submission.current_step().cloned() else {
-            remove(reference);
-            return Delivery::Sent {
-                record_id: submission.captured_id,
-                upsert: None,
-            };
-        };
-        let url = step.resolved_url(submission.captured_id.as_deref());
         let response = http::send(&step, &url, credential.as_deref()).await;
-        let outcome = classify(
-            &step,
+        let report = after_answer(
+            &mut submission,
+            step,
             &response,
-            submission.attempts,
             js_sys::Math::random(),
+            js_sys::Date::now(),
         );
-        submission.apply(&outcome, js_sys::Date::now());
         *memory = submission.clone();
-        match outcome {
-            StepOutcome::Done { .. } if submission.status == SubmissionStatus::Sent => {
+        let stop = match report {
+            AfterStep::Sent { record_id, upsert } => {
                 remove(reference);
-                return Delivery::Sent {
-                    record_id: submission.captured_id,
-                    upsert: upsert_status(&response.body),
-                };
+                return Delivery::Sent { record_id, upsert };
             }
-            StepOutcome::Done { .. } => {
-                if storage_works {
-                    put(&submission);
-                }
-            }
-            StepOutcome::Retry { delay_ms, reason } => {
-                if storage_works {
-                    put(&submission);
-                }
-                return Delivery::Waiting {
-                    retry_in_ms: delay_ms as f64,
-                    message: Some(reason),
-                };
-            }
-            StepOutcome::SignIn => {
-                if storage_works {
-                    put(&submission);
-                }
-                return Delivery::NeedsSignIn;
-            }
-            StepOutcome::Rejected(errors) => {
-                if storage_works {
-                    put(&submission);
-                }
-                return Delivery::Rejected(Box::new((errors, step)));
-            }
+            AfterStep::NextStep => None,
+            AfterStep::Wait {
+                retry_in_ms,
+                reason,
+            } => Some(Delivery::Waiting {
+                retry_in_ms,
+                message: Some(reason),
+            }),
+            AfterStep::NeedsSignIn => Some(Delivery::NeedsSignIn),
+            AfterStep::Rejected(rejection) => Some(Delivery::Rejected(rejection)),
+        };
+        if storage_works {
+            put(&submission);
+        }
+        if let Some(delivery) = stop {
+            return delivery;
         }
     }
 }

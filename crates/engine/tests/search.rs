@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use intake_engine::targets::{
     parse_search, person_changes, person_record, plan_search, possible_duplicates, prefill_answers,
-    AnswerBody, FoundPerson, PersonQuery, SearchPage, TargetConfig, TargetKind,
+    AnswerBody, FoundPerson, PersonQuery, SearchPage, SearchRefusal, TargetConfig, TargetKind,
 };
 use intake_engine::{load_form, Form, FormState};
 use serde_json::{json, Value};
@@ -121,6 +121,30 @@ fn check(name: &str) {
         let mut state = FormState::new(form);
         let problems = state.set_answers_from_json(&answers);
         assert!(problems.is_empty(), "{name}: {about}: {problems:?}");
+    }
+}
+
+#[test]
+fn a_search_needs_the_last_name_and_unite_us_the_first_name_too() {
+    let named = |first: &str, last: &str| PersonQuery {
+        first_name: first.into(),
+        last_name: last.into(),
+        date_of_birth: Some("1980-02-01".into()),
+    };
+    for target in TargetKind::ALL {
+        let first_name_needed =
+            (target == TargetKind::UniteUs).then_some(SearchRefusal::NoFirstName);
+        let cases = [
+            (named("Rosa", "Diaz"), None),
+            (named("", "Diaz"), first_name_needed),
+            (named("  ", "Diaz"), first_name_needed),
+            (named("Rosa", ""), Some(SearchRefusal::NoLastName)),
+            (named("Rosa", " "), Some(SearchRefusal::NoLastName)),
+            (named("", ""), Some(SearchRefusal::NoLastName)),
+        ];
+        for (query, refusal) in cases {
+            assert_eq!(query.search_refusal(target), refusal, "{target} {query:?}");
+        }
     }
 }
 

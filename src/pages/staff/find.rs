@@ -1,6 +1,6 @@
 //! Finding the person before any form is opened.
 
-use intake_engine::targets::{FoundPerson, PersonQuery, TargetKind};
+use intake_engine::targets::{FoundPerson, PersonQuery};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -33,9 +33,7 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
             return;
         };
         let query = query();
-        if query.last_name.is_empty()
-            || (config.target == TargetKind::UniteUs && query.first_name.is_empty())
-        {
+        if query.search_refusal(config.target).is_some() {
             problem.set(Some(text().full_app.search_needs_name.to_string()));
             return;
         }

@@ -64,6 +64,46 @@ pub fn parse_service_types(body: &AnswerBody) -> Result<Vec<ServiceTypeChoice>, 
     }
 }
 
+/// What the Unite US widget's form configuration
+/// ([`Operation::AssistanceRequestFormConfig`]) gives the page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormConfig {
+    /// The organisation's form definition; `None` when the group has none
+    /// and the form is the built-in sections alone.
+    pub form: Option<Value>,
+    /// The group's service types as (id, name), parents first (see
+    /// [`service_types_from`]); empty when the answer lists none.
+    pub service_types: Vec<(String, String)>,
+}
+
+/// Why a form configuration answer could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormConfigProblem {
+    /// The body is empty or not JSON.
+    NotJson,
+    /// The JSON has no `data`.
+    NoData,
+}
+
+/// Reads the answer to [`Operation::AssistanceRequestFormConfig`]:
+/// `{"data": {"form": {...}, "service_types": [...]}}`. A missing or null
+/// form, or missing service types, is not a problem: the form is then the
+/// built-in sections, without a service type question.
+pub fn read_form_config(body: &AnswerBody) -> Result<FormConfig, FormConfigProblem> {
+    let data = body
+        .json()
+        .ok_or(FormConfigProblem::NotJson)?
+        .get("data")
+        .ok_or(FormConfigProblem::NoData)?;
+    Ok(FormConfig {
+        form: Some(&data["form"]).filter(|form| !form.is_null()).cloned(),
+        service_types: service_types_from(&data["service_types"])
+            .into_iter()
+            .map(|choice| (choice.id, choice.name))
+            .collect(),
+    })
+}
+
 /// The URL listing the intake forms available for one service type, or for
 /// any when `service_type_id` is `None`. Every form fits on one page: a
 /// group has tens of forms, not thousands.
@@ -162,6 +202,52 @@ mod tests {
             parse_service_types(&AnswerBody::from_text(r#"{"data": []}"#)),
             Ok(Vec::new())
         );
+    }
+
+    #[test]
+    fn the_form_configuration_gives_the_form_and_the_service_types() {
+        let read = |text: &str| read_form_config(&AnswerBody::from_text(text));
+        let good = read(
+            r#"{"data": {"form": {"id": "f1", "sections": []},
+                "service_types": [{"id": "food", "name": "Food", "children": [{"id": 3, "name": "Meals"}]}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(good.form, Some(json!({"id": "f1", "sections": []})));
+        assert_eq!(
+            good.service_types,
+            [
+                ("food".to_string(), "Food".to_string()),
+                ("3".to_string(), "Food: Meals".to_string())
+            ]
+        );
+        assert_eq!(
+            read(r#"{"data": {"form": {"id": "f1"}}}"#).unwrap(),
+            FormConfig {
+                form: Some(json!({"id": "f1"})),
+                service_types: Vec::new()
+            },
+            "service types missing"
+        );
+        let without_form = FormConfig {
+            form: None,
+            service_types: Vec::new(),
+        };
+        assert_eq!(
+            read(r#"{"data": {"form": null, "service_types": []}}"#),
+            Ok(without_form.clone())
+        );
+        assert_eq!(read(r#"{"data": {}}"#), Ok(without_form.clone()));
+        // Read as an empty configuration, as the page always has.
+        assert_eq!(read(r#"{"data": null}"#), Ok(without_form));
+    }
+
+    #[test]
+    fn a_form_configuration_without_data_is_refused() {
+        let read = |text: &str| read_form_config(&AnswerBody::from_text(text));
+        assert_eq!(read(r#"{"form": {}}"#), Err(FormConfigProblem::NoData));
+        assert_eq!(read("[]"), Err(FormConfigProblem::NoData));
+        assert_eq!(read("<html>"), Err(FormConfigProblem::NotJson));
+        assert_eq!(read(""), Err(FormConfigProblem::NotJson));
     }
 
     #[test]

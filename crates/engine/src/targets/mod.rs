@@ -22,6 +22,7 @@
 
 mod catalogue;
 mod config;
+mod delivery;
 mod encode;
 mod errors;
 mod forms;
@@ -37,11 +38,14 @@ pub use config::{
     AuthMode, ConfigError, ConfigProblem, Mode, Operation, TargetConfig, TargetKind,
     UniteUsEncoding,
 };
+pub use delivery::{
+    after_answer, claim_held, next_action, working_copy, AfterStep, NextAction, CLAIM_MS,
+};
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
 pub use forms::{
-    intake_forms_url, parse_forms_available, parse_service_types, service_types_from, FormChoice,
-    ServiceTypeChoice,
+    intake_forms_url, parse_forms_available, parse_service_types, read_form_config,
+    service_types_from, FormChoice, FormConfig, FormConfigProblem, ServiceTypeChoice,
 };
 pub use mapping::{
     about_you_section, consent_section, coverage, plan, Coverage, HttpMethod, Plan, PlannedRequest,
@@ -54,7 +58,7 @@ pub use outbox::{
 pub use person::{person_record, uuid_v4, PersonRecord};
 pub use search::{
     parse_search, person_changes, plan_search, possible_duplicates, prefill_answers, FoundPerson,
-    PersonQuery, SearchPage,
+    PersonQuery, SearchPage, SearchRefusal,
 };
 pub use trust::{
     check_path_template, configuration_path, fingerprint, parse_address, read_sign_in_check,

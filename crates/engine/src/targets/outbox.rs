@@ -242,7 +242,12 @@ impl Submission {
     pub fn is_due(&self, now_ms: f64, tab: &str) -> bool {
         self.status == SubmissionStatus::Pending
             && self.next_attempt_at_ms <= now_ms
-            && (self.claim_until_ms <= now_ms || self.claimed_by.as_deref() == Some(tab))
+            && (self.claim_until_ms <= now_ms || self.is_claimed_by(tab))
+    }
+
+    /// Whether the tab `tab` wrote the latest claim on it.
+    pub fn is_claimed_by(&self, tab: &str) -> bool {
+        self.claimed_by.as_deref() == Some(tab)
     }
 
     /// The step to send next, if any.

@@ -73,6 +73,30 @@ pub struct SearchPage {
     pub next_page: Option<String>,
 }
 
+/// Why a query cannot be searched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchRefusal {
+    /// Every target's search needs the last name.
+    NoLastName,
+    /// Unite US refuses a search without a first name ("can't be blank").
+    NoFirstName,
+}
+
+impl PersonQuery {
+    /// Why `target`'s search cannot be run for this query, or `None` when
+    /// it can: staff are asked for the missing name before any request is
+    /// made. Names of white space only count as missing.
+    pub fn search_refusal(&self, target: TargetKind) -> Option<SearchRefusal> {
+        if self.last_name.trim().is_empty() {
+            return Some(SearchRefusal::NoLastName);
+        }
+        if target == TargetKind::UniteUs && self.first_name.trim().is_empty() {
+            return Some(SearchRefusal::NoFirstName);
+        }
+        None
+    }
+}
+
 /// The GET request that searches `config`'s target for `query`; `page` is
 /// a [`SearchPage::next_page`] token, `None` for the first page.
 ///
