@@ -4,6 +4,9 @@
 //!   when everything is there.
 //! - `run [--port N]`: setup, a release build of the app, then the sandbox
 //!   serving the app, the demo forms and the stand-in APIs on one origin.
+//! - `dev [--port N]`: the same with a debug build of the full app that
+//!   Trunk rebuilds on every change (reload the page to see it); the widget
+//!   is the full app's `/widget` page, not its own split build.
 //! - `test`: setup, formatting, lints (host and wasm32), host tests, browser
 //!   tests of the app, then end-to-end journeys on the release build.
 //! - `build`: the release build of the app into `dist/` and of the widget
@@ -42,7 +45,11 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("build") => setup::ensure_tools().and_then(|()| build_release_app()),
         Some("bench") => bench(),
-        _ => Err("usage: cargo xtask <setup | run [--port N] | build | test | bench>".into()),
+        Some("dev") => dev(&arguments[1..]),
+        _ => Err(
+            "usage: cargo xtask <setup | run [--port N] | dev [--port N] | build | test | bench>"
+                .into(),
+        ),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -120,16 +127,51 @@ fn build_release_app() -> Result {
     policy::write_headers(&root().join("dist"))
 }
 
+/// The port `--port N` names, 8080 without it.
+fn port_argument(arguments: &[String], command: &str) -> Result<String> {
+    match arguments {
+        [] => Ok("8080".to_string()),
+        [flag, port] if flag == "--port" && port.parse::<u16>().is_ok() => Ok(port.clone()),
+        _ => Err(format!("usage: cargo xtask {command} [--port N]")),
+    }
+}
+
 fn run(arguments: &[String]) -> Result {
     setup::ensure_tools()?;
-    let port = match arguments {
-        [] => "8080".to_string(),
-        [flag, port] if flag == "--port" && port.parse::<u16>().is_ok() => port.clone(),
-        _ => return Err("usage: cargo xtask run [--port N]".into()),
-    };
+    let port = port_argument(arguments, "run")?;
     build_release_app()?;
-    // The sandbox serves the app, the demo forms and the stand-in APIs on one
-    // origin and prints the address to open; it runs until Ctrl-C.
+    serve(&port, "dist")
+}
+
+/// Where `cargo xtask dev` builds: apart from the release build in `dist/`.
+const DEV_DIST: &str = "target/dev-dist";
+
+fn dev(arguments: &[String]) -> Result {
+    setup::ensure_tools()?;
+    let port = port_argument(arguments, "dev")?;
+    step(
+        "debug build of the app (trunk)",
+        "trunk",
+        &["build", "--dist", DEV_DIST],
+        &[],
+    )?;
+    // Trunk rebuilds on every change under these paths while the sandbox
+    // serves what it writes; both stop with Ctrl-C.
+    let mut watcher = Command::new("trunk")
+        .args(["watch", "--dist", DEV_DIST])
+        .args(["--watch", "src", "--watch", "style", "--watch", "public"])
+        .args(["--watch", "index.html", "--watch", "crates/engine/src"])
+        .current_dir(root())
+        .spawn()
+        .map_err(|error| format!("could not start `trunk watch`: {error}"))?;
+    let served = serve(&port, DEV_DIST);
+    let _ = watcher.kill();
+    served
+}
+
+/// The sandbox serving the app in `dist`, the demo forms and the stand-in
+/// APIs on one origin; it prints the address to open and runs until Ctrl-C.
+fn serve(port: &str, dist: &str) -> Result {
     step(
         "sandbox server (stop with Ctrl-C)",
         "cargo",
@@ -140,11 +182,11 @@ fn run(arguments: &[String]) -> Result {
             "intake-sandbox",
             "--",
             "--port",
-            &port,
+            port,
             "--data",
             ".sandbox-data",
             "--dist",
-            "dist",
+            dist,
             "--forms",
             "public/forms",
             "--demo-host",
