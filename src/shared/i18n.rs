@@ -2,7 +2,7 @@
 //! Spanish. Form content (labels, help, options) comes from the definition and
 //! its `translations`; only the app's own words live here.
 
-use intake_engine::targets::LinkRefusal;
+use intake_engine::targets::{LinkRefusal, UpsertOutcome};
 use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
 
 use crate::shared::http::FetchError;
@@ -127,7 +127,7 @@ pub struct LaterText {
     pub sent_reference: &'static str,
     pub sent_record: &'static str,
     pub sent_again: &'static str,
-    pub upsert_status: fn(&str) -> String,
+    pub upsert_status: fn(&UpsertOutcome) -> String,
     pub retrying: fn(u64) -> String,
     pub waiting_for_connection: &'static str,
     pub saved_on_device: &'static str,
@@ -381,10 +381,10 @@ pub static ENGLISH_LATER: LaterText = LaterText {
     sent_record: "Record number",
     sent_again: "Start a new request",
     upsert_status: |status| match status {
-        "created" => "The server created a new record.".into(),
-        "updated" => "The server updated the record.".into(),
-        "unchanged" => "The server already had these values: nothing changed.".into(),
-        other => format!("The server says: {other}."),
+        UpsertOutcome::Created => "The server created a new record.".into(),
+        UpsertOutcome::Updated => "The server updated the record.".into(),
+        UpsertOutcome::Unchanged => "The server already had these values: nothing changed.".into(),
+        UpsertOutcome::Other(other) => format!("The server says: {other}."),
     },
     retrying: |seconds| format!("Sending failed for now. Trying again in {seconds} s."),
     waiting_for_connection: "You are offline. Your answers are saved on this device and will be sent when you are back online.",
@@ -494,10 +494,10 @@ pub static SPANISH_LATER: LaterText = LaterText {
     sent_record: "Número de registro",
     sent_again: "Empezar una nueva solicitud",
     upsert_status: |status| match status {
-        "created" => "El servidor creó un registro nuevo.".into(),
-        "updated" => "El servidor actualizó el registro.".into(),
-        "unchanged" => "El servidor ya tenía estos valores: no cambió nada.".into(),
-        other => format!("El servidor dice: {other}."),
+        UpsertOutcome::Created => "El servidor creó un registro nuevo.".into(),
+        UpsertOutcome::Updated => "El servidor actualizó el registro.".into(),
+        UpsertOutcome::Unchanged => "El servidor ya tenía estos valores: no cambió nada.".into(),
+        UpsertOutcome::Other(other) => format!("El servidor dice: {other}."),
     },
     retrying: |seconds| format!("Por ahora no se pudo enviar. Se volverá a intentar en {seconds} s."),
     waiting_for_connection: "No tiene conexión. Sus respuestas están guardadas en este dispositivo y se enviarán cuando vuelva a estar en línea.",

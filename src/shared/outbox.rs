@@ -13,7 +13,8 @@ use std::cell::{OnceCell, RefCell};
 
 use intake_engine::targets::{
     after_answer, claim_held, next_action, uuid_v4, working_copy, AfterStep, NextAction,
-    PlannedRequest, ServerErrors, Submission, SubmissionStatus, TargetConfig, MAX_KEEP_UNSENT_DAYS,
+    PlannedRequest, ServerErrors, Submission, SubmissionStatus, TargetConfig, UpsertOutcome,
+    MAX_KEEP_UNSENT_DAYS,
 };
 
 use crate::shared::http;
@@ -218,7 +219,7 @@ pub enum Delivery {
     /// what an upsert said it did (persons_v1: created, updated, unchanged).
     Sent {
         record_id: Option<String>,
-        upsert: Option<String>,
+        upsert: Option<UpsertOutcome>,
     },
     /// Not sent yet; the next try is in `retry_in_ms`.
     Waiting {

@@ -6,7 +6,7 @@
 //! the widget's build fetches it once the form is on screen.
 
 use intake_engine::targets::{
-    place_errors, plan, PlacedErrors, Submission, SubmissionInput, SubmissionStatus,
+    place_errors, plan, PlacedErrors, Submission, SubmissionInput, SubmissionStatus, UpsertOutcome,
 };
 use intake_engine::{Form, FormState};
 use leptos::prelude::*;
@@ -305,7 +305,7 @@ pub(crate) fn sent_view(
     intake: Intake,
     reference: String,
     record_id: Option<String>,
-    upsert: Option<String>,
+    upsert: Option<UpsertOutcome>,
 ) -> AnyView {
     let language = use_language();
     let later = move || language.get().later_text();

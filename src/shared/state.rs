@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    AuthMode, Mode, PlacedErrors, Submission, SubmissionInput, TargetConfig,
+    AuthMode, Mode, PlacedErrors, Submission, SubmissionInput, TargetConfig, UpsertOutcome,
 };
 use intake_engine::{Form, FormState, Issue, Navigator, Question, QuestionIndex};
 use leptos::prelude::*;
@@ -121,7 +121,7 @@ pub struct Later {
     pub(crate) deliver_waiting: fn(Intake),
     pub(crate) count_waiting: fn(Intake),
     pub(crate) status_view: fn(Intake, Status) -> AnyView,
-    pub(crate) sent_view: fn(Intake, String, Option<String>, Option<String>) -> AnyView,
+    pub(crate) sent_view: fn(Intake, String, Option<String>, Option<UpsertOutcome>) -> AnyView,
     /// Why the page has no form, in words (see [`crate::shared::failure`]).
     pub(crate) failure_message: fn(&PageFailure) -> String,
     /// Writes the draft of the answers under a key (see [`crate::shared::draft`]).
@@ -155,7 +155,7 @@ pub(crate) enum Phase {
         reference: String,
         record_id: Option<String>,
         /// What an upsert did, as the server said (persons_v1).
-        upsert: Option<String>,
+        upsert: Option<UpsertOutcome>,
     },
 }
 

@@ -11,7 +11,9 @@
 use super::config::TargetConfig;
 use super::errors::ServerErrors;
 use super::mapping::PlannedRequest;
-use super::outbox::{classify, upsert_status, Response, StepOutcome, Submission, SubmissionStatus};
+use super::outbox::{
+    classify, upsert_status, Response, StepOutcome, Submission, SubmissionStatus, UpsertOutcome,
+};
 
 /// How long a tab's claim on a submission lasts: longer than one request.
 pub const CLAIM_MS: f64 = 60_000.0;
@@ -51,7 +53,7 @@ pub enum AfterStep {
     /// what an upsert said it did (persons_v1: created, updated, unchanged).
     Sent {
         record_id: Option<String>,
-        upsert: Option<String>,
+        upsert: Option<UpsertOutcome>,
     },
     /// The same step is tried again in `retry_in_ms`, for `reason`.
     Wait { retry_in_ms: f64, reason: String },
@@ -482,7 +484,7 @@ mod tests {
                 answer(Some(200), r#"{"status":"updated","data":{"id":7}}"#),
                 AfterStep::Sent {
                     record_id: Some("7".into()),
-                    upsert: Some("updated".into()),
+                    upsert: Some(UpsertOutcome::Updated),
                 },
                 SubmissionStatus::Sent,
             ),

@@ -53,7 +53,7 @@ pub use mapping::{
 };
 pub use outbox::{
     backoff_delay_ms, classify, parse_retry_after, upsert_status, AnswerBody, Response,
-    StepOutcome, Submission, SubmissionStatus, MAX_KEEP_UNSENT_DAYS,
+    StepOutcome, Submission, SubmissionStatus, UpsertOutcome, MAX_KEEP_UNSENT_DAYS,
 };
 pub use person::{person_record, uuid_v4, PersonRecord};
 pub use search::{

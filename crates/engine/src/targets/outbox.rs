@@ -726,13 +726,34 @@ mod tests {
     }
 }
 
+/// What an upsert did, as the server said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    /// A status the documents do not name, shown as the server wrote it.
+    Other(String),
+}
+
+impl UpsertOutcome {
+    fn from_name(name: &str) -> UpsertOutcome {
+        match name {
+            "created" => UpsertOutcome::Created,
+            "updated" => UpsertOutcome::Updated,
+            "unchanged" => UpsertOutcome::Unchanged,
+            other => UpsertOutcome::Other(other.to_string()),
+        }
+    }
+}
+
 /// What an upsert says it did, from persons_v1's answer: `created`,
 /// `updated` or `unchanged`, for a single person (`{"status": "updated"}`)
 /// or the first person of a list (`{"status": {"created": [6], ...}}`).
 /// `None` for any other answer.
-pub fn upsert_status(body: &AnswerBody) -> Option<String> {
+pub fn upsert_status(body: &AnswerBody) -> Option<UpsertOutcome> {
     match body.json()?.get("status")? {
-        Value::String(status) => Some(status.clone()),
+        Value::String(status) => Some(UpsertOutcome::from_name(status)),
         Value::Object(groups) => ["created", "updated", "unchanged"]
             .into_iter()
             .find(|group| {
@@ -741,31 +762,34 @@ pub fn upsert_status(body: &AnswerBody) -> Option<String> {
                     .and_then(Value::as_array)
                     .is_some_and(|ids| !ids.is_empty())
             })
-            .map(str::to_string),
+            .map(UpsertOutcome::from_name),
         _ => None,
     }
 }
 
 #[cfg(test)]
 mod upsert_status_tests {
-    use super::AnswerBody;
+    use super::{AnswerBody, UpsertOutcome};
 
-    fn upsert_status(text: &str) -> Option<String> {
+    fn upsert_status(text: &str) -> Option<UpsertOutcome> {
         super::upsert_status(&AnswerBody::from_text(text))
     }
 
     #[test]
     fn the_upsert_status_is_read_from_single_and_list_answers() {
         assert_eq!(
-            upsert_status(r#"{"status":"unchanged","data":{"personId":1}}"#).as_deref(),
-            Some("unchanged")
+            upsert_status(r#"{"status":"unchanged","data":{"personId":1}}"#),
+            Some(UpsertOutcome::Unchanged)
         );
         assert_eq!(
             upsert_status(
                 r#"{"status":{"created":[6],"updated":[],"unchanged":[]},"data":[{"personId":6}]}"#
-            )
-            .as_deref(),
-            Some("created")
+            ),
+            Some(UpsertOutcome::Created)
+        );
+        assert_eq!(
+            upsert_status(r#"{"status":"merged"}"#),
+            Some(UpsertOutcome::Other("merged".into()))
         );
         assert_eq!(upsert_status(r#"{"data":{"id":"1"}}"#), None);
         assert_eq!(upsert_status("not json"), None);
