@@ -182,12 +182,7 @@ async fn the_error_summary_takes_focus_links_to_fields_and_clears_as_they_are_fi
 
 #[wasm_bindgen_test]
 async fn the_previews_form_response_panel_follows_the_answers() {
-    intake_app::install_later_parts();
-    let form = load_form_str(EVERY_INPUT)
-        .expect("the test definition loads")
-        .form;
-    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&container).unwrap();
+    let (form, container) = prepare(EVERY_INPUT);
     leptos::mount::mount_to(container.clone(), move || {
         let panel = ResponsePanel::new(None);
         view! { <FormView form=form.clone() on_change=Some(panel.on_change()) /> {panel.view()} }
@@ -394,13 +389,20 @@ async fn answers_are_kept_as_a_draft_without_sensitive_ones_and_restored_on_the_
     storage.remove_item("intake-draft:draft-test").unwrap();
 }
 
-fn mount_with_draft(definition: &str, keep_draft: bool) -> HtmlElement {
+/// The parts that check installed, the form loaded, and an empty element
+/// on the page to mount it in.
+fn prepare(definition: &str) -> (intake_engine::Form, HtmlElement) {
     intake_app::install_later_parts();
     let form = load_form_str(definition)
         .expect("the test definition loads")
         .form;
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
+    (form, container)
+}
+
+fn mount_with_draft(definition: &str, keep_draft: bool) -> HtmlElement {
+    let (form, container) = prepare(definition);
     leptos::mount::mount_to(
         container.clone(),
         move || view! { <FormView form=form.clone() keep_draft=keep_draft /> },

@@ -190,6 +190,22 @@ pub struct PlannedRequest {
 }
 
 impl PlannedRequest {
+    /// A request with nothing but its method and address, for tests.
+    #[cfg(test)]
+    pub(crate) fn bare(method: HttpMethod, url: &str) -> PlannedRequest {
+        PlannedRequest {
+            label: String::new(),
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            conflict_means_done: false,
+            capture_id: None,
+            error_prefixes: Vec::new(),
+            needs_captured_id: false,
+        }
+    }
+
     /// The request as stored with its submission.
     pub fn to_json(&self) -> Value {
         json!({
@@ -1020,17 +1036,7 @@ mod tests {
         ] {
             assert_eq!(method.as_str(), name);
             assert_eq!(HttpMethod::from_name(name), Some(method));
-            let request = PlannedRequest {
-                label: "Create".into(),
-                method,
-                url: "/x".into(),
-                headers: Vec::new(),
-                body: None,
-                conflict_means_done: false,
-                capture_id: None,
-                error_prefixes: Vec::new(),
-                needs_captured_id: false,
-            };
+            let request = PlannedRequest::bare(method, "/x");
             let stored = request.to_json();
             assert_eq!(stored["method"], Value::from(name));
             assert_eq!(PlannedRequest::from_json(&stored), Some(request));

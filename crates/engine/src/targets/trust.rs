@@ -574,17 +574,7 @@ mod tests {
     }
 
     fn step(method: HttpMethod, url: &str) -> PlannedRequest {
-        PlannedRequest {
-            label: String::new(),
-            method,
-            url: url.into(),
-            headers: Vec::new(),
-            body: None,
-            conflict_means_done: false,
-            capture_id: None,
-            error_prefixes: Vec::new(),
-            needs_captured_id: false,
-        }
+        PlannedRequest::bare(method, url)
     }
 
     #[test]
