@@ -143,9 +143,11 @@ const UNITE_US_WIDGET: &[FieldSpec] = &[
         Text,
         "First name",
     )),
+    // "assistance_request[requestor][middle_name_initial]" (Unite US,
+    // Assistance Requests: Create).
     field(
         "person.middle_name",
-        "requestor.middle_name",
+        "requestor.middle_name_initial",
         Text,
         "Middle name",
     ),
@@ -155,9 +157,10 @@ const UNITE_US_WIDGET: &[FieldSpec] = &[
         Text,
         "Last name",
     )),
+    // "assistance_request[requestor][preferred_first_name]".
     field(
         "person.preferred_name",
-        "requestor.preferred_name",
+        "requestor.preferred_first_name",
         Text,
         "Preferred name",
     ),
@@ -259,18 +262,9 @@ const UNITE_US_WIDGET: &[FieldSpec] = &[
         UNITE_US_ADDRESS_TYPES,
         "Address type",
     )),
-    choice(
-        "person.preferred_communication_method",
-        "requestor.preferred_communication_method",
-        UNITE_US_COMMUNICATION_METHODS,
-        "How should we contact you?",
-    ),
-    choice(
-        "person.preferred_communication_time_of_day",
-        "requestor.preferred_communication_time_of_day",
-        UNITE_US_COMMUNICATION_TIMES,
-        "When should we contact you?",
-    ),
+    // The requestor's schema has no preferred communication method or time
+    // (only a contact's has): a form that asks them keeps the answers in
+    // its form response.
     field(
         "consent.signature_image",
         "consent.signature_image",
@@ -282,11 +276,18 @@ const UNITE_US_WIDGET: &[FieldSpec] = &[
 /// A Unite US contact, as staff create it; wire paths are inside `contact`.
 const UNITE_US_CONTACT: &[FieldSpec] = &[
     required(field("person.first_name", "first_name", Text, "First name")),
-    field("person.middle_name", "middle_name", Text, "Middle name"),
+    // "contact[middle_name_initial]" and "contact[preferred_first_name]"
+    // (Unite US, Contacts: Create and Update).
+    field(
+        "person.middle_name",
+        "middle_name_initial",
+        Text,
+        "Middle name",
+    ),
     required(field("person.last_name", "last_name", Text, "Last name")),
     field(
         "person.preferred_name",
-        "preferred_name",
+        "preferred_first_name",
         Text,
         "Preferred name",
     ),
@@ -374,12 +375,26 @@ const UNITE_US_CONTACT: &[FieldSpec] = &[
         UNITE_US_COMMUNICATION_METHODS,
         "How should we contact them?",
     ),
+    // "contact[preferred_communication_time_of_day]".
+    choice(
+        "person.preferred_communication_time_of_day",
+        "preferred_communication_time_of_day",
+        UNITE_US_COMMUNICATION_TIMES,
+        "When should we contact them?",
+    ),
 ];
 
 /// A Casebook person; wire paths are inside `data.attributes`.
 const CASEBOOK: &[FieldSpec] = &[
     required(field("person.first_name", "first_name", Text, "First name")),
-    field("person.middle_name", "middle_name", Text, "Middle name"),
+    // "contact[middle_name_initial]" and "contact[preferred_first_name]"
+    // (Unite US, Contacts: Create and Update).
+    field(
+        "person.middle_name",
+        "middle_name_initial",
+        Text,
+        "Middle name",
+    ),
     required(field("person.last_name", "last_name", Text, "Last name")),
     field("person.suffix", "suffix", Text, "Suffix"),
     field(
@@ -606,6 +621,90 @@ pub fn catalogue(target: TargetKind, mode: Mode) -> &'static [FieldSpec] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The requestor's fields as "Assistance Requests: Create" in the Unite
+    /// US document names them (`assistance_request[requestor][...]`), dotted.
+    const UNITE_US_DOCUMENTED_REQUESTOR: &[&str] = &[
+        "address.address_type",
+        "address.city",
+        "address.country",
+        "address.is_mailing_address",
+        "address.line_1",
+        "address.line_2",
+        "address.postal_code",
+        "address.state",
+        "citizenship",
+        "date_of_birth",
+        "email",
+        "email_address.email_address",
+        "email_address.is_primary",
+        "ethnicity",
+        "first_name",
+        "form_response.data",
+        "form_response.form_id",
+        "gender",
+        "last_name",
+        "marital_status",
+        "middle_name_initial",
+        "phone_number.can_sms",
+        "phone_number.country_code",
+        "phone_number.is_primary",
+        "phone_number.phone_number",
+        "phone_number.phone_type",
+        "preferred_first_name",
+        "race",
+        "suffix",
+        "title",
+    ];
+
+    /// A contact's top-level fields as "Contacts: Create" names them
+    /// (`contact[...]`); the shapes inside its lists are not documented.
+    const UNITE_US_DOCUMENTED_CONTACT: &[&str] = &[
+        "addresses",
+        "citizenship",
+        "data",
+        "date_of_birth",
+        "email",
+        "email_address",
+        "email_addresses",
+        "ethnicity",
+        "first_name",
+        "gender",
+        "insurance_ids",
+        "last_name",
+        "marital_status",
+        "middle_name_initial",
+        "military",
+        "nicknames",
+        "phone_numbers",
+        "preferred_communication_method",
+        "preferred_communication_time_of_day",
+        "preferred_first_name",
+        "race",
+        "suffix",
+        "title",
+    ];
+
+    #[test]
+    fn unite_us_fields_are_the_ones_its_document_names() {
+        for spec in UNITE_US_WIDGET {
+            if let Some(requestor) = spec.wire.strip_prefix("requestor.") {
+                assert!(
+                    UNITE_US_DOCUMENTED_REQUESTOR.contains(&requestor),
+                    "the requestor has no documented field {requestor} ({})",
+                    spec.field
+                );
+            }
+        }
+        for spec in UNITE_US_CONTACT {
+            let top = spec.wire.split('.').next().unwrap_or(spec.wire);
+            assert!(
+                UNITE_US_DOCUMENTED_CONTACT.contains(&top),
+                "a contact has no documented field {top} ({})",
+                spec.field
+            );
+        }
+    }
 
     #[test]
     fn every_catalogue_names_each_field_and_wire_path_once() {
