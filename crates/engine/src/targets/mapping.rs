@@ -355,15 +355,17 @@ pub fn coverage(config: &TargetConfig, form: &Form) -> Coverage {
         if question.input_type == InputType::Block {
             continue;
         }
+        // A target that keeps unbound answers (Unite US's form response,
+        // persons_v1's and Caspen's notes) keeps those of unknown fields too.
         match &question.field {
-            Some(field) if !specs.iter().any(|spec| spec.field == field) => {
-                let folded = matches!(config.target, TargetKind::PersonsV1 | TargetKind::Caspen);
-                if !folded {
-                    unstorable.push((
-                        question.id.clone(),
-                        format!("{} has no field {field}.", config.target.display_name()),
-                    ));
-                }
+            Some(field)
+                if !specs.iter().any(|spec| spec.field == field)
+                    && !keeps_unbound_answers(config.target) =>
+            {
+                unstorable.push((
+                    question.id.clone(),
+                    format!("{} has no field {field}.", config.target.display_name()),
+                ));
             }
             Some(_) => {}
             None if !keeps_unbound_answers(config.target) => unstorable.push((
