@@ -5,6 +5,7 @@
 //! Only a definition that cannot be used at all is refused, with one
 //! [`LoadError`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -365,11 +366,11 @@ fn sorted_by_text(mut pairs: Vec<(&str, usize)>) -> (Vec<usize>, Vec<(usize, usi
 /// The text [`Reader::string`] reads from a value, without its notices
 /// (the option ids are read ahead, to find repeated ones, and again with
 /// their notices as each option is read).
-fn plain_text(value: Option<&Value>) -> Option<String> {
+fn plain_text(value: Option<&Value>) -> Option<Cow<'_, str>> {
     match value? {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(crate::json_number_text(number)),
-        Value::Bool(flag) => Some(flag.to_string()),
+        Value::String(text) => Some(Cow::Borrowed(text)),
+        Value::Number(number) => Some(Cow::Owned(crate::json_number_text(number))),
+        Value::Bool(flag) => Some(Cow::Owned(flag.to_string())),
         _ => None,
     }
 }
@@ -886,7 +887,7 @@ impl Reader {
         // Which options repeat an earlier one's id, found by sorting the ids
         // once: searching the kept options for each new one took half a
         // minute for 100,000 options on a desktop.
-        let ids: Vec<(String, usize)> = listed
+        let ids: Vec<(Cow<str>, usize)> = listed
             .iter()
             .enumerate()
             .filter_map(|(position, option)| {
@@ -897,7 +898,7 @@ impl Reader {
         let mut repeats_an_id = vec![false; listed.len()];
         let (_, repeated) = sorted_by_text(
             ids.iter()
-                .map(|(id, position)| (id.as_str(), *position))
+                .map(|(id, position)| (id.as_ref(), *position))
                 .collect(),
         );
         for (_, second) in repeated {
