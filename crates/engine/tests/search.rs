@@ -375,3 +375,26 @@ fn changes_feed_an_update_that_sends_only_what_changed() {
         json!({"data": {"type": "people", "id": "1", "attributes": {"date_of_birth": "1985-04-12", "email": null}}})
     );
 }
+
+/// What the mapping writes into a persons_v1 record's `information` (the
+/// golden create request) is what the search reads the birth date from, so
+/// the duplicate check can compare birth dates of people the app created.
+#[test]
+fn a_persons_v1_birth_date_written_by_the_app_is_read_back() {
+    let golden = read(&dir().join("../targets/persons-v1-create.json"));
+    let information = golden["expect"]["requests"][0]["body"]["data"][0]["information"]
+        .as_str()
+        .expect("the golden create carries information")
+        .to_string();
+    let config =
+        TargetConfig::from_json(&json!({"target": "persons_v1", "mode": "staff"})).unwrap();
+    let body = json!({"data": [{"personId": 7, "firstName": "Rosa", "lastName": "Diaz", "information": information}]});
+    let query = PersonQuery {
+        first_name: "Rosa".into(),
+        last_name: "Diaz".into(),
+        date_of_birth: Some("1990-05-06".into()),
+    };
+    let page = parse_search(&config, &query, &AnswerBody::from_text(&body.to_string()))
+        .expect("the answer reads");
+    assert_eq!(page.people[0].date_of_birth.as_deref(), Some("1990-05-06"));
+}

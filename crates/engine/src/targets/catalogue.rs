@@ -387,14 +387,7 @@ const UNITE_US_CONTACT: &[FieldSpec] = &[
 /// A Casebook person; wire paths are inside `data.attributes`.
 const CASEBOOK: &[FieldSpec] = &[
     required(field("person.first_name", "first_name", Text, "First name")),
-    // "contact[middle_name_initial]" and "contact[preferred_first_name]"
-    // (Unite US, Contacts: Create and Update).
-    field(
-        "person.middle_name",
-        "middle_name_initial",
-        Text,
-        "Middle name",
-    ),
+    field("person.middle_name", "middle_name", Text, "Middle name"),
     required(field("person.last_name", "last_name", Text, "Last name")),
     field("person.suffix", "suffix", Text, "Suffix"),
     field(

@@ -641,6 +641,13 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
     {
         let question = input.person.sources.get(field).cloned().unwrap_or_default();
         let Some(spec) = specs.iter().find(|spec| spec.field == field) else {
+            if config.target == TargetKind::PersonsV1 && field == "person.date_of_birth" {
+                // persons_v1 has no birth date field: the line is written the
+                // one way its search reads back ("Born YYYY-MM-DD"), whatever
+                // the question calls it, so the duplicate check can compare.
+                extra_lines.push(format!("Born {}", value.text()));
+                continue;
+            }
             let label = input
                 .person
                 .labels
@@ -648,7 +655,9 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
                 .cloned()
                 .unwrap_or_else(|| field_label(field));
             extra_lines.push(format!("{label}: {}", value.text()));
-            if !matches!(config.target, TargetKind::PersonsV1 | TargetKind::Caspen) {
+            // Unite US keeps the answer in the form response, persons_v1 and
+            // Caspen in the notes.
+            if !keeps_unbound_answers(config.target) {
                 unstorable.push((
                     question,
                     format!("{} has no field {field}.", config.target.display_name()),
