@@ -535,17 +535,14 @@ const CASPEN: &[FieldSpec] = &[
     field("person.sex", "sex", Text, "Sex"),
     field("person.gender", "gender_identity", Text, "Gender identity"),
     field("person.pronouns", "pronouns", Text, "Pronouns"),
+    // "phone_number: The client's primary phone number" (Caspen, Create a
+    // client); `phone_numbers` holds additional ones. The primary number has
+    // no type, so a form that asks one keeps it in the notes.
     field(
         "person.phones[0].number",
-        "phone_numbers.0.number",
+        "phone_number",
         Phone,
         "Phone number",
-    ),
-    choice(
-        "person.phones[0].type",
-        "phone_numbers.0.type",
-        &["mobile", "home", "work", "other"],
-        "Phone type",
     ),
     field(
         "person.address.line_1",

@@ -648,9 +648,9 @@ fn read_caspen(value: &Value) -> Option<SearchPage> {
                 last_name: text_of(fields, "last_name"),
                 date_of_birth: fields.get("date_of_birth").and_then(date_value),
                 email: optional_text(fields, "email"),
-                phone: value_at(client, "phone_numbers.0.number")
-                    .and_then(scalar_text)
-                    .or_else(|| optional_text(fields, "phone_number")),
+                // The primary number, else the first additional one.
+                phone: optional_text(fields, "phone_number")
+                    .or_else(|| value_at(client, "phone_numbers.0.number").and_then(scalar_text)),
                 city: value_at(client, "address.city").and_then(scalar_text),
                 inactive: is_inactive(fields),
                 record: client.clone(),
