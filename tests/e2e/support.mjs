@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { after, before, beforeEach } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -94,6 +94,8 @@ export async function startServer() {
  * - `baseUrl`: `http://127.0.0.1:PORT`, no trailing slash;
  * - `stop()`: kills the process and removes the data directory (safe to call twice);
  * - `reset()`: `POST /__admin/reset`, resolves to `{reset: true}`;
+ * - `dropped()`: `GET /__admin/dropped`, resolves to the fields accepted writes
+ *   carried that the vendor's document does not list;
  * - `records(target, kind?)`: `GET /__admin/records/{target}[?kind=KIND]`,
  *   resolves to its `records` array (`[{kind, id, deleted, created_at, updated_at, body}]`);
  * - `fault({route, fault, count, retry_after, latency_ms})`: `POST /__admin/faults`
@@ -188,6 +190,7 @@ export async function startSandbox() {
       const response = await fetch(`${baseUrl}/__admin/faults`, { method: 'DELETE' });
       if (response.status !== 204) throw new Error(`DELETE /__admin/faults answered ${response.status}`);
     },
+    dropped: async () => (await admin('GET', '/__admin/dropped', undefined, 200)).dropped,
     fault: async ({ route, fault, count, retry_after, latency_ms }) =>
       (await admin('POST', '/__admin/faults', { route, fault, count, retry_after, latency_ms }, 201)).fault,
   };
@@ -303,6 +306,16 @@ export function sandboxSuite(audit, { onStart, onEnd } = {}) {
   });
   beforeEach(async () => {
     await sandbox.reset();
+  });
+  // A real server drops a field its document does not list, without an error, so an
+  // answer sent under a wrong name is lost; the sandbox records each such field
+  // (docs/vendor-fields.txt), and a journey that caused one fails.
+  afterEach(async () => {
+    const dropped = await sandbox.dropped();
+    if (dropped.length > 0) {
+      const lines = dropped.map((entry) => `${entry.method} ${entry.path}: ${entry.field} (${entry.reason})`);
+      throw new Error(`the vendor's document lists no such field, so a real server would drop it:\n${lines.join('\n')}`);
+    }
   });
 }
 

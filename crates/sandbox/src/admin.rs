@@ -1,4 +1,5 @@
-//! Test controls under `/__admin`: stored records, reset to the seed, and faults.
+//! Test controls under `/__admin`: stored records, reset to the seed, faults, and the
+//! fields writes carried that the vendors' documents do not list.
 //! These routes need no token and are never faulted, so a test can always recover.
 //!
 //! Because they need no token, they answer same-origin requests only: they carry no CORS
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/__admin/records/{target}", get(list_records))
         .route("/__admin/reset", post(reset))
+        .route("/__admin/dropped", get(list_dropped).delete(clear_dropped))
         .route(
             "/__admin/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -139,7 +141,19 @@ async fn reset(State(state): State<AppState>) -> Response {
     }
     state.faults.clear();
     state.caspen_rate_limiter.reset();
+    state.dropped.clear();
     Json(json!({ "reset": true })).into_response()
+}
+
+/// `GET /__admin/dropped`: every field an accepted write carried that its vendor's
+/// document does not list (see `docs/vendor-fields.txt`), since the last reset.
+async fn list_dropped(State(state): State<AppState>) -> Response {
+    Json(json!({ "dropped": state.dropped.list() })).into_response()
+}
+
+async fn clear_dropped(State(state): State<AppState>) -> Response {
+    state.dropped.clear();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn list_faults(State(state): State<AppState>) -> Response {
@@ -177,7 +191,7 @@ async fn clear_faults(State(state): State<AppState>) -> Response {
 async fn unknown_admin_route() -> Response {
     admin_error(
         StatusCode::NOT_FOUND,
-        "Unknown admin route; see GET /__admin/records/{target}, POST /__admin/reset, GET|POST|DELETE /__admin/faults",
+        "Unknown admin route; see GET /__admin/records/{target}, POST /__admin/reset, GET|DELETE /__admin/dropped, GET|POST|DELETE /__admin/faults",
     )
 }
 

@@ -29,6 +29,7 @@ pub mod unite_us;
 pub mod unite_us_forms;
 pub mod unite_us_people;
 pub mod validate;
+pub mod vendor_fields;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub use target::Target;
 use crate::faults::{ConnectionKiller, FaultBoard};
 use crate::idempotency::InFlight;
 use crate::rate_limit::RateLimiter;
+use crate::vendor_fields::DroppedLog;
 
 /// Everything a handler can reach.
 #[derive(Clone)]
@@ -56,6 +58,8 @@ pub struct AppState {
     pub caspen_rate_limiter: Arc<RateLimiter>,
     /// Idempotency keys whose first request is still running.
     pub idempotency_in_flight: Arc<InFlight>,
+    /// Fields accepted writes carried that their vendor's document does not list.
+    pub dropped: Arc<DroppedLog>,
     pub config: Arc<Config>,
 }
 
@@ -106,6 +110,7 @@ impl AppState {
             faults: Arc::new(FaultBoard::default()),
             caspen_rate_limiter: Arc::new(RateLimiter::new(config.caspen_rate_limit)),
             idempotency_in_flight: Arc::new(InFlight::default()),
+            dropped: Arc::new(DroppedLog::default()),
             config: Arc::new(config),
         })
     }
@@ -121,8 +126,12 @@ pub fn app(state: AppState) -> Router {
         .merge(unite_us::routes())
         .merge(admin::routes())
         .fallback(static_files::serve)
+        .layer(from_fn_with_state(
+            state.clone(),
+            vendor_fields::record_undocumented,
+        ))
         // Layers run outside-in from the last added: faults first, then credentials, then
-        // idempotency keys, then the handler, so an injected fault happens whatever the token,
+        // idempotency keys, then the check against the documents, then the handler, so an injected fault happens whatever the token,
         // a real 401 still needs a real request, a replay needs the right token, and the `drop`
         // and `malformed_json` faults (which let the handler run) still remember the answer.
         .layer(from_fn_with_state(

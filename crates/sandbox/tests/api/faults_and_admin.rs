@@ -460,3 +460,42 @@ fn unknown_api_paths_answer_404_in_the_targets_style() {
     assert_eq!(caspen.status, 404);
     assert!(caspen.json()["message"].is_string());
 }
+
+#[test]
+fn a_field_the_document_does_not_list_is_recorded_as_dropped_until_a_reset() {
+    let sandbox = Sandbox::start();
+    let dropped = || sandbox.get("/__admin/dropped", None).json()["dropped"].clone();
+    assert_eq!(dropped(), json!([]));
+    // Refused (no last name): nothing stored, so nothing dropped either.
+    let refused = sandbox.send(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        &json!({"first_name": "A", "middle_name": "B"}),
+    );
+    assert_eq!(refused.status, 422);
+    assert_eq!(dropped(), json!([]));
+    let accepted = sandbox.send(
+        "POST",
+        CLIENTS,
+        Some(STAFF),
+        &json!({"first_name": "A", "last_name": "C", "middle_name": "B", "address": {"line1": "1 Main St"}}),
+    );
+    assert_eq!(accepted.status, 201);
+    let entries = dropped();
+    let fields: Vec<&str> = entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["middle_name"], "{entries}");
+    assert_eq!(entries[0]["path"], CLIENTS);
+    assert_eq!(
+        sandbox
+            .send("POST", "/__admin/reset", None, &json!({}))
+            .status,
+        200
+    );
+    assert_eq!(dropped(), json!([]));
+}

@@ -5,6 +5,7 @@ mod support;
 mod casebook;
 mod caspen;
 mod charity_crm;
+mod contract;
 mod faults_and_admin;
 mod gateway;
 mod idempotency;
