@@ -43,6 +43,7 @@ fn check(name: &str) {
     let mut input =
         SubmissionInput::from_state(&state, &config, "0d8f7b9e-6c1a-4b2d-9e3f-1a2b3c4d5e6f");
     input.existing_id = fixture["existing_id"].as_str().map(str::to_string);
+    input.existing_notes = fixture["existing_notes"].as_str().map(str::to_string);
     if let Some(changed) = fixture["changed"].as_array() {
         input.changed = Some(
             changed
@@ -130,6 +131,16 @@ fn casebook_update_patches_only_changed_attributes() {
 #[test]
 fn persons_v1_upserts_with_unbound_answers_folded_into_information() {
     check("persons-v1-create");
+}
+
+#[test]
+fn persons_v1_update_adds_to_the_information_already_there_and_clears_with_empty_text() {
+    check("persons-v1-update");
+}
+
+#[test]
+fn caspen_update_adds_to_the_notes_already_there() {
+    check("caspen-update");
 }
 
 #[test]

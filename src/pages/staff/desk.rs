@@ -18,6 +18,9 @@ use crate::shared::state::Intake;
 pub(super) struct Editing {
     pub(super) id: String,
     pub(super) before: PersonRecord,
+    /// The record's free text (persons_v1 `information`, Caspen `notes`),
+    /// which an update adds to.
+    pub(super) notes: Option<String>,
 }
 
 /// What only staff have, beside the intake page's state (all Copy).

@@ -5,8 +5,8 @@
 use std::rc::Rc;
 
 use intake_engine::targets::{
-    person_changes, person_record, possible_duplicates, prefill_answers, FoundPerson, Mode,
-    Operation, PersonQuery, SubmissionInput, TargetConfig, TargetKind,
+    existing_notes, person_changes, person_record, possible_duplicates, prefill_answers,
+    FoundPerson, Mode, Operation, PersonQuery, SubmissionInput, TargetConfig, TargetKind,
 };
 use intake_engine::{Form, FormState};
 use leptos::prelude::*;
@@ -32,6 +32,7 @@ pub(super) fn prepare_input(
     match intake.desk.editing.get_value() {
         Some(editing) => {
             input.existing_id = Some(editing.id.clone());
+            input.existing_notes = editing.notes.clone();
             let (changed, cleared) = person_changes(&editing.before, &input.person);
             input.changed = Some(changed);
             // Only a field whose question is on screen and was emptied is
@@ -157,6 +158,7 @@ pub(super) fn show_person(intake: Staff, config: &TargetConfig, form: Form, foun
     intake.desk.editing.set_value(Some(Editing {
         id: found.id.clone(),
         before,
+        notes: existing_notes(config.target, &found),
     }));
     intake.desk.duplicates_checked.set_value(true);
     intake.desk.duplicates.set(Vec::new());

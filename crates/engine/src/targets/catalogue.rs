@@ -11,6 +11,9 @@ pub enum FieldFormat {
     Email,
     /// `YYYY-MM-DD`.
     IsoDate,
+    /// `YYYY-MM-DDT00:00:00Z`, a date as the date-time at its UTC midnight
+    /// (Caspen, whose document types the birth date `string<date-time>`).
+    IsoDateTime,
     /// Unix epoch seconds at UTC midnight (Unite US).
     EpochDate,
     /// Digits and separators as typed; the server checks the length.
@@ -528,7 +531,7 @@ const CASPEN: &[FieldSpec] = &[
     field(
         "person.date_of_birth",
         "date_of_birth",
-        IsoDate,
+        IsoDateTime,
         "Date of birth",
     ),
     field("person.email", "email", Email, "Email address"),

@@ -44,6 +44,11 @@ pub struct SubmissionInput {
     pub changed: Option<BTreeSet<String>>,
     /// On an update, model fields the person emptied, to clear on the server.
     pub cleared: Vec<String>,
+    /// On an update, the free text the record already holds where answers
+    /// without a field of their own are written (persons_v1 `information`,
+    /// Caspen `notes`), as it was read when the record was opened: the new
+    /// lines are added after it, so nothing staff wrote there is lost.
+    pub existing_notes: Option<String>,
 }
 
 impl SubmissionInput {
@@ -433,7 +438,7 @@ pub fn about_you_section(
             _ if !options.is_empty() && options.len() <= 5 => "radio",
             _ if !options.is_empty() => "select",
             FieldFormat::Email => "email",
-            FieldFormat::IsoDate | FieldFormat::EpochDate => "date",
+            FieldFormat::IsoDate | FieldFormat::IsoDateTime | FieldFormat::EpochDate => "date",
             FieldFormat::Phone | FieldFormat::InternationalPhone => "tel",
             FieldFormat::Flag | FieldFormat::Consent => "checkbox",
             _ if spec.field == "request.description" => "textarea",
@@ -548,6 +553,9 @@ fn wire_value(spec: &FieldSpec, value: &FieldValue) -> Result<Value, String> {
         FieldFormat::IsoDate => iso_date_to_epoch_seconds(&text)
             .map(|_| Value::String(text.clone()))
             .ok_or_else(|| format!("\"{text}\" is not a date.")),
+        FieldFormat::IsoDateTime => iso_date_to_epoch_seconds(&text)
+            .map(|_| Value::String(format!("{text}T00:00:00Z")))
+            .ok_or_else(|| format!("\"{text}\" is not a date.")),
         FieldFormat::EpochDate => iso_date_to_epoch_seconds(&text)
             .map(Value::from)
             .ok_or_else(|| format!("\"{text}\" is not a date.")),
@@ -640,6 +648,12 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
         .filter_map(|field| Some((field, input.person.values.get(field)?)))
     {
         let question = input.person.sources.get(field).cloned().unwrap_or_default();
+        // An update sends only what changed, in its field or in the notes.
+        if let Some(changed) = &changed {
+            if !changed.contains(&field.as_str()) {
+                continue;
+            }
+        }
         let Some(spec) = specs.iter().find(|spec| spec.field == field) else {
             if config.target == TargetKind::PersonsV1 && field == "person.date_of_birth" {
                 // persons_v1 has no birth date field: the line is written the
@@ -665,11 +679,6 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
             }
             continue;
         };
-        if let Some(changed) = &changed {
-            if !changed.contains(&field.as_str()) {
-                continue;
-            }
-        }
         match wire_value(spec, value) {
             Ok(wire) => set_path(&mut record, spec.wire, wire),
             Err(reason) => unstorable.push((
@@ -682,9 +691,14 @@ fn map_record(config: &TargetConfig, input: &SubmissionInput) -> Mapped {
         }
     }
     if input.existing_id.is_some() {
+        // persons_v1's document shows an empty field as `""` and never `null`.
+        let cleared = match config.target {
+            TargetKind::PersonsV1 => Value::String(String::new()),
+            _ => Value::Null,
+        };
         for field in &input.cleared {
             if let Some(spec) = specs.iter().find(|spec| spec.field == field) {
-                set_path(&mut record, spec.wire, Value::Null);
+                set_path(&mut record, spec.wire, cleared.clone());
             }
         }
     }
@@ -911,21 +925,43 @@ fn note_lines(mapped: &Mapped, input: &SubmissionInput) -> Vec<String> {
     lines
 }
 
+/// The free text (persons_v1 `information`, Caspen `notes`) a submission
+/// writes, or `None` when it has nothing to add: a new record gets its lines
+/// and our reference; an update adds them after the text the record already
+/// holds, as neither document offers a way to append, and a field that is
+/// sent replaces what was there.
+fn free_text(mapped: &Mapped, input: &SubmissionInput) -> Option<String> {
+    let mut lines = note_lines(mapped, input);
+    if input.existing_id.is_some() && lines.is_empty() {
+        return None;
+    }
+    lines.push(format!("Intake reference: {}", input.reference));
+    let block = lines.join("\n");
+    Some(
+        match input
+            .existing_notes
+            .as_deref()
+            .map(str::trim_end)
+            .filter(|text| !text.is_empty() && input.existing_id.is_some())
+        {
+            Some(earlier) => format!("{earlier}\n\n{block}"),
+            None => block,
+        },
+    )
+}
+
 fn persons_v1(
     config: &TargetConfig,
     input: &SubmissionInput,
     mapped: &Mapped,
 ) -> Vec<PlannedRequest> {
     let mut person = mapped.record.clone();
-    let lines = note_lines(mapped, input);
-    if input.existing_id.is_none() || !lines.is_empty() {
-        let mut information = lines;
-        information.push(format!("Intake reference: {}", input.reference));
-        set_path(
-            &mut person,
-            "information",
-            Value::String(information.join("\n")),
-        );
+    if let Some(information) = free_text(mapped, input) {
+        set_path(&mut person, "information", Value::String(information));
+    }
+    // The document does not say whether a new person is active; say so.
+    if input.existing_id.is_none() {
+        set_path(&mut person, "active", Value::Bool(true));
     }
     // A new person goes in a one-person list upsert, which lets the server
     // choose the personId; an update is the single-person upsert.
@@ -977,9 +1013,8 @@ fn charity_crm(
 
 fn caspen(config: &TargetConfig, input: &SubmissionInput, mapped: &Mapped) -> Vec<PlannedRequest> {
     let mut client = mapped.record.clone();
-    let lines = note_lines(mapped, input);
-    if !lines.is_empty() {
-        set_path(&mut client, "notes", Value::String(lines.join("\n")));
+    if let Some(notes) = free_text(mapped, input) {
+        set_path(&mut client, "notes", Value::String(notes));
     }
     let (label, method, url) =
         create_or_update(config, input, "client", HttpMethod::Post, HttpMethod::Post);

@@ -57,8 +57,8 @@ pub use outbox::{
 };
 pub use person::{person_record, uuid_v4, PersonRecord};
 pub use search::{
-    parse_search, person_changes, plan_search, possible_duplicates, prefill_answers, FoundPerson,
-    PersonQuery, SearchPage, SearchRefusal,
+    existing_notes, parse_search, person_changes, plan_search, possible_duplicates,
+    prefill_answers, FoundPerson, PersonQuery, SearchPage, SearchRefusal,
 };
 pub use trust::{
     check_path_template, configuration_path, fingerprint, parse_address, read_sign_in_check,

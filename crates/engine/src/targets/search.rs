@@ -223,6 +223,23 @@ pub fn parse_search(
     Ok(page)
 }
 
+/// The free text a found record holds where the mapping writes answers
+/// without a field of their own (persons_v1 `information`, Caspen `notes`),
+/// so that an update can add to it instead of replacing it; `None` for the
+/// targets that have no such field.
+pub fn existing_notes(target: TargetKind, found: &FoundPerson) -> Option<String> {
+    let key = match target {
+        TargetKind::PersonsV1 => "information",
+        TargetKind::Caspen => "notes",
+        TargetKind::UniteUs | TargetKind::Casebook | TargetKind::CharityCrm => return None,
+    };
+    found
+        .record
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 /// Answers for `form` from a found person, question id → answer JSON in the
 /// shape [`crate::FormState::set_answers_from_json`] reads: one for every
 /// question whose `field` the target stores and the record has a value for.
@@ -742,7 +759,9 @@ fn answer_json(question: &Question, spec: &FieldSpec, value: &Value) -> Option<V
         _ => None,
     };
     let text = || match spec.format {
-        FieldFormat::EpochDate | FieldFormat::IsoDate => date_value(value),
+        FieldFormat::EpochDate | FieldFormat::IsoDate | FieldFormat::IsoDateTime => {
+            date_value(value)
+        }
         _ => scalar_text(value),
     };
     // A flag offered as choices is matched by the words people use for it.
