@@ -12,9 +12,9 @@
 use std::cell::{OnceCell, RefCell};
 
 use intake_engine::targets::{
-    after_answer, claim_held, next_action, uuid_v4, working_copy, AfterStep, NextAction,
-    PlannedRequest, ServerErrors, Submission, SubmissionStatus, TargetConfig, UpsertOutcome,
-    MAX_KEEP_UNSENT_DAYS,
+    after_answer, after_look, claim_held, next_action, uuid_v4, working_copy, AfterStep,
+    NextAction, PlannedRequest, ServerErrors, Submission, SubmissionStatus, TargetConfig,
+    UpsertOutcome, MAX_KEEP_UNSENT_DAYS,
 };
 
 use crate::shared::http;
@@ -258,9 +258,13 @@ pub async fn deliver(
         let storage_works = storage().is_some();
         let mut submission = working_copy(get(reference), memory);
         let now = js_sys::Date::now();
-        let (step, url) =
+        let (step, url, looking) =
             match next_action(&mut submission, config, &tab, credential.is_some(), now) {
-                NextAction::Send { step, url } => (step, url),
+                NextAction::Send { step, url } => (step, url, false),
+                NextAction::Look { request } => {
+                    let url = request.url.clone();
+                    (request, url, true)
+                }
                 NextAction::NotOurs => return Delivery::NotOurs,
                 NextAction::AlreadySent { record_id } => {
                     remove(reference);
@@ -288,13 +292,23 @@ pub async fn deliver(
             return Delivery::ElsewhereInProgress;
         }
         let response = http::send(&step, &url, credential.as_deref()).await;
-        let report = after_answer(
-            &mut submission,
-            step,
-            &response,
-            js_sys::Math::random(),
-            js_sys::Date::now(),
-        );
+        let report = if looking {
+            after_look(
+                &mut submission,
+                config,
+                &response,
+                js_sys::Math::random(),
+                js_sys::Date::now(),
+            )
+        } else {
+            after_answer(
+                &mut submission,
+                step,
+                &response,
+                js_sys::Math::random(),
+                js_sys::Date::now(),
+            )
+        };
         *memory = submission.clone();
         let stop = match report {
             AfterStep::Sent { record_id, upsert } => {

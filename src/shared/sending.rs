@@ -73,6 +73,8 @@ async fn stored_submission(intake: Intake, input: &SubmissionInput) -> Option<Su
     if let Some(previous) = intake.current.get_value() {
         submission.next_step = previous.next_step.min(submission.steps.len());
         submission.captured_id = previous.captured_id.clone();
+        // A create that may already have landed is still looked for first.
+        submission.outcome_unknown = previous.outcome_unknown;
     }
     // Sealed before it is stored: no answer reaches storage in plain text.
     if outbox::seal(&mut submission).await {

@@ -148,6 +148,12 @@ for (const [target, setup] of Object.entries(targets)) {
     const records = (await sandbox.records(target, setup.kind)).filter((record) => setup.first(record) === 'Maria');
     assert.equal(records.length, 1, 'updated, not created');
     assert.match(String(setup.email(records[0])), /maria\.new@example\.org/);
+    if (target === 'persons_v1') {
+      // The answers go after what the record's information already said, never over it.
+      const earlier = before.body.information.trimEnd();
+      assert.ok(earlier.length > 0);
+      assert.ok(records[0].body.information.startsWith(`${earlier}\n\n`), `kept: ${records[0].body.information}`);
+    }
     if (target !== 'persons_v1' && target !== 'unite_us') {
       // Everything but the email (and the server's own timestamps) is as it was.
       const changed = Object.keys(records[0].body).filter((key) => !/updated|email|Email/i.test(key)

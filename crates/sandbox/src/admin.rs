@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::body::{query_pairs, query_value};
+use crate::config::read_targets;
 use crate::faults::FaultRequest;
 use crate::store::StoreError;
 use crate::target::Target;
@@ -30,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/__admin/records/{target}", get(list_records))
         .route("/__admin/reset", post(reset))
         .route("/__admin/dropped", get(list_dropped).delete(clear_dropped))
+        .route(
+            "/__admin/idempotency",
+            get(honoured_keys).post(set_honoured_keys),
+        )
         .route(
             "/__admin/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -142,6 +147,7 @@ async fn reset(State(state): State<AppState>) -> Response {
     state.faults.clear();
     state.caspen_rate_limiter.reset();
     state.dropped.clear();
+    state.honour_keys_for(state.config.honour_idempotency_keys.clone());
     Json(json!({ "reset": true })).into_response()
 }
 
@@ -154,6 +160,47 @@ async fn list_dropped(State(state): State<AppState>) -> Response {
 async fn clear_dropped(State(state): State<AppState>) -> Response {
     state.dropped.clear();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /__admin/idempotency`: `{"honour": [targets]}`, the targets whose writes are
+/// replayed by their `Idempotency-Key` now.
+async fn honoured_keys(State(state): State<AppState>) -> Response {
+    let honour: Vec<&str> = Target::ALL
+        .into_iter()
+        .filter(|target| state.honours_keys(*target))
+        .map(Target::name)
+        .collect();
+    Json(json!({ "honour": honour })).into_response()
+}
+
+/// `POST /__admin/idempotency` with `{"honour": ["caspen", ...]}` (or `"all"`, `"none"`):
+/// until the next reset, which goes back to the `--honour-idempotency-keys` flag.
+async fn set_honoured_keys(State(state): State<AppState>, body: Bytes) -> Response {
+    let wanted = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|value| value.get("honour").cloned());
+    let targets = match wanted {
+        Some(Value::String(text)) => read_targets(&text),
+        Some(Value::Array(names)) => {
+            let names: Option<Vec<&str>> = names.iter().map(Value::as_str).collect();
+            match names {
+                Some(names) if names.is_empty() => Ok(Vec::new()),
+                Some(names) => read_targets(&names.join(",")),
+                None => Err("the list holds something other than target names".into()),
+            }
+        }
+        _ => Err("expected {\"honour\": [\"caspen\", ...]}, or \"all\" or \"none\"".into()),
+    };
+    match targets {
+        Ok(targets) => {
+            state.honour_keys_for(targets);
+            honoured_keys(State(state)).await
+        }
+        Err(message) => admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("Invalid setting: {message}"),
+        ),
+    }
 }
 
 async fn list_faults(State(state): State<AppState>) -> Response {
@@ -191,7 +238,7 @@ async fn clear_faults(State(state): State<AppState>) -> Response {
 async fn unknown_admin_route() -> Response {
     admin_error(
         StatusCode::NOT_FOUND,
-        "Unknown admin route; see GET /__admin/records/{target}, POST /__admin/reset, GET|DELETE /__admin/dropped, GET|POST|DELETE /__admin/faults",
+        "Unknown admin route; see GET /__admin/records/{target}, POST /__admin/reset, GET|DELETE /__admin/dropped, GET|POST /__admin/idempotency, GET|POST|DELETE /__admin/faults",
     )
 }
 

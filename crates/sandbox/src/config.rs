@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::target::Target;
+
 pub const DEFAULT_PORT: u16 = 8787;
 pub const DEFAULT_DATA_DIR: &str = ".sandbox-data";
 pub const DEFAULT_DIST_DIR: &str = "dist";
@@ -11,6 +13,7 @@ pub const DEFAULT_CASPEN_RATE_LIMIT: u32 = 60;
 
 pub const USAGE: &str = "\
 usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--demo-host DIR] [--caspen-rate-limit N]
+                      [--honour-idempotency-keys TARGETS]
 
   --port PORT               port on 127.0.0.1 (default 8787; 0 picks a free port)
   --data DIR                directory for the SQLite database (default .sandbox-data)
@@ -18,6 +21,9 @@ usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--d
   --forms DIR               demo form JSON files, served at /forms/ and as Unite US forms (default public/forms)
   --demo-host DIR           the demo host page, served at /embed/demo-host.html for development (default dev/embed)
   --caspen-rate-limit N     Caspen requests per minute per token before 429 (default 60; 0 = no limit)
+  --honour-idempotency-keys TARGETS
+                            replay writes by their Idempotency-Key for these targets (comma-separated
+                            names, `all` or `none`; default none, as no vendor documents the header)
   -h, --help                print this help
 
 Relative directories are relative to the current directory.";
@@ -32,6 +38,10 @@ pub struct Config {
     /// of the release build.
     pub demo_host_dir: PathBuf,
     pub caspen_rate_limit: u32,
+    /// The targets whose writes are replayed by their `Idempotency-Key`.
+    /// None by default: no vendor's document mentions the header, so the
+    /// sandbox, like the vendors, makes a second record from a repeated create.
+    pub honour_idempotency_keys: Vec<Target>,
 }
 
 impl Default for Config {
@@ -43,6 +53,7 @@ impl Default for Config {
             forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
             demo_host_dir: PathBuf::from(DEFAULT_DEMO_HOST_DIR),
             caspen_rate_limit: DEFAULT_CASPEN_RATE_LIMIT,
+            honour_idempotency_keys: Vec::new(),
         }
     }
 }
@@ -90,10 +101,35 @@ impl Config {
                         format!("--caspen-rate-limit wants a whole number, got {text:?}")
                     })?;
                 }
+                "--honour-idempotency-keys" => {
+                    config.honour_idempotency_keys = read_targets(&value()?)
+                        .map_err(|error| format!("--honour-idempotency-keys: {error}"))?;
+                }
                 _ => return Err(format!("unknown argument {arg:?}")),
             }
         }
         Ok(Invocation::Run(config))
+    }
+}
+
+/// `all`, `none`, or target names separated by commas.
+pub fn read_targets(text: &str) -> Result<Vec<Target>, String> {
+    match text.trim() {
+        "all" => Ok(Target::ALL.to_vec()),
+        "none" | "" => Ok(Vec::new()),
+        list => list
+            .split(',')
+            .map(|name| {
+                Target::from_name(name.trim()).ok_or_else(|| {
+                    let known: Vec<&str> = Target::ALL.iter().map(|target| target.name()).collect();
+                    format!(
+                        "{:?} is not a target; use all, none, or some of {}",
+                        name.trim(),
+                        known.join(", ")
+                    )
+                })
+            })
+            .collect(),
     }
 }
 
@@ -139,5 +175,22 @@ mod tests {
         assert!(parse(&["--data"]).is_err_and(|e| e.contains("needs a value")));
         assert!(parse(&["--verbose"]).is_err_and(|e| e.contains("unknown")));
         assert_eq!(parse(&["--help"]), Ok(Invocation::Help));
+        assert!(parse(&["--honour-idempotency-keys", "caspen,nobody"])
+            .is_err_and(|e| e.contains("\"nobody\" is not a target")));
+    }
+
+    #[test]
+    fn idempotency_keys_are_ignored_unless_asked_for() {
+        assert!(Config::default().honour_idempotency_keys.is_empty());
+        let Ok(Invocation::Run(config)) = parse(&["--honour-idempotency-keys=caspen, unite_us"])
+        else {
+            panic!("the flag should parse");
+        };
+        assert_eq!(
+            config.honour_idempotency_keys,
+            [Target::Caspen, Target::UniteUs]
+        );
+        assert_eq!(read_targets("all"), Ok(Target::ALL.to_vec()));
+        assert_eq!(read_targets("none"), Ok(Vec::new()));
     }
 }

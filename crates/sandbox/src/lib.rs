@@ -58,6 +58,9 @@ pub struct AppState {
     pub caspen_rate_limiter: Arc<RateLimiter>,
     /// Idempotency keys whose first request is still running.
     pub idempotency_in_flight: Arc<InFlight>,
+    /// The targets whose writes are replayed by their `Idempotency-Key` now
+    /// (the configuration's list, changed by `POST /__admin/idempotency`).
+    pub honoured_keys: Arc<std::sync::Mutex<Vec<Target>>>,
     /// Fields accepted writes carried that their vendor's document does not list.
     pub dropped: Arc<DroppedLog>,
     pub config: Arc<Config>,
@@ -103,6 +106,22 @@ pub fn seed_records() -> Vec<store::SeedRecord> {
 }
 
 impl AppState {
+    /// Whether `target`'s writes are replayed by their `Idempotency-Key` now.
+    pub fn honours_keys(&self, target: Target) -> bool {
+        match self.honoured_keys.lock() {
+            Ok(targets) => targets.contains(&target),
+            Err(poisoned) => poisoned.into_inner().contains(&target),
+        }
+    }
+
+    /// Replays writes by their key for exactly `targets` from now on.
+    pub fn honour_keys_for(&self, targets: Vec<Target>) {
+        match self.honoured_keys.lock() {
+            Ok(mut honoured) => *honoured = targets,
+            Err(poisoned) => *poisoned.into_inner() = targets,
+        }
+    }
+
     pub fn new(config: Config) -> Result<AppState, StoreError> {
         let store = Store::open(&config.data_dir, seed_records())?;
         Ok(AppState {
@@ -111,6 +130,9 @@ impl AppState {
             caspen_rate_limiter: Arc::new(RateLimiter::new(config.caspen_rate_limit)),
             idempotency_in_flight: Arc::new(InFlight::default()),
             dropped: Arc::new(DroppedLog::default()),
+            honoured_keys: Arc::new(std::sync::Mutex::new(
+                config.honour_idempotency_keys.clone(),
+            )),
             config: Arc::new(config),
         })
     }

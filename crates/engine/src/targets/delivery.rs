@@ -14,6 +14,7 @@ use super::mapping::PlannedRequest;
 use super::outbox::{
     classify, upsert_status, Response, StepOutcome, Submission, SubmissionStatus, UpsertOutcome,
 };
+use super::reconcile::{can_look, lookup_request, read_lookup, Looked, MAX_LOOKUP_PAGES};
 
 /// How long a tab's claim on a submission lasts: longer than one request.
 pub const CLAIM_MS: f64 = 60_000.0;
@@ -41,6 +42,10 @@ pub enum NextAction {
     /// `step` is sent to `url` (its address with an earlier step's id
     /// filled in).
     Send { step: PlannedRequest, url: String },
+    /// As `Send`, but the current step is a create that may already have
+    /// made its record: `request` reads a page of the list to find it,
+    /// and its answer goes to [`after_look`].
+    Look { request: PlannedRequest },
 }
 
 /// Where an answer to one step leaves the submission.
@@ -122,8 +127,25 @@ pub fn next_action(
     }
     submission.claimed_by = Some(tab.to_string());
     submission.claim_until_ms = now_ms + CLAIM_MS;
+    if submission.outcome_unknown && can_look(config, &step) {
+        return NextAction::Look {
+            request: lookup_request(config, submission.lookup_page.as_deref()),
+        };
+    }
     let url = step.resolved_url(submission.captured_id.as_deref());
     NextAction::Send { step, url }
+}
+
+/// Whether an answer leaves a create's outcome unknown: it may have made
+/// the record (no answer, a timeout, a 5xx, a success that could not be
+/// read) rather than certainly not (a 429 or 425 asks to wait first).
+fn outcome_unknown(step: &PlannedRequest, response: &Response, outcome: &StepOutcome) -> bool {
+    let is_create = !step.needs_captured_id && !step.conflict_means_done;
+    is_create
+        && matches!(outcome, StepOutcome::Retry { .. })
+        && response
+            .status
+            .is_none_or(|status| status == 408 || status >= 500 || (200..300).contains(&status))
 }
 
 /// Whether `tab` still holds its claim, from the submission as read back
@@ -146,7 +168,23 @@ pub fn after_answer(
     now_ms: f64,
 ) -> AfterStep {
     let outcome = classify(&step, response, submission.attempts, jitter);
+    let unknown = outcome_unknown(&step, response, &outcome);
     submission.apply(&outcome, now_ms);
+    if unknown {
+        submission.outcome_unknown = true;
+        submission.lookup_page = None;
+        submission.lookup_pages = 0;
+    }
+    report(submission, outcome, step, response)
+}
+
+/// Where a step's outcome leaves the submission, once applied.
+fn report(
+    submission: &Submission,
+    outcome: StepOutcome,
+    step: PlannedRequest,
+    response: &Response,
+) -> AfterStep {
     match outcome {
         StepOutcome::Done { .. } if submission.status == SubmissionStatus::Sent => {
             AfterStep::Sent {
@@ -161,6 +199,58 @@ pub fn after_answer(
         },
         StepOutcome::SignIn => AfterStep::NeedsSignIn,
         StepOutcome::Rejected(errors) => AfterStep::Rejected(Box::new((errors, step))),
+    }
+}
+
+/// Moves `submission` on by the answer to the list page [`NextAction::Look`]
+/// asked for, under `config`, received at `now_ms`.
+///
+/// The record found: the create is done, with the record's id. Not on this
+/// page: the next page is asked for. Not on any page: the create is sent
+/// again. A list that cannot be read or reached (a refusal, or more pages
+/// than [`MAX_LOOKUP_PAGES`]) cannot settle it, so the create is sent again
+/// and a duplicate becomes possible; a failed connection or a 5xx waits
+/// and looks again.
+pub fn after_look(
+    submission: &mut Submission,
+    config: &TargetConfig,
+    response: &Response,
+    jitter: f64,
+    now_ms: f64,
+) -> AfterStep {
+    let Some(step) = submission.current_step().cloned() else {
+        return AfterStep::Sent {
+            record_id: submission.captured_id.clone(),
+            upsert: None,
+        };
+    };
+    let request = lookup_request(config, submission.lookup_page.as_deref());
+    let outcome = classify(&request, response, submission.attempts, jitter);
+    let looked = match outcome {
+        StepOutcome::Done { .. } => read_lookup(config, &submission.reference, &response.body),
+        StepOutcome::Retry { .. } | StepOutcome::SignIn => {
+            submission.apply(&outcome, now_ms);
+            return report(submission, outcome, step, response);
+        }
+        StepOutcome::Rejected(_) => Err("The list could not be read.".into()),
+    };
+    match looked {
+        Ok(Looked::Found(id)) => {
+            let done = StepOutcome::Done {
+                captured_id: Some(id),
+            };
+            submission.apply(&done, now_ms);
+            report(submission, done, step, &Response::default())
+        }
+        Ok(Looked::NextPage(token)) if submission.lookup_pages + 1 < MAX_LOOKUP_PAGES => {
+            submission.lookup_pages += 1;
+            submission.lookup_page = Some(token);
+            AfterStep::NextStep
+        }
+        Ok(_) | Err(_) => {
+            submission.stop_looking();
+            AfterStep::NextStep
+        }
     }
 }
 
@@ -655,5 +745,182 @@ mod tests {
         assert_eq!((copy.next_step, copy.steps.len()), (1, 2));
         assert_eq!(copy.summary, "Rosa Diaz");
         assert_eq!(working_copy(None, &memory), memory);
+    }
+
+    /// A one-step staff submission (creating the client) and its configuration.
+    fn staff_create() -> (TargetConfig, Submission) {
+        let staff = config("staff");
+        // Caspen takes no id of ours, so a 409 means nothing here.
+        let mut create = steps()[0].clone();
+        create.conflict_means_done = false;
+        let submission = Submission::new(
+            "ref-1".into(),
+            staff.binding(),
+            "form".into(),
+            "Rosa Diaz".into(),
+            vec![create],
+            0.0,
+        );
+        (staff, submission)
+    }
+
+    /// Sends the create and answers it with `status`.
+    fn first_try(
+        config: &TargetConfig,
+        submission: &mut Submission,
+        status: Option<u16>,
+    ) -> AfterStep {
+        let NextAction::Send { step, .. } = next_action(submission, config, TAB, true, NOW) else {
+            panic!("the create is sent first");
+        };
+        after_answer(submission, step, &answer(status, ""), 0.5, NOW)
+    }
+
+    fn look(config: &TargetConfig, submission: &mut Submission, at: f64) -> String {
+        match next_action(submission, config, TAB, true, at) {
+            NextAction::Look { request } => {
+                assert_eq!(request.method, HttpMethod::Get);
+                request.url
+            }
+            other => panic!("expected a look, got {other:?}"),
+        }
+    }
+
+    fn clients(clients: serde_json::Value, next: Option<&str>) -> Response {
+        answer(
+            Some(200),
+            &json!({"data": clients, "meta": {"next_cursor": next}}).to_string(),
+        )
+    }
+
+    const LATER: f64 = NOW + 3_600_000.0;
+
+    #[test]
+    fn a_create_that_may_have_landed_is_looked_for_page_by_page_and_not_made_again() {
+        let (staff, mut submission) = staff_create();
+        assert!(matches!(
+            first_try(&staff, &mut submission, None),
+            AfterStep::Wait { .. }
+        ));
+        assert!(submission.outcome_unknown);
+        assert_eq!(
+            look(&staff, &mut submission, LATER),
+            "/gateway/caspen/v1/clients?limit=100"
+        );
+        let someone_else = json!([{"id": "cli_1", "first_name": "A", "last_name": "B", "notes": "Intake reference: ref-2"}]);
+        assert_eq!(
+            after_look(
+                &mut submission,
+                &staff,
+                &clients(someone_else, Some("c2")),
+                0.5,
+                LATER
+            ),
+            AfterStep::NextStep
+        );
+        assert_eq!(
+            look(&staff, &mut submission, LATER),
+            "/gateway/caspen/v1/clients?limit=100&cursor=c2"
+        );
+        let ours = json!([{"id": "cli_9", "first_name": "R", "last_name": "D", "notes": "Needs: food\nIntake reference: ref-1"}]);
+        assert_eq!(
+            after_look(&mut submission, &staff, &clients(ours, None), 0.5, LATER),
+            AfterStep::Sent {
+                record_id: Some("cli_9".into()),
+                upsert: None
+            }
+        );
+        assert!(!submission.outcome_unknown);
+        assert_eq!(submission.status, SubmissionStatus::Sent);
+    }
+
+    #[test]
+    fn a_create_not_found_on_any_page_goes_again() {
+        let (staff, mut submission) = staff_create();
+        first_try(&staff, &mut submission, Some(502));
+        look(&staff, &mut submission, LATER);
+        // The list itself fails: wait and look again.
+        assert!(matches!(
+            after_look(&mut submission, &staff, &answer(Some(503), ""), 0.5, LATER),
+            AfterStep::Wait { .. }
+        ));
+        assert!(submission.outcome_unknown);
+        let again = LATER + 3_600_000.0;
+        look(&staff, &mut submission, again);
+        assert_eq!(
+            after_look(
+                &mut submission,
+                &staff,
+                &clients(json!([]), None),
+                0.5,
+                again
+            ),
+            AfterStep::NextStep
+        );
+        assert!(matches!(
+            next_action(&mut submission, &staff, TAB, true, again),
+            NextAction::Send { .. }
+        ));
+    }
+
+    #[test]
+    fn a_list_that_cannot_be_read_or_has_no_end_leaves_the_create_to_go_again() {
+        let (staff, mut submission) = staff_create();
+        first_try(&staff, &mut submission, None);
+        look(&staff, &mut submission, LATER);
+        after_look(
+            &mut submission,
+            &staff,
+            &answer(Some(404), "{}"),
+            0.5,
+            LATER,
+        );
+        assert!(!submission.outcome_unknown);
+        let (_, mut endless) = staff_create();
+        first_try(&staff, &mut endless, None);
+        for page in 1..=MAX_LOOKUP_PAGES {
+            look(&staff, &mut endless, LATER);
+            let next = format!("c{page}");
+            after_look(
+                &mut endless,
+                &staff,
+                &clients(json!([]), Some(&next)),
+                0.5,
+                LATER,
+            );
+        }
+        assert!(
+            !endless.outcome_unknown,
+            "gave up after the last page allowed"
+        );
+        assert!(matches!(
+            next_action(&mut endless, &staff, TAB, true, LATER),
+            NextAction::Send { .. }
+        ));
+    }
+
+    #[test]
+    fn only_an_answer_that_may_have_stored_the_record_makes_its_outcome_unknown() {
+        for (status, unknown) in [
+            (None, true),
+            (Some(500), true),
+            (Some(503), true),
+            (Some(408), true),
+            (Some(429), false),
+            (Some(425), false),
+        ] {
+            let (staff, mut submission) = staff_create();
+            first_try(&staff, &mut submission, status);
+            assert_eq!(submission.outcome_unknown, unknown, "{status:?}");
+        }
+        // A widget cannot read the list: it sends again, as before.
+        let mut widget_submission = one_step();
+        widget_submission.steps[0].conflict_means_done = false;
+        first_try(&widget(), &mut widget_submission, None);
+        assert!(widget_submission.outcome_unknown);
+        assert!(matches!(
+            next_action(&mut widget_submission, &widget(), TAB, false, LATER),
+            NextAction::Send { .. }
+        ));
     }
 }

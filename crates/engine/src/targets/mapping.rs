@@ -935,7 +935,7 @@ fn free_text(mapped: &Mapped, input: &SubmissionInput) -> Option<String> {
     if input.existing_id.is_some() && lines.is_empty() {
         return None;
     }
-    lines.push(format!("Intake reference: {}", input.reference));
+    lines.push(super::reconcile::reference_line(&input.reference));
     let block = lines.join("\n");
     Some(
         match input

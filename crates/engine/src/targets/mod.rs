@@ -15,10 +15,15 @@
 //!   by [`coverage`], not dropped silently and not sent.
 //! - Planned headers never hold a credential; the sender adds it at the last
 //!   moment from memory, so a stored submission holds no token.
-//! - Every request that creates something carries an idempotency key made
-//!   from the submission's client-made reference, and charity_crm creates
-//!   carry our own uuid, so a retry after an unknown outcome cannot create a
-//!   second record where the server honours either.
+//! - No create is sent again on the hope that the server honours a key: no
+//!   vendor document promises it. Each create still carries an idempotency
+//!   key made from the submission's client-made reference (a gateway that
+//!   honours it makes every create exactly once), charity_crm creates carry
+//!   our own uuid (a repeat is a 409), and persons_v1 and Caspen creates
+//!   write the reference into the record, so after an unknown outcome staff
+//!   look for it before creating again ([`after_look`]). Where none of
+//!   these holds (Unite US and Casebook creates) a retry may make a second
+//!   record, and the README's target table says so.
 
 mod catalogue;
 mod config;
@@ -30,6 +35,7 @@ mod mapping;
 mod outbox;
 mod percent;
 mod person;
+mod reconcile;
 mod search;
 mod trust;
 
@@ -39,7 +45,8 @@ pub use config::{
     UniteUsEncoding,
 };
 pub use delivery::{
-    after_answer, claim_held, next_action, working_copy, AfterStep, NextAction, CLAIM_MS,
+    after_answer, after_look, claim_held, next_action, working_copy, AfterStep, NextAction,
+    CLAIM_MS,
 };
 pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};

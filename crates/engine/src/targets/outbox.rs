@@ -66,6 +66,14 @@ pub struct Submission {
     /// sensitive answer or signature is written in plain text. The steps
     /// come back into memory when the device opens it.
     pub sealed: Option<String>,
+    /// The current step is a create whose outcome is unknown (no answer,
+    /// a 5xx, an unreadable answer): it may have made the record, so where
+    /// that can be checked it is looked for before it is sent again.
+    pub outcome_unknown: bool,
+    /// While looking: the token of the list page to read next.
+    pub lookup_page: Option<String>,
+    /// While looking: the pages read so far.
+    pub lookup_pages: u32,
 }
 
 impl SubmissionStatus {
@@ -129,6 +137,9 @@ impl Submission {
             "last_message": self.last_message,
             "claimed_by": self.claimed_by,
             "claim_until_ms": self.claim_until_ms,
+            "outcome_unknown": self.outcome_unknown,
+            "lookup_page": self.lookup_page,
+            "lookup_pages": self.lookup_pages,
         })
     }
 
@@ -162,6 +173,20 @@ impl Submission {
                 .get("sealed")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            // Written before creates were looked for: not looking.
+            outcome_unknown: value
+                .get("outcome_unknown")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            lookup_page: value
+                .get("lookup_page")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            lookup_pages: value
+                .get("lookup_pages")
+                .and_then(Value::as_u64)
+                .and_then(|pages| u32::try_from(pages).ok())
+                .unwrap_or(0),
         })
     }
 
@@ -220,6 +245,9 @@ impl Submission {
             claimed_by: None,
             claim_until_ms: 0.0,
             sealed: None,
+            outcome_unknown: false,
+            lookup_page: None,
+            lookup_pages: 0,
         }
     }
 
@@ -255,10 +283,18 @@ impl Submission {
         self.steps.get(self.next_step)
     }
 
+    /// Forgets an unknown outcome and the look for it.
+    pub fn stop_looking(&mut self) {
+        self.outcome_unknown = false;
+        self.lookup_page = None;
+        self.lookup_pages = 0;
+    }
+
     /// Moves the submission on by what the server said about the current step.
     pub fn apply(&mut self, outcome: &StepOutcome, now_ms: f64) {
         match outcome {
             StepOutcome::Done { captured_id } => {
+                self.stop_looking();
                 // The first id is the record's (a contact before its form
                 // answers); later steps only use it.
                 if self.captured_id.is_none() {

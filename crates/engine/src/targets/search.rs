@@ -195,6 +195,19 @@ pub fn parse_search(
     query: &PersonQuery,
     body: &AnswerBody,
 ) -> Result<SearchPage, String> {
+    let mut page = read_page(config, body)?;
+    if matches!(
+        config.target,
+        TargetKind::CharityCrm | TargetKind::PersonsV1 | TargetKind::Caspen
+    ) {
+        page.people.retain(|person| matches_query(query, person));
+    }
+    Ok(page)
+}
+
+/// Reads one page of `config`'s target's search or list answer, everyone
+/// on it kept.
+pub(crate) fn read_page(config: &TargetConfig, body: &AnswerBody) -> Result<SearchPage, String> {
     let name = config.target.display_name();
     let unreadable = |reason: &str| {
         format!(
@@ -209,18 +222,11 @@ pub fn parse_search(
         TargetKind::PersonsV1 => read_persons_v1(value),
         TargetKind::Caspen => read_caspen(value),
     };
-    let mut page = page.ok_or_else(|| {
+    page.ok_or_else(|| {
         unreadable(&format!(
             "It does not hold a list of people where {name} puts one."
         ))
-    })?;
-    if matches!(
-        config.target,
-        TargetKind::CharityCrm | TargetKind::PersonsV1 | TargetKind::Caspen
-    ) {
-        page.people.retain(|person| matches_query(query, person));
-    }
-    Ok(page)
+    })
 }
 
 /// The free text a found record holds where the mapping writes answers

@@ -1,6 +1,13 @@
 use serde_json::{json, Value};
 
+use intake_sandbox::Target;
+
 use crate::support::{Reply, Sandbox, TempDir, STAFF, WIDGET};
+
+/// A sandbox that replays writes by their key, as the vendors are not documented to.
+fn honouring() -> Sandbox {
+    Sandbox::start_with(|config| config.honour_idempotency_keys = Target::ALL.to_vec())
+}
 
 const PEOPLE: &str = "/casebook/people/people";
 const CLIENTS: &str = "/caspen/v1/clients";
@@ -55,7 +62,7 @@ fn count_kind(sandbox: &Sandbox, target: &str, kind: &str) -> usize {
 
 #[test]
 fn the_same_idempotency_key_twice_creates_one_record_and_answers_the_same_body() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let body = casebook_person("Once");
     let first = send_keyed(&sandbox, "POST", PEOPLE, STAFF, &body, "key-casebook-1");
     assert_eq!(first.status, 201, "{}", first.text);
@@ -89,7 +96,7 @@ fn the_same_idempotency_key_twice_creates_one_record_and_answers_the_same_body()
 
 #[test]
 fn a_dropped_create_retried_with_the_same_key_gives_one_record_and_the_first_id() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     sandbox.add_fault(json!({"route": "POST /caspen/v1/clients", "fault": "drop"}));
     let body = caspen_client("Dropped");
     let dropped = sandbox.try_send_with_headers(
@@ -126,7 +133,7 @@ fn a_dropped_create_retried_with_the_same_key_gives_one_record_and_the_first_id(
 
 #[test]
 fn a_malformed_json_create_retried_with_the_same_key_answers_the_whole_first_body() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     sandbox.add_fault(json!({"route": "POST /casebook", "fault": "malformed_json"}));
     let body = casebook_person("Cut");
     let cut = send_keyed(&sandbox, "POST", PEOPLE, STAFF, &body, "k-cut");
@@ -150,7 +157,7 @@ fn a_malformed_json_create_retried_with_the_same_key_answers_the_whole_first_bod
 
 #[test]
 fn the_same_key_with_a_different_body_is_422_in_the_targets_style() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let contact = json!({"contact": {"first_name": "Ann", "last_name": "Lee"}});
     let first = send_keyed(&sandbox, "POST", CONTACTS, STAFF, &contact, "k-reused");
     assert_eq!(first.status, 201, "{}", first.text);
@@ -192,7 +199,7 @@ fn the_same_key_with_a_different_body_is_422_in_the_targets_style() {
 
 #[test]
 fn a_503_faulted_create_then_a_retry_with_the_same_key_creates_exactly_one_record() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     sandbox
         .add_fault(json!({"route": "POST /unite_us/v3/widgets", "fault": "503", "retry_after": 2}));
     let body = assistance_request();
@@ -211,7 +218,7 @@ fn a_503_faulted_create_then_a_retry_with_the_same_key_creates_exactly_one_recor
 
 #[test]
 fn a_refused_create_is_not_remembered_so_a_corrected_retry_with_the_same_key_runs() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let invalid = json!({"first_name": "Ida"});
     let refused = send_keyed(&sandbox, "POST", CLIENTS, STAFF, &invalid, "k-fix");
     assert_eq!(refused.status, 422);
@@ -229,7 +236,7 @@ fn a_refused_create_is_not_remembered_so_a_corrected_retry_with_the_same_key_run
 
 #[test]
 fn without_an_idempotency_key_the_same_create_twice_makes_two_records() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let body = caspen_client("Twice");
     let first = sandbox.send("POST", CLIENTS, Some(STAFF), &body);
     let second = sandbox.send("POST", CLIENTS, Some(STAFF), &body);
@@ -241,7 +248,7 @@ fn without_an_idempotency_key_the_same_create_twice_makes_two_records() {
 
 #[test]
 fn a_key_is_scoped_by_path_and_token() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let body = json!({"data": {"firstName": "Jo", "lastName": "Doe"}});
     for id in [100, 101] {
         let reply = send_keyed(
@@ -270,7 +277,7 @@ fn a_key_is_scoped_by_path_and_token() {
 
 #[test]
 fn a_key_longer_than_200_characters_is_refused_with_400() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let long = "k".repeat(201);
     let reply = send_keyed(
         &sandbox,
@@ -303,12 +310,18 @@ fn idempotency_keys_survive_a_restart_and_reset_forgets_them() {
     let data_dir = data.path().to_path_buf();
     let body = casebook_person("Kept");
     let first = {
-        let sandbox = Sandbox::start_with(|config| config.data_dir = data_dir.clone());
+        let sandbox = Sandbox::start_with(|config| {
+            config.data_dir = data_dir.clone();
+            config.honour_idempotency_keys = Target::ALL.to_vec();
+        });
         send_keyed(&sandbox, "POST", PEOPLE, STAFF, &body, "k-restart")
     };
     assert_eq!(first.status, 201);
 
-    let sandbox = Sandbox::start_with(|config| config.data_dir = data_dir.clone());
+    let sandbox = Sandbox::start_with(|config| {
+        config.data_dir = data_dir.clone();
+        config.honour_idempotency_keys = Target::ALL.to_vec();
+    });
     let replayed = send_keyed(&sandbox, "POST", PEOPLE, STAFF, &body, "k-restart");
     assert_eq!(replayed.text, first.text);
     assert_eq!(
@@ -389,7 +402,7 @@ fn keyed_head(sandbox: &Sandbox, key: &str, framing: &str) -> String {
 
 #[test]
 fn a_body_over_the_size_limit_with_a_key_is_refused_with_413_and_nothing_is_stored() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let limit = intake_sandbox::body::MAX_REQUEST_BYTES;
     // The declared length alone is refused: the answer comes before any body is sent.
     let head = keyed_head(
@@ -434,7 +447,7 @@ fn a_body_over_the_size_limit_with_a_key_is_refused_with_413_and_nothing_is_stor
 
 #[test]
 fn a_chunked_body_over_the_size_limit_is_cut_off_at_the_limit_with_413() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let limit = intake_sandbox::body::MAX_REQUEST_BYTES;
     let body = caspen_client_of_length(limit + 1);
     // No Content-Length: the size is known only by reading. The one chunk is sent without
@@ -458,7 +471,7 @@ fn a_chunked_body_over_the_size_limit_is_cut_off_at_the_limit_with_413() {
 
 #[test]
 fn tokens_are_stored_only_as_their_sha256_hash() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let reply = send_keyed(
         &sandbox,
         "POST",
@@ -495,7 +508,7 @@ fn tokens_are_stored_only_as_their_sha256_hash() {
 
 #[test]
 fn preflights_allow_the_idempotency_key_header() {
-    let sandbox = Sandbox::start();
+    let sandbox = honouring();
     let preflight = sandbox
         .try_request("OPTIONS", CLIENTS, None, None)
         .expect("preflight");
@@ -503,4 +516,57 @@ fn preflights_allow_the_idempotency_key_header() {
     assert!(preflight
         .header("access-control-allow-headers")
         .is_some_and(|headers| headers.contains("Idempotency-Key")));
+}
+
+#[test]
+fn by_default_a_key_is_ignored_as_no_vendor_documents_it_until_an_admin_asks() {
+    let sandbox = Sandbox::start();
+    let key = "0d8f7b9e-6c1a-4b2d-9e3f-1a2b3c4d5e6f-1";
+    for _ in 0..2 {
+        let reply = send_keyed(
+            &sandbox,
+            "POST",
+            CLIENTS,
+            STAFF,
+            &caspen_client("Twice"),
+            key,
+        );
+        assert_eq!(reply.status, 201);
+    }
+    assert_eq!(
+        count_kind(&sandbox, "caspen", "client"),
+        5 + 2,
+        "a repeated create makes a second record"
+    );
+    let set = sandbox.send(
+        "POST",
+        "/__admin/idempotency",
+        None,
+        &json!({"honour": ["caspen"]}),
+    );
+    assert_eq!(set.json(), json!({"honour": ["caspen"]}));
+    let other = "0d8f7b9e-6c1a-4b2d-9e3f-1a2b3c4d5e6f-2";
+    for _ in 0..2 {
+        send_keyed(
+            &sandbox,
+            "POST",
+            CLIENTS,
+            STAFF,
+            &caspen_client("Once"),
+            other,
+        );
+    }
+    assert_eq!(count_kind(&sandbox, "caspen", "client"), 5 + 3);
+    let refused = sandbox.send(
+        "POST",
+        "/__admin/idempotency",
+        None,
+        &json!({"honour": ["nobody"]}),
+    );
+    assert_eq!(refused.status, 400);
+    sandbox.send("POST", "/__admin/reset", None, &json!({}));
+    assert_eq!(
+        sandbox.get("/__admin/idempotency", None).json(),
+        json!({"honour": []})
+    );
 }

@@ -115,6 +115,7 @@ impl Sandbox {
             forms_dir: dir.path().join("forms"),
             demo_host_dir: dir.path().join("demo-host"),
             caspen_rate_limit: 1000,
+            honour_idempotency_keys: Vec::new(),
         };
         adjust(&mut config);
         let server = BackgroundServer::start(config).expect("sandbox starts");
