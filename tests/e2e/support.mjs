@@ -96,6 +96,9 @@ export async function startServer() {
  * - `reset()`: `POST /__admin/reset`, resolves to `{reset: true}`;
  * - `dropped()`: `GET /__admin/dropped`, resolves to the fields accepted writes
  *   carried that the vendor's document does not list;
+ * - `honourKeys(targets)`: `POST /__admin/idempotency`, replays writes by their
+ *   Idempotency-Key for `targets` (a list of names, `'all'` or `'none'`) until the
+ *   next reset, as a gateway that honours keys would;
  * - `records(target, kind?)`: `GET /__admin/records/{target}[?kind=KIND]`,
  *   resolves to its `records` array (`[{kind, id, deleted, created_at, updated_at, body}]`);
  * - `fault({route, fault, count, retry_after, latency_ms})`: `POST /__admin/faults`
@@ -191,6 +194,7 @@ export async function startSandbox() {
       if (response.status !== 204) throw new Error(`DELETE /__admin/faults answered ${response.status}`);
     },
     dropped: async () => (await admin('GET', '/__admin/dropped', undefined, 200)).dropped,
+    honourKeys: async (targets) => (await admin('POST', '/__admin/idempotency', { honour: targets }, 200)).honour,
     fault: async ({ route, fault, count, retry_after, latency_ms }) =>
       (await admin('POST', '/__admin/faults', { route, fault, count, retry_after, latency_ms }, 201)).fault,
   };
