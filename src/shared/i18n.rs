@@ -187,6 +187,12 @@ pub struct FullAppText {
     pub search_failed: &'static str,
     pub results_count: fn(usize) -> String,
     pub more_results: &'static str,
+    /// While a search reads a whole list: how many records so far.
+    pub records_searching: fn(usize) -> String,
+    /// After it: how many records were read, and whether that was all.
+    pub records_searched: fn(usize, bool) -> String,
+    pub records_search_stopped: fn(usize) -> String,
+    pub stop_search: &'static str,
     pub results_hint: &'static str,
     pub intake_form_legend: &'static str,
     pub service_type_label: &'static str,
@@ -354,6 +360,14 @@ pub static ENGLISH: Text = Text {
         search_failed: "The search did not work. Check the connection and try again.",
         results_count: |count| match count { 0 => "No one found. Check the spelling, or create a new person.".into(), 1 => "1 person found.".into(), _ => format!("{count} people found.") },
         more_results: "Show more results",
+        records_searching: |count| format!("Searching: {count} records read so far."),
+        records_searched: |count, whole| if whole {
+            format!("Searched all {count} records.")
+        } else {
+            format!("Searched the first {count} records; the rest were not read. Add the date of birth or check the spelling of the name.")
+        },
+        records_search_stopped: |count| format!("Search stopped after {count} records; the rest were not read."),
+        stop_search: "Stop searching",
         results_hint: "Up and Down arrows move between the people found.",
         intake_form_legend: "Intake form",
         service_type_label: "Service type",
@@ -467,6 +481,14 @@ pub static SPANISH: Text = Text {
         search_failed: "La búsqueda no funcionó. Revise la conexión e inténtelo de nuevo.",
         results_count: |count| match count { 0 => "No se encontró a nadie. Revise la ortografía o cree una persona nueva.".into(), 1 => "Se encontró 1 persona.".into(), _ => format!("Se encontraron {count} personas.") },
         more_results: "Mostrar más resultados",
+        records_searching: |count| format!("Buscando: {count} registros leídos hasta ahora."),
+        records_searched: |count, whole| if whole {
+            format!("Se buscó en los {count} registros.")
+        } else {
+            format!("Se buscó en los primeros {count} registros; el resto no se leyó. Añada la fecha de nacimiento o revise la ortografía del nombre.")
+        },
+        records_search_stopped: |count| format!("Búsqueda detenida tras {count} registros; el resto no se leyó."),
+        stop_search: "Dejar de buscar",
         results_hint: "Las flechas arriba y abajo mueven entre las personas encontradas.",
         intake_form_legend: "Formulario de admisión",
         service_type_label: "Tipo de servicio",

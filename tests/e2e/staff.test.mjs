@@ -232,6 +232,38 @@ for (const [target, setup] of Object.entries(targets)) {
   });
 }
 
+// Targets without a name filter are searched by reading the whole list; with 250 more
+// people the seeded (oldest) and the last added (newest) are on different pages, in
+// whichever order the vendor lists, and both must be found.
+const CROWD = 250;
+const crowds = {
+  charity_crm: (i) => ({ id: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    body: { uuid: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, firstName: `Filler${i}`, lastName: 'Crowd',
+      dateOfBirth: null, createdAt: `2025-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z` } }),
+  caspen: (i) => ({ id: `cli_01HQFQ9QWTNNPY58FZ8C${String(i).padStart(6, '0')}`,
+    body: { id: `cli_01HQFQ9QWTNNPY58FZ8C${String(i).padStart(6, '0')}`, first_name: `Filler${i}`, last_name: 'Crowd', notes: null } }),
+  persons_v1: (i) => ({ id: String(1000 + i),
+    body: { personId: 1000 + i, firstName: `Filler${i}`, lastName: 'Crowd', userName: '', information: '', active: true } }),
+};
+for (const [target, filler] of Object.entries(crowds)) {
+  test(`${target}: among ${CROWD} more people, the oldest and the newest are found, and the count searched is said`, async () => {
+    const setup = targets[target];
+    await sandbox.addRecords(target, setup.kind, Array.from({ length: CROWD }, (_, i) => filler(i)));
+    const { page, errors } = await searchForMaria(setup);
+    const results = page.locator('[data-testid="search-results"] [data-person-id]');
+    assert.equal(await results.count(), 1, 'the seeded Maria Garcia is found');
+    assert.match(await page.locator('[data-testid="records-searched"]').textContent(), /Searched all \d+ records\./);
+    const searched = Number((await page.locator('[data-testid="records-searched"]').textContent()).match(/\d+/)[0]);
+    assert.ok(searched >= CROWD + 5, `every record was read: ${searched}`);
+    await expectAccessible(page, `${target} searched a whole list`);
+    await searchByKeyboard(page, `Filler${CROWD - 1}`, 'Crowd');
+    assert.equal(await results.count(), 1, 'the newest is found too');
+    assert.match(await results.first().textContent(), new RegExp(`Filler${CROWD - 1} Crowd`));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
+
 test('an idle staff screen locks, forgets the token and keeps the answers', async () => {
   const page = await browser.newPage();
   await page.clock.install();

@@ -94,6 +94,8 @@ export async function startServer() {
  * - `baseUrl`: `http://127.0.0.1:PORT`, no trailing slash;
  * - `stop()`: kills the process and removes the data directory (safe to call twice);
  * - `reset()`: `POST /__admin/reset`, resolves to `{reset: true}`;
+ * - `addRecords(target, kind, records)`: `POST /__admin/records/{target}`, stores
+ *   `[{id, body}]` as they are, after every earlier record;
  * - `dropped()`: `GET /__admin/dropped`, resolves to the fields accepted writes
  *   carried that the vendor's document does not list;
  * - `honourKeys(targets)`: `POST /__admin/idempotency`, replays writes by their
@@ -193,6 +195,8 @@ export async function startSandbox() {
       const response = await fetch(`${baseUrl}/__admin/faults`, { method: 'DELETE' });
       if (response.status !== 204) throw new Error(`DELETE /__admin/faults answered ${response.status}`);
     },
+    addRecords: async (target, kind, records) =>
+      (await admin('POST', `/__admin/records/${encodeURIComponent(target)}`, { kind, records }, 201)).added,
     dropped: async () => (await admin('GET', '/__admin/dropped', undefined, 200)).dropped,
     honourKeys: async (targets) => (await admin('POST', '/__admin/idempotency', { honour: targets }, 200)).honour,
     fault: async ({ route, fault, count, retry_after, latency_ms }) =>

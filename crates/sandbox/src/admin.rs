@@ -28,7 +28,10 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/__admin/records/{target}", get(list_records))
+        .route(
+            "/__admin/records/{target}",
+            get(list_records).post(add_records),
+        )
         .route("/__admin/reset", post(reset))
         .route("/__admin/dropped", get(list_dropped).delete(clear_dropped))
         .route(
@@ -139,6 +142,73 @@ async fn list_records(
     Json(json!({ "target": target.name(), "records": records })).into_response()
 }
 
+/// The most records one `POST /__admin/records/{target}` adds.
+const MAX_ADDED_RECORDS: usize = 10_000;
+
+/// `POST /__admin/records/{target}` with `{"kind": "client", "records": [{"id": "...",
+/// "body": {...}}]}`: stores the records as they are, after every earlier one, as a test's
+/// crowd of people (the vendor's own routes would take minutes, behind Caspen's rate
+/// limit). The bodies must be in the shape the target answers with; nothing checks it.
+async fn add_records(
+    State(state): State<AppState>,
+    Path(target_name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(target) = Target::from_name(&target_name) else {
+        return admin_error(
+            StatusCode::NOT_FOUND,
+            format!("Unknown target {target_name:?}"),
+        );
+    };
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => return admin_error(StatusCode::BAD_REQUEST, format!("Not JSON: {error}")),
+    };
+    let (Some(kind), Some(records)) = (
+        request.get("kind").and_then(Value::as_str),
+        request.get("records").and_then(Value::as_array),
+    ) else {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "Expected {\"kind\": \"...\", \"records\": [{\"id\": \"...\", \"body\": {...}}]}",
+        );
+    };
+    if records.len() > MAX_ADDED_RECORDS {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("At most {MAX_ADDED_RECORDS} records at once"),
+        );
+    }
+    let mut entries = Vec::with_capacity(records.len());
+    for record in records {
+        match (record.get("id").and_then(Value::as_str), record.get("body")) {
+            (Some(id), Some(body)) if body.is_object() => {
+                entries.push((id.to_string(), body.clone()))
+            }
+            _ => {
+                return admin_error(
+                    StatusCode::BAD_REQUEST,
+                    "Each record needs a text \"id\" and an object \"body\"",
+                )
+            }
+        }
+    }
+    let added = state.store.write(|store| {
+        for (id, body) in &entries {
+            store.insert(target, kind, id, body)?;
+        }
+        Ok::<usize, StoreError>(entries.len())
+    });
+    match added {
+        Ok(added) => (StatusCode::CREATED, Json(json!({ "added": added }))).into_response(),
+        Err(StoreError::AlreadyExists { id, .. }) => admin_error(
+            StatusCode::CONFLICT,
+            format!("A record {id:?} exists already"),
+        ),
+        Err(error) => store_failure(error),
+    }
+}
+
 /// `POST /__admin/reset`: the seed comes back, and faults and rate-limit counters are forgotten.
 async fn reset(State(state): State<AppState>) -> Response {
     if let Err(error) = state.store.reset() {
@@ -238,7 +308,7 @@ async fn clear_faults(State(state): State<AppState>) -> Response {
 async fn unknown_admin_route() -> Response {
     admin_error(
         StatusCode::NOT_FOUND,
-        "Unknown admin route; see GET /__admin/records/{target}, POST /__admin/reset, GET|DELETE /__admin/dropped, GET|POST /__admin/idempotency, GET|POST|DELETE /__admin/faults",
+        "Unknown admin route; see GET|POST /__admin/records/{target}, POST /__admin/reset, GET|DELETE /__admin/dropped, GET|POST /__admin/idempotency, GET|POST|DELETE /__admin/faults",
     )
 }
 

@@ -3,7 +3,7 @@
 
 use intake_engine::targets::{
     parse_search, plan_search, FormChoice, FoundPerson, PersonQuery, PersonRecord, SearchPage,
-    ServiceTypeChoice, Submission, SubmissionInput, TargetConfig,
+    ServiceTypeChoice, Submission, SubmissionInput, TargetConfig, MAX_RECORDS_SEARCHED,
 };
 use intake_engine::Form;
 use leptos::prelude::*;
@@ -136,6 +136,49 @@ pub(super) async fn search_people(
         }
         Some(401) => Err(SearchFailure::SignIn),
         status => Err(SearchFailure::Status(status)),
+    }
+}
+
+/// What a search of a whole list (a target without a name filter) found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct ListSearch {
+    pub(super) people: Vec<FoundPerson>,
+    /// Records read, matching or not.
+    pub(super) searched: usize,
+    /// Every page was read.
+    pub(super) whole: bool,
+}
+
+/// Reads a target's whole list page by page, keeping the people who match
+/// `query`, until the last page, [`MAX_RECORDS_SEARCHED`] records, or
+/// `stop()` says to stop; `progress` hears the count after every page.
+pub(super) async fn search_whole_list(
+    intake: Staff,
+    config: &TargetConfig,
+    query: &PersonQuery,
+    progress: impl Fn(usize),
+    stop: impl Fn() -> bool,
+) -> Result<ListSearch, SearchFailure> {
+    let mut found = ListSearch::default();
+    let mut page: Option<String> = None;
+    loop {
+        let answer = search_people(intake, config, query, page.as_deref()).await?;
+        found.searched += answer.searched;
+        found.people.extend(answer.people);
+        progress(found.searched);
+        match answer.next_page {
+            // A server that gives the same page again has no more to give.
+            None => {
+                found.whole = true;
+                return Ok(found);
+            }
+            Some(next) if page.as_deref() == Some(next.as_str()) => {
+                found.whole = true;
+                return Ok(found);
+            }
+            Some(_) if found.searched >= MAX_RECORDS_SEARCHED || stop() => return Ok(found),
+            Some(next) => page = Some(next),
+        }
     }
 }
 

@@ -6,14 +6,15 @@ use std::rc::Rc;
 
 use intake_engine::targets::{
     existing_notes, person_changes, person_record, possible_duplicates, prefill_answers,
-    FoundPerson, Mode, Operation, PersonQuery, SubmissionInput, TargetConfig, TargetKind,
+    searches_whole_list, FoundPerson, Mode, Operation, PersonQuery, SubmissionInput, TargetConfig,
+    TargetKind,
 };
 use intake_engine::{Form, FormState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use super::desk::{describe, search_people, Editing, SearchFailure, Staff};
+use super::desk::{describe, search_people, search_whole_list, Editing, SearchFailure, Staff};
 use crate::shared::form_view::ChangeFn;
 use crate::shared::http;
 use crate::shared::intake::compose_form;
@@ -76,10 +77,20 @@ pub(super) fn check_duplicates(intake: Staff, config: TargetConfig) {
     intake.busy.set(true);
     intake.status.set(Status::Sending);
     spawn_local(async move {
-        let outcome = search_people(intake, &config, &query, None).await;
+        // Without a name filter the whole list is read, so an older record
+        // is not missed because it sits on a later page.
+        let outcome = if searches_whole_list(config.target) {
+            search_whole_list(intake, &config, &query, |_| {}, || false)
+                .await
+                .map(|found| found.people)
+        } else {
+            search_people(intake, &config, &query, None)
+                .await
+                .map(|page| page.people)
+        };
         intake.busy.set(false);
         let found = match outcome {
-            Ok(page) => possible_duplicates(&query, &page.people),
+            Ok(people) => possible_duplicates(&query, &people),
             Err(SearchFailure::SignIn) => {
                 intake.desk.token.set(None);
                 intake.status.set(Status::NeedsSignIn);

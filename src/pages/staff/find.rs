@@ -1,10 +1,10 @@
 //! Finding the person before any form is opened.
 
-use intake_engine::targets::{FoundPerson, PersonQuery};
+use intake_engine::targets::{searches_whole_list, FoundPerson, PersonQuery};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::desk::{describe, search_people, SearchFailure, Staff};
+use super::desk::{describe, search_people, search_whole_list, SearchFailure, Staff};
 use super::edit::{new_person, open_person};
 use super::forms::IntakeFormPicker;
 use crate::shared::language::use_language;
@@ -23,10 +23,27 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
     let next_page = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let searching = RwSignal::new(false);
+    // A whole-list search: records read so far while it runs, then how many
+    // were read and whether that was all; the stop button sets `stop`.
+    let records_read = RwSignal::new(None::<usize>);
+    let searched = RwSignal::new(None::<String>);
+    let stop = StoredValue::new(false);
     let query = move || PersonQuery {
         first_name: first_name.get_untracked().trim().to_string(),
         last_name: last_name.get_untracked().trim().to_string(),
         date_of_birth: Some(born.get_untracked()).filter(|date| !date.is_empty()),
+    };
+    let show_failure = move |failure: SearchFailure| match failure {
+        SearchFailure::Unreadable(message) => problem.set(Some(message)),
+        SearchFailure::SignIn => {
+            intake.desk.token.set(None);
+            intake.phase.set(Phase::SignIn);
+        }
+        SearchFailure::Status(Some(status)) => problem.set(Some(format!(
+            "{} (HTTP {status})",
+            text().full_app.search_failed
+        ))),
+        SearchFailure::Status(None) => problem.set(Some(text().full_app.search_failed.to_string())),
     };
     let search = move |page: Option<String>| {
         let Some(config) = intake.config.get_value() else {
@@ -38,7 +55,45 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
             return;
         }
         problem.set(None);
+        searched.set(None);
         searching.set(true);
+        if searches_whole_list(config.target) {
+            stop.set_value(false);
+            records_read.set(Some(0));
+            // The last search's people go, so nobody opens one of them
+            // thinking it came from this search.
+            results.set(None);
+            spawn_local(async move {
+                let outcome = search_whole_list(
+                    intake,
+                    &config,
+                    &query,
+                    |count| {
+                        let _ = records_read.try_set(Some(count));
+                    },
+                    || stop.try_get_value().unwrap_or(true),
+                )
+                .await;
+                if searching.try_set(false).is_some() {
+                    return;
+                }
+                records_read.set(None);
+                match outcome {
+                    Ok(found) => {
+                        let words = &text().full_app;
+                        searched.set(Some(if found.whole || !stop.get_value() {
+                            (words.records_searched)(found.searched, found.whole)
+                        } else {
+                            (words.records_search_stopped)(found.searched)
+                        }));
+                        next_page.set(None);
+                        results.set(Some(found.people));
+                    }
+                    Err(failure) => show_failure(failure),
+                }
+            });
+            return;
+        }
         spawn_local(async move {
             let outcome = search_people(intake, &config, &query, page.as_deref()).await;
             // The find screen may be gone by now (a person was opened).
@@ -56,18 +111,7 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
                     results.set(Some(people));
                     next_page.set(found.next_page);
                 }
-                Err(SearchFailure::Unreadable(message)) => problem.set(Some(message)),
-                Err(SearchFailure::SignIn) => {
-                    intake.desk.token.set(None);
-                    intake.phase.set(Phase::SignIn);
-                }
-                Err(SearchFailure::Status(Some(status))) => problem.set(Some(format!(
-                    "{} (HTTP {status})",
-                    text().full_app.search_failed
-                ))),
-                Err(SearchFailure::Status(None)) => {
-                    problem.set(Some(text().full_app.search_failed.to_string()))
-                }
+                Err(failure) => show_failure(failure),
             }
         });
     };
@@ -91,10 +135,17 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
                 {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
                 <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().full_app.search}</button>
             </form>
+            {move || records_read.get().map(|count| view! {
+                <div class="searching" data-testid="search-progress">
+                    <p role="status">{(text().full_app.records_searching)(count)}</p>
+                    <button type="button" class="button secondary" on:click=move |_| stop.set_value(true)>{text().full_app.stop_search}</button>
+                </div>
+            })}
             <div role="status" aria-live="polite" data-testid="search-results">
                 {move || results.get().map(|people| {
                     let count = people.len();
                     view! {
+                        {move || searched.get().map(|line| view! { <p data-testid="records-searched">{line}</p> })}
                         <p>{(text().full_app.results_count)(count)}</p>
                         {(count > 1).then(|| view! { <p class="help">{text().full_app.results_hint}</p> })}
                         <ul class="results" on:keydown=move_in_results>

@@ -65,7 +65,8 @@ pub use outbox::{
 pub use person::{person_record, uuid_v4, PersonRecord};
 pub use search::{
     existing_notes, parse_search, person_changes, plan_search, possible_duplicates,
-    prefill_answers, FoundPerson, PersonQuery, SearchPage, SearchRefusal,
+    prefill_answers, searches_whole_list, FoundPerson, PersonQuery, SearchPage, SearchRefusal,
+    MAX_RECORDS_SEARCHED,
 };
 pub use trust::{
     check_path_template, configuration_path, fingerprint, parse_address, read_sign_in_check,

@@ -71,6 +71,24 @@ pub struct SearchPage {
     /// The token [`plan_search`] takes for the next page: a page number or
     /// a cursor. `None` on the last page.
     pub next_page: Option<String>,
+    /// How many records the page held, matching or not: for a target
+    /// without a name filter, what "searched N records" counts.
+    pub searched: usize,
+}
+
+/// The most records read for one search of a target without a name filter
+/// (charity_crm, persons_v1, Caspen), which is matched on the device page
+/// by page: enough for an organisation's whole list, bounded so a search
+/// cannot run for ever.
+pub const MAX_RECORDS_SEARCHED: usize = 5_000;
+
+/// Whether `target`'s search has no name filter, so that finding someone
+/// means reading the whole list, page by page, and matching on the device.
+pub fn searches_whole_list(target: TargetKind) -> bool {
+    matches!(
+        target,
+        TargetKind::CharityCrm | TargetKind::PersonsV1 | TargetKind::Caspen
+    )
 }
 
 /// Why a query cannot be searched for.
@@ -196,10 +214,7 @@ pub fn parse_search(
     body: &AnswerBody,
 ) -> Result<SearchPage, String> {
     let mut page = read_page(config, body)?;
-    if matches!(
-        config.target,
-        TargetKind::CharityCrm | TargetKind::PersonsV1 | TargetKind::Caspen
-    ) {
+    if searches_whole_list(config.target) {
         page.people.retain(|person| matches_query(query, person));
     }
     Ok(page)
@@ -222,11 +237,13 @@ pub(crate) fn read_page(config: &TargetConfig, body: &AnswerBody) -> Result<Sear
         TargetKind::PersonsV1 => read_persons_v1(value),
         TargetKind::Caspen => read_caspen(value),
     };
-    page.ok_or_else(|| {
+    let mut page = page.ok_or_else(|| {
         unreadable(&format!(
             "It does not hold a list of people where {name} puts one."
         ))
-    })
+    })?;
+    page.searched = page.people.len();
+    Ok(page)
 }
 
 /// The free text a found record holds where the mapping writes answers
@@ -518,7 +535,11 @@ fn read_unite_us(value: &Value) -> Option<SearchPage> {
         .get("paging")
         .and_then(|paging| paging.get("next_page"))
         .and_then(page_token);
-    Some(SearchPage { people, next_page })
+    Some(SearchPage {
+        people,
+        next_page,
+        searched: 0,
+    })
 }
 
 /// Casebook: JSON:API `{data: [{id, attributes}], links: {self, next}, meta: {page_count}}`.
@@ -550,6 +571,7 @@ fn read_casebook(value: &Value) -> Option<SearchPage> {
     Some(SearchPage {
         people,
         next_page: casebook_next_page(object),
+        searched: 0,
     })
 }
 
@@ -613,7 +635,11 @@ fn read_charity_crm(value: &Value) -> Option<SearchPage> {
                 .or_else(|| edges.last()?.get("cursor").and_then(page_token))
         })
         .flatten();
-    Some(SearchPage { people, next_page })
+    Some(SearchPage {
+        people,
+        next_page,
+        searched: 0,
+    })
 }
 
 /// persons_v1: `{data: [person]}`, everyone at once; the birth date, when
@@ -643,6 +669,7 @@ fn read_persons_v1(value: &Value) -> Option<SearchPage> {
     Some(SearchPage {
         people,
         next_page: None,
+        searched: 0,
     })
 }
 
@@ -688,7 +715,11 @@ fn read_caspen(value: &Value) -> Option<SearchPage> {
                 .and_then(|url| query_parameter(url, "cursor"))
                 .filter(|cursor| !cursor.trim().is_empty())
         });
-    Some(SearchPage { people, next_page })
+    Some(SearchPage {
+        people,
+        next_page,
+        searched: 0,
+    })
 }
 
 // ---------------------------------------------------------------- prefill
