@@ -23,8 +23,9 @@ fn a_503_fault_answers_the_next_count_matching_requests_with_retry_after() {
             "in Casebook's own error style"
         );
         assert_eq!(
-            reply.header("access-control-allow-origin").as_deref(),
-            Some("*")
+            reply.header("access-control-allow-origin"),
+            None,
+            "Casebook is a server-to-server API"
         );
     }
     assert_eq!(sandbox.get(PEOPLE, Some(STAFF)).status, 200);
@@ -285,11 +286,11 @@ fn admin_reset_restores_the_seed() {
 }
 
 #[test]
-fn cors_headers_come_with_every_answer_and_preflights_need_no_token() {
+fn cors_headers_come_only_on_routes_browsers_may_call_and_preflights_need_no_token() {
     let sandbox = Sandbox::start();
     for path in [
-        PEOPLE,
         "/unite_us/v3/widgets/assistance_requests",
+        "/gateway/caspen/v1/clients",
         "/anything",
     ] {
         let preflight = sandbox
@@ -314,12 +315,32 @@ fn cors_headers_come_with_every_answer_and_preflights_need_no_token() {
             "{headers}"
         );
     }
-    let refused = sandbox.get(PEOPLE, None);
+    let refused = sandbox.get("/unite_us/v3/widgets/assistance_requests/form_config", None);
     assert_eq!(refused.status, 401);
     assert_eq!(
         refused.header("access-control-allow-origin").as_deref(),
         Some("*")
     );
+    // No document lets a browser call the other vendors, or Unite US's staff routes.
+    for path in [
+        PEOPLE,
+        "/caspen/v1/clients",
+        "/charity_crm/api/v1/persons",
+        "/persons_v1/api/v1/persons",
+        "/unite_us/v3/groups/demo-group/contacts",
+    ] {
+        let preflight = sandbox
+            .try_request("OPTIONS", path, None, None)
+            .expect("preflight");
+        assert_eq!(preflight.status, 403, "{path}");
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            None,
+            "{path}"
+        );
+        let answer = sandbox.get(path, Some(STAFF));
+        assert_eq!(answer.header("access-control-allow-origin"), None, "{path}");
+    }
     assert!(refused
         .header("access-control-expose-headers")
         .is_some_and(|exposed| exposed.contains("Retry-After")));
@@ -430,11 +451,11 @@ fn admin_routes_refuse_another_origin_with_403_and_do_nothing() {
     assert_eq!(faults["faults"].as_array().map(Vec::len), Some(1));
     assert_eq!(faults["faults"][0]["route"], "GET /casebook");
     assert_eq!(sandbox.records("casebook").len(), 6);
-    // The vendor routes still allow any origin.
+    // The widget's vendor routes still allow any origin.
     let preflight = sandbox
         .try_request_with_headers(
             "OPTIONS",
-            PEOPLE,
+            "/unite_us/v3/widgets/assistance_requests",
             None,
             None,
             &[

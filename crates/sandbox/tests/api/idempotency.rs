@@ -79,8 +79,8 @@ fn the_same_idempotency_key_twice_creates_one_record_and_answers_the_same_body()
         Some("true")
     );
     assert_eq!(
-        second.header("access-control-allow-origin").as_deref(),
-        Some("*")
+        second.header("access-control-allow-origin"),
+        first.header("access-control-allow-origin")
     );
 
     let people = sandbox.records("casebook");
@@ -510,7 +510,7 @@ fn tokens_are_stored_only_as_their_sha256_hash() {
 fn preflights_allow_the_idempotency_key_header() {
     let sandbox = honouring();
     let preflight = sandbox
-        .try_request("OPTIONS", CLIENTS, None, None)
+        .try_request("OPTIONS", "/gateway/caspen/v1/clients", None, None)
         .expect("preflight");
     assert_eq!(preflight.status, 204);
     assert!(preflight
