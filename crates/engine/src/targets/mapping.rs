@@ -820,13 +820,7 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
         }
         Mode::Staff => {
             let (body, headers) = encode(1, "contact", record);
-            let (label, method, url) = create_or_update(
-                config,
-                input,
-                "contact",
-                HttpMethod::Post,
-                HttpMethod::Patch,
-            );
+            let (label, method, url) = create_or_update(config, input, "contact");
             let mut steps = vec![PlannedRequest::write(
                 label,
                 method,
@@ -865,22 +859,46 @@ fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Ve
 
 /// The label, method and URL of the step that creates the record, or
 /// updates it when the submission names an existing one.
+/// The verb each target's write takes: what the plans send, and what a
+/// deployment's check asks a preflight about. `None` for reads.
+pub fn write_method(target: TargetKind, operation: Operation) -> Option<HttpMethod> {
+    match operation {
+        Operation::SubmitAssistanceRequest | Operation::RespondToForm => Some(HttpMethod::Post),
+        // persons_v1 creates by upserting a list.
+        Operation::CreatePerson => Some(match target {
+            TargetKind::PersonsV1 => HttpMethod::Put,
+            _ => HttpMethod::Post,
+        }),
+        Operation::UpdatePerson => Some(match target {
+            TargetKind::UniteUs | TargetKind::Casebook => HttpMethod::Patch,
+            TargetKind::PersonsV1 | TargetKind::CharityCrm => HttpMethod::Put,
+            // Caspen's update is not documented; the sandbox takes a POST.
+            TargetKind::Caspen => HttpMethod::Post,
+        }),
+        Operation::AssistanceRequestFormConfig
+        | Operation::GetPerson
+        | Operation::FindPeople
+        | Operation::ServiceTypes
+        | Operation::FormsAvailable
+        | Operation::PersonForm => None,
+    }
+}
+
 fn create_or_update(
     config: &TargetConfig,
     input: &SubmissionInput,
     noun: &str,
-    create_method: HttpMethod,
-    update_method: HttpMethod,
 ) -> (String, HttpMethod, String) {
+    let method = |operation| write_method(config.target, operation).unwrap_or(HttpMethod::Post);
     match &input.existing_id {
         None => (
             format!("Create the {noun}"),
-            create_method,
+            method(Operation::CreatePerson),
             config.url(Operation::CreatePerson, &[]).unwrap_or_default(),
         ),
         Some(id) => (
             format!("Update the {noun}"),
-            update_method,
+            method(Operation::UpdatePerson),
             config
                 .url(Operation::UpdatePerson, &[("id", id)])
                 .unwrap_or_default(),
@@ -898,8 +916,7 @@ fn casebook(
         None => json!({"data": {"type": "people", "attributes": attributes}}),
         Some(id) => json!({"data": {"type": "people", "id": id, "attributes": attributes}}),
     };
-    let (label, method, url) =
-        create_or_update(config, input, "person", HttpMethod::Post, HttpMethod::Patch);
+    let (label, method, url) = create_or_update(config, input, "person");
     vec![PlannedRequest::write(
         label,
         method,
@@ -973,8 +990,7 @@ fn persons_v1(
         ),
         Some(_) => (json!({ "data": person }), "/data/personId", &["data."]),
     };
-    let (label, method, url) =
-        create_or_update(config, input, "person", HttpMethod::Put, HttpMethod::Put);
+    let (label, method, url) = create_or_update(config, input, "person");
     vec![PlannedRequest::write(
         label,
         method,
@@ -995,8 +1011,7 @@ fn charity_crm(
     if creating {
         set_path(&mut person, "uuid", Value::String(input.reference.clone()));
     }
-    let (label, method, url) =
-        create_or_update(config, input, "person", HttpMethod::Post, HttpMethod::Put);
+    let (label, method, url) = create_or_update(config, input, "person");
     let mut step = PlannedRequest::write(
         label,
         method,
@@ -1016,8 +1031,7 @@ fn caspen(config: &TargetConfig, input: &SubmissionInput, mapped: &Mapped) -> Ve
     if let Some(notes) = free_text(mapped, input) {
         set_path(&mut client, "notes", Value::String(notes));
     }
-    let (label, method, url) =
-        create_or_update(config, input, "client", HttpMethod::Post, HttpMethod::Post);
+    let (label, method, url) = create_or_update(config, input, "client");
     vec![PlannedRequest::write(
         label,
         method,
