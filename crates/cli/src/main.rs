@@ -3,7 +3,11 @@
 //! `intake lint FORM.json` prints the problems found in a definition, one per
 //! line; `intake evaluate FORM.json --answers ANSWERS.json` prints what the
 //! engine computes for the given answers. Both use exactly the engine the app
-//! uses, so what they say is what the browser will do.
+//! uses, so what they say is what the browser will do. `intake check-config
+//! CONFIG.json` checks a deployment's configuration against the real API it
+//! names, with read-only requests (see [`check`]).
+
+mod check;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,7 +24,16 @@ const USAGE: &str = "usage:
       ANSWERS maps question id to answer: a string for text, number and date
       (YYYY-MM-DD), an option id for radio and single select, a list of option
       ids for checkbox lists and multi-selects, {\"start\", \"end\"} for durations,
-      true or false for a single checkbox.";
+      true or false for a single checkbox.
+  intake check-config CONFIG.json [--site URL] [--origin ORIGIN]
+      Checks a deployment's configuration against the API it names, and
+      prints, per operation, whether it is reachable, shaped as the app reads
+      it, and allowed from a browser on ORIGIN (a CORS preflight). It only
+      reads (the sign-in check, a search for a name nobody has, the widget's
+      form) and never sends a write. A staff configuration needs a staff token
+      in the INTAKE_CHECK_TOKEN environment variable. --site resolves a
+      base_url that is a path, and is the default ORIGIN.
+      Exits 0 when every check passes, 1 when one does not.";
 
 /// What went wrong, as the message the author sees, and the exit code.
 struct Failure {
@@ -70,6 +83,7 @@ fn run(arguments: &[String]) -> Result<String, Failure> {
                 "evaluate takes a form file and --answers ANSWERS.json",
             )),
         },
+        Some("check-config") => check_config(&arguments[1..]),
         Some("help" | "--help" | "-h") => Ok(USAGE.to_string()),
         Some(other) => Err(Failure::usage(&format!("unknown command \"{other}\""))),
         None => Err(Failure::usage("no command given")),
@@ -118,4 +132,45 @@ fn evaluate(form_path: &str, answers_path: Option<&String>) -> Result<String, Fa
     }
     serde_json::to_string_pretty(&state.evaluate())
         .map_err(|error| Failure::unusable(format!("cannot print the result: {error}")))
+}
+
+fn check_config(arguments: &[String]) -> Result<String, Failure> {
+    let mut path = None;
+    let mut site = None;
+    let mut origin = None;
+    let mut rest = arguments.iter();
+    while let Some(argument) = rest.next() {
+        match argument.as_str() {
+            "--site" => site = rest.next(),
+            "--origin" => origin = rest.next(),
+            flag if flag.starts_with("--") => {
+                return Err(Failure::usage(&format!("unknown flag {flag}")))
+            }
+            _ if path.is_none() => path = Some(argument),
+            _ => return Err(Failure::usage("check-config takes one configuration file")),
+        }
+    }
+    let Some(path) = path else {
+        return Err(Failure::usage("check-config takes a configuration file"));
+    };
+    let text = read(path)?;
+    let report = check::check(&check::CheckRequest {
+        config_text: &text,
+        site: site.map(String::as_str),
+        origin: origin.map(String::as_str),
+        token: std::env::var(check::TOKEN_VARIABLE)
+            .ok()
+            .filter(|token| !token.trim().is_empty()),
+    })
+    .map_err(|message| Failure::unusable(format!("{path}: {message}")))?;
+    let printed = report.lines.join("\n");
+    if report.all_fine {
+        Ok(printed)
+    } else {
+        // The report goes to stdout either way; the exit code says it failed.
+        println!("{printed}");
+        Err(Failure::unusable(
+            "some checks failed (marked PROBLEM above)".into(),
+        ))
+    }
 }

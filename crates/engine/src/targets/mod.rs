@@ -35,6 +35,7 @@ mod mapping;
 mod outbox;
 mod percent;
 mod person;
+pub mod probe;
 mod reconcile;
 mod search;
 mod trust;
