@@ -128,6 +128,9 @@ pub struct LaterText {
     pub sent_record: &'static str,
     pub sent_again: &'static str,
     pub upsert_status: fn(&UpsertOutcome) -> String,
+    /// The ids of other records one create made (a dropped connection the
+    /// browser retried), for staff to remove.
+    pub sent_duplicates: fn(&str) -> String,
     pub retrying: fn(u64) -> String,
     pub waiting_for_connection: &'static str,
     pub saved_on_device: &'static str,
@@ -394,6 +397,7 @@ pub static ENGLISH_LATER: LaterText = LaterText {
     sent_reference: "Your reference",
     sent_record: "Record number",
     sent_again: "Start a new request",
+    sent_duplicates: |ids| format!("The connection dropped while sending, and the browser sent it again: the service also made the record(s) {ids} for this person. Keep the one above and remove the others there."),
     upsert_status: |status| match status {
         UpsertOutcome::Created => "The server created a new record.".into(),
         UpsertOutcome::Updated => "The server updated the record.".into(),
@@ -515,6 +519,7 @@ pub static SPANISH_LATER: LaterText = LaterText {
     sent_reference: "Su referencia",
     sent_record: "Número de registro",
     sent_again: "Empezar una nueva solicitud",
+    sent_duplicates: |ids| format!("La conexión se cortó durante el envío y el navegador lo volvió a enviar: el servicio también creó los registros {ids} para esta persona. Conserve el de arriba y elimine los demás allí."),
     upsert_status: |status| match status {
         UpsertOutcome::Created => "El servidor creó un registro nuevo.".into(),
         UpsertOutcome::Updated => "El servidor actualizó el registro.".into(),

@@ -340,8 +340,9 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
             reference,
             record_id,
             upsert,
+            duplicates,
         } => match intake.later.get() {
-            Some(parts) => (parts.sent_view)(intake, reference, record_id, upsert),
+            Some(parts) => (parts.sent_view)(intake, reference, record_id, upsert, duplicates),
             None => ().into_any(),
         },
     };

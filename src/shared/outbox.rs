@@ -220,6 +220,8 @@ pub enum Delivery {
     Sent {
         record_id: Option<String>,
         upsert: Option<UpsertOutcome>,
+        /// Other records the same create made, for staff to remove.
+        duplicates: Vec<String>,
     },
     /// Not sent yet; the next try is in `retry_in_ms`.
     Waiting {
@@ -271,6 +273,7 @@ pub async fn deliver(
                     return Delivery::Sent {
                         record_id,
                         upsert: None,
+                        duplicates: Vec::new(),
                     };
                 }
                 NextAction::NeedsSignIn => return Delivery::NeedsSignIn,
@@ -311,9 +314,17 @@ pub async fn deliver(
         };
         *memory = submission.clone();
         let stop = match report {
-            AfterStep::Sent { record_id, upsert } => {
+            AfterStep::Sent {
+                record_id,
+                upsert,
+                duplicates,
+            } => {
                 remove(reference);
-                return Delivery::Sent { record_id, upsert };
+                return Delivery::Sent {
+                    record_id,
+                    upsert,
+                    duplicates,
+                };
             }
             AfterStep::NextStep => None,
             AfterStep::Wait {

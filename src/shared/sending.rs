@@ -151,7 +151,11 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
         }
         intake.pending.set(outbox::waiting_for(&config).len());
         match delivery {
-            Delivery::Sent { record_id, upsert } if is_current => {
+            Delivery::Sent {
+                record_id,
+                upsert,
+                duplicates,
+            } if is_current => {
                 if let Some(key) = intake.draft_key.get_value() {
                     draft::clear(&key);
                 }
@@ -164,10 +168,14 @@ fn deliver(intake: Intake, reference: String, is_current: bool) {
                     reference,
                     record_id,
                     upsert,
+                    duplicates,
                 });
                 crate::shared::dom::focus_when_drawn("[data-testid=submitted]");
             }
-            Delivery::Sent { .. } => intake.status.set(Status::EarlierSent { reference }),
+            Delivery::Sent { duplicates, .. } => intake.status.set(Status::EarlierSent {
+                reference,
+                duplicates,
+            }),
             Delivery::Waiting { retry_in_ms, .. } => {
                 let offline = !window().navigator().on_line();
                 if is_current {
@@ -294,8 +302,12 @@ pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
             None => ().into_any(),
         },
         Status::Rejected => view! { <p>{later.rejected_intro}</p> }.into_any(),
-        Status::EarlierSent { reference } => view! {
+        Status::EarlierSent {
+            reference,
+            duplicates,
+        } => view! {
             <p>{format!("{} {}: {}", later.sent_title, later.sent_reference.to_ascii_lowercase(), short_reference(&reference))}</p>
+            {duplicates_note(&duplicates)}
         }
         .into_any(),
     }
@@ -308,6 +320,7 @@ pub(crate) fn sent_view(
     reference: String,
     record_id: Option<String>,
     upsert: Option<UpsertOutcome>,
+    duplicates: Vec<String>,
 ) -> AnyView {
     let language = use_language();
     let later = move || language.get().later_text();
@@ -321,10 +334,29 @@ pub(crate) fn sent_view(
             <p>{move || later().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
             {record_id.map(|id| view! { <p>{move || later().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
             {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (later().upsert_status)(&status)}</p> })}
+            {duplicates_note(&duplicates)}
             {after_sent}
         </section>
     }
     .into_any()
+}
+
+/// The other records a create made when the browser sent it again after a
+/// dropped connection: which to remove, so the person is not on file twice.
+fn duplicates_note(duplicates: &[String]) -> Option<AnyView> {
+    if duplicates.is_empty() {
+        return None;
+    }
+    let language = use_language();
+    let ids = duplicates.join(", ");
+    Some(
+        view! {
+            <p class="notice" role="alert" data-testid="duplicates-made">
+                {move || (language.get().later_text().sent_duplicates)(&ids)}
+            </p>
+        }
+        .into_any(),
+    )
 }
 
 fn start_again_link() -> AnyView {

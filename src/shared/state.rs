@@ -99,6 +99,11 @@ impl From<leptos::wasm_split::SplitLoaderError> for CodeUnavailable {
     }
 }
 
+/// Draws the "Sent" screen: the reference, the record's id, what an upsert
+/// did, and other records the same create made.
+pub(crate) type SentView =
+    fn(Intake, String, Option<String>, Option<UpsertOutcome>, Vec<String>) -> AnyView;
+
 /// The entry points of the later parts. Plain function pointers: the page
 /// calls them, and in the widget's build their code is in the chunk.
 #[derive(Clone, Copy)]
@@ -121,7 +126,7 @@ pub struct Later {
     pub(crate) deliver_waiting: fn(Intake),
     pub(crate) count_waiting: fn(Intake),
     pub(crate) status_view: fn(Intake, Status) -> AnyView,
-    pub(crate) sent_view: fn(Intake, String, Option<String>, Option<UpsertOutcome>) -> AnyView,
+    pub(crate) sent_view: SentView,
     /// Why the page has no form, in words (see [`crate::shared::failure`]).
     pub(crate) failure_message: fn(&PageFailure) -> String,
     /// Writes the draft of the answers under a key (see [`crate::shared::draft`]).
@@ -156,6 +161,8 @@ pub(crate) enum Phase {
         record_id: Option<String>,
         /// What an upsert did, as the server said (persons_v1).
         upsert: Option<UpsertOutcome>,
+        /// Other records the same create made (see `sending::duplicates_note`).
+        duplicates: Vec<String>,
     },
 }
 
@@ -175,6 +182,7 @@ pub enum Status {
     Rejected,
     EarlierSent {
         reference: String,
+        duplicates: Vec<String>,
     },
     /// Staff: people who may be the one about to be created.
     PossibleDuplicates,

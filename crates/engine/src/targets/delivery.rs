@@ -59,6 +59,9 @@ pub enum AfterStep {
     Sent {
         record_id: Option<String>,
         upsert: Option<UpsertOutcome>,
+        /// Other records the same create made (found while looking for it):
+        /// duplicates staff should remove.
+        duplicates: Vec<String>,
     },
     /// The same step is tried again in `retry_in_ms`, for `reason`.
     Wait { retry_in_ms: f64, reason: String },
@@ -190,6 +193,7 @@ fn report(
             AfterStep::Sent {
                 record_id: submission.captured_id.clone(),
                 upsert: upsert_status(&response.body),
+                duplicates: Vec::new(),
             }
         }
         StepOutcome::Done { .. } => AfterStep::NextStep,
@@ -222,6 +226,7 @@ pub fn after_look(
         return AfterStep::Sent {
             record_id: submission.captured_id.clone(),
             upsert: None,
+            duplicates: Vec::new(),
         };
     };
     let request = lookup_request(config, submission.lookup_page.as_deref());
@@ -235,12 +240,21 @@ pub fn after_look(
         StepOutcome::Rejected(_) => Err("The list could not be read.".into()),
     };
     match looked {
-        Ok(Looked::Found(id)) => {
+        Ok(Looked::Found { id, also }) => {
             let done = StepOutcome::Done {
                 captured_id: Some(id),
             };
             submission.apply(&done, now_ms);
-            report(submission, done, step, &Response::default())
+            match report(submission, done, step, &Response::default()) {
+                AfterStep::Sent {
+                    record_id, upsert, ..
+                } => AfterStep::Sent {
+                    record_id,
+                    upsert,
+                    duplicates: also,
+                },
+                other => other,
+            }
         }
         Ok(Looked::NextPage(token)) if submission.lookup_pages + 1 < MAX_LOOKUP_PAGES => {
             submission.lookup_pages += 1;
@@ -566,6 +580,7 @@ mod tests {
                 AfterStep::Sent {
                     record_id: Some("c-1".into()),
                     upsert: None,
+                    duplicates: Vec::new(),
                 },
                 SubmissionStatus::Sent,
             ),
@@ -575,6 +590,7 @@ mod tests {
                 AfterStep::Sent {
                     record_id: Some("7".into()),
                     upsert: Some(UpsertOutcome::Updated),
+                    duplicates: Vec::new(),
                 },
                 SubmissionStatus::Sent,
             ),
@@ -584,6 +600,7 @@ mod tests {
                 AfterStep::Sent {
                     record_id: None,
                     upsert: None,
+                    duplicates: Vec::new(),
                 },
                 SubmissionStatus::Sent,
             ),
@@ -722,7 +739,8 @@ mod tests {
             after_answer(&mut stored, step, &answer(Some(200), "{}"), 0.0, now),
             AfterStep::Sent {
                 record_id: Some("c-1".into()),
-                upsert: None
+                upsert: None,
+                duplicates: Vec::new(),
             }
         );
         assert_eq!(
@@ -827,7 +845,8 @@ mod tests {
             after_look(&mut submission, &staff, &clients(ours, None), 0.5, LATER),
             AfterStep::Sent {
                 record_id: Some("cli_9".into()),
-                upsert: None
+                upsert: None,
+                duplicates: Vec::new(),
             }
         );
         assert!(!submission.outcome_unknown);
@@ -922,5 +941,24 @@ mod tests {
             next_action(&mut widget_submission, &widget(), TAB, false, LATER),
             NextAction::Send { .. }
         ));
+    }
+
+    #[test]
+    fn more_than_one_record_found_by_the_reference_is_reported_as_duplicates() {
+        let (staff, mut submission) = staff_create();
+        first_try(&staff, &mut submission, None);
+        look(&staff, &mut submission, LATER);
+        let twice = json!([
+            {"id": "cli_8", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"},
+            {"id": "cli_9", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"}
+        ]);
+        assert_eq!(
+            after_look(&mut submission, &staff, &clients(twice, None), 0.5, LATER),
+            AfterStep::Sent {
+                record_id: Some("cli_8".into()),
+                upsert: None,
+                duplicates: vec!["cli_9".into()]
+            }
+        );
     }
 }

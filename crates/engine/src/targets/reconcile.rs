@@ -58,8 +58,10 @@ pub fn lookup_request(config: &TargetConfig, page: Option<&str>) -> PlannedReque
 /// What one page of the list says about the record a create may have made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Looked {
-    /// The record carrying the reference: its id.
-    Found(String),
+    /// The record carrying the reference: its id, and the ids of any other
+    /// records on the page that carry it too (the browser itself may send
+    /// a create again when its connection drops before any answer).
+    Found { id: String, also: Vec<String> },
     /// Not on this page; the next page's token.
     NextPage(String),
     /// Not on this page, and this was the last.
@@ -82,15 +84,18 @@ pub fn read_lookup(
     })?;
     let page = read_page(config, body)?;
     let wanted = reference_line(reference);
-    let found = page.people.into_iter().find(|person| {
+    let mut found = page.people.into_iter().filter(|person| {
         person
             .record
             .get(field)
             .and_then(serde_json::Value::as_str)
             .is_some_and(|text| text.lines().any(|line| line.trim() == wanted))
     });
-    Ok(match (found, page.next_page) {
-        (Some(person), _) => Looked::Found(person.id),
+    Ok(match (found.next(), page.next_page) {
+        (Some(person), _) => Looked::Found {
+            id: person.id,
+            also: found.map(|person| person.id).collect(),
+        },
         (None, Some(next)) => Looked::NextPage(next),
         (None, None) => Looked::NotFound,
     })
@@ -142,7 +147,10 @@ mod tests {
         let other = json!({"id": "cli_1", "first_name": "C", "last_name": "D", "notes": null});
         assert_eq!(
             read_lookup(&caspen, REFERENCE, &page(json!([other, ours]), Some("c2"))),
-            Ok(Looked::Found("cli_2".into()))
+            Ok(Looked::Found {
+                id: "cli_2".into(),
+                also: Vec::new()
+            })
         );
         assert_eq!(
             read_lookup(
@@ -157,6 +165,15 @@ mod tests {
             Ok(Looked::NotFound)
         );
         assert!(read_lookup(&caspen, REFERENCE, &AnswerBody::from_text("<html>")).is_err());
+        let mut again = ours.clone();
+        again["id"] = json!("cli_4");
+        assert_eq!(
+            read_lookup(&caspen, REFERENCE, &page(json!([ours, other, again]), None)),
+            Ok(Looked::Found {
+                id: "cli_2".into(),
+                also: vec!["cli_4".into()]
+            })
+        );
     }
 
     #[test]
@@ -169,7 +186,10 @@ mod tests {
         );
         assert_eq!(
             read_lookup(&persons, REFERENCE, &body),
-            Ok(Looked::Found("7".into()))
+            Ok(Looked::Found {
+                id: "7".into(),
+                also: Vec::new()
+            })
         );
         let request = lookup_request(&persons, None);
         assert_eq!(request.method, HttpMethod::Get);
