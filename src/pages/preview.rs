@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use std::rc::Rc;
 
-use intake_engine::targets::{coverage, plan, Coverage, SubmissionInput, TargetConfig};
+use intake_engine::targets::{coverage, plan, Coverage, Guarantee, SubmissionInput, TargetConfig};
 
 use crate::shared::form_view::{ChangeFn, FormView};
 use crate::shared::http::{get_text, FetchError};
@@ -199,6 +199,8 @@ pub fn Preview() -> impl IntoView {
 pub struct ResponsePanel {
     response_json: RwSignal<String>,
     payload_json: RwSignal<Option<String>>,
+    /// Each request's label and what a retry after an unknown outcome can do.
+    guarantees: RwSignal<Vec<(String, Guarantee)>>,
     config: StoredValue<Option<TargetConfig>>,
 }
 
@@ -207,6 +209,7 @@ impl ResponsePanel {
         ResponsePanel {
             response_json: RwSignal::new(String::new()),
             payload_json: RwSignal::new(None),
+            guarantees: RwSignal::new(Vec::new()),
             config: StoredValue::new(config),
         }
     }
@@ -217,13 +220,29 @@ impl ResponsePanel {
             self.response_json.set(intake_engine::json::to_pretty_text(
                 &serde_json::to_value(state.form_response()).unwrap_or_default(),
             ));
-            let payload = self.config.with_value(|config| {
+            let planned = self.config.with_value(|config| {
                 config.as_ref().map(|config| {
                     let input = SubmissionInput::from_state(state, config, PREVIEW_REFERENCE);
-                    intake_engine::json::to_pretty_text(&plan(config, &input).to_preview_json())
+                    plan(config, &input)
                 })
             });
-            self.payload_json.set(payload);
+            self.payload_json.set(
+                planned
+                    .as_ref()
+                    .map(|planned| intake_engine::json::to_pretty_text(&planned.to_preview_json())),
+            );
+            self.guarantees.set(
+                planned
+                    .map(|planned| {
+                        planned
+                            .steps
+                            .iter()
+                            .map(|step| step.label.clone())
+                            .zip(planned.guarantees)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            );
         })
     }
 
@@ -239,6 +258,12 @@ impl ResponsePanel {
                     <h2 id="payload-title">{move || text().full_app.payload_title}</h2>
                     <p class="hint">{move || text().full_app.payload_hint}</p>
                     <pre data-testid="payload" aria-labelledby="payload-title">{payload}</pre>
+                    <h3 id="delivery-title">{move || text().full_app.delivery_title}</h3>
+                    <ul data-testid="delivery" aria-labelledby="delivery-title">
+                        {move || self.guarantees.get().into_iter().map(|(label, guarantee)| view! {
+                            <li data-guarantee=guarantee.as_str()><strong>{label}</strong>": "{move || (text().full_app.guarantee)(guarantee)}</li>
+                        }).collect_view()}
+                    </ul>
                 })}
             </aside>
         }

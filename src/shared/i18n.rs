@@ -2,6 +2,8 @@
 //! Spanish. Form content (labels, help, options) comes from the definition and
 //! its `translations`; only the app's own words live here.
 
+#[cfg(feature = "full")]
+use intake_engine::targets::Guarantee;
 use intake_engine::targets::{LinkRefusal, UpsertOutcome};
 use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
 
@@ -190,6 +192,9 @@ pub struct FullAppText {
     pub search_failed: &'static str,
     pub results_count: fn(usize) -> String,
     pub more_results: &'static str,
+    pub delivery_title: &'static str,
+    /// What a retry after an unknown outcome can do, per request.
+    pub guarantee: fn(Guarantee) -> &'static str,
     /// While a search reads a whole list: how many records so far.
     pub records_searching: fn(usize) -> String,
     /// After it: how many records were read, and whether that was all.
@@ -363,6 +368,12 @@ pub static ENGLISH: Text = Text {
         search_failed: "The search did not work. Check the connection and try again.",
         results_count: |count| match count { 0 => "No one found. Check the spelling, or create a new person.".into(), 1 => "1 person found.".into(), _ => format!("{count} people found.") },
         more_results: "Show more results",
+        delivery_title: "If the connection fails while sending",
+        guarantee: |guarantee| match guarantee {
+            Guarantee::Once => "sent again safely: a repeat cannot make a second record.",
+            Guarantee::LookedForFirst => "looked for by its reference before it is sent again. If the browser itself resent it, staff are told which extra record to remove.",
+            Guarantee::AtLeastOnce => "sent again, which may make a second record unless the organisation's gateway honours the idempotency key.",
+        },
         records_searching: |count| format!("Searching: {count} records read so far."),
         records_searched: |count, whole| if whole {
             format!("Searched all {count} records.")
@@ -485,6 +496,12 @@ pub static SPANISH: Text = Text {
         search_failed: "La búsqueda no funcionó. Revise la conexión e inténtelo de nuevo.",
         results_count: |count| match count { 0 => "No se encontró a nadie. Revise la ortografía o cree una persona nueva.".into(), 1 => "Se encontró 1 persona.".into(), _ => format!("Se encontraron {count} personas.") },
         more_results: "Mostrar más resultados",
+        delivery_title: "Si la conexión falla durante el envío",
+        guarantee: |guarantee| match guarantee {
+            Guarantee::Once => "se vuelve a enviar sin riesgo: repetirlo no puede crear un segundo registro.",
+            Guarantee::LookedForFirst => "se busca por su referencia antes de volver a enviarlo. Si el propio navegador lo reenvió, se indica al personal qué registro sobrante eliminar.",
+            Guarantee::AtLeastOnce => "se vuelve a enviar, lo que puede crear un segundo registro salvo que la pasarela de la organización respete la clave de idempotencia.",
+        },
         records_searching: |count| format!("Buscando: {count} registros leídos hasta ahora."),
         records_searched: |count, whole| if whole {
             format!("Se buscó en los {count} registros.")

@@ -347,7 +347,18 @@ test('the preview shows the exact requests for a target, without credentials, li
   assert.equal(payload[0].headers.Authorization, undefined);
   assert.deepEqual(payload[0].body, { data: { type: 'people', attributes: { first_name: 'Ann' } } });
   assert.match(await page.locator('[data-testid="unstorable"]').textContent(), /How many people live in the household\?/);
+  // Beside the requests: what a retry after a failed connection can do to each.
+  const delivery = page.locator('[data-testid="delivery"] li');
+  assert.equal(await delivery.count(), 1);
+  assert.equal(await delivery.first().getAttribute('data-guarantee'), 'at_least_once');
+  assert.match(await delivery.first().textContent(), /^Create the person: sent again, which may make a second record/);
   await expectAccessible(page, 'preview with payload');
+  for (const [target, guarantee] of [['charity_crm', 'once'], ['caspen&mode=staff', 'looked_for_first']]) {
+    await page.goto(`${sandbox.baseUrl}/preview?form=/forms/person-intake.json&target=${target}`);
+    await page.waitForSelector('[data-question-id]');
+    await fill(page, { 'first-name': 'Ann', 'last-name': 'Lee' });
+    assert.equal(await page.locator('[data-testid="delivery"] li').first().getAttribute('data-guarantee'), guarantee, target);
+  }
   await page.close();
 });
 

@@ -37,6 +37,7 @@ mod percent;
 mod person;
 pub mod probe;
 mod reconcile;
+pub use reconcile::Guarantee;
 mod search;
 mod trust;
 

@@ -55,6 +55,47 @@ pub fn lookup_request(config: &TargetConfig, page: Option<&str>) -> PlannedReque
     request
 }
 
+/// How many records a step can make or change when its outcome is unknown
+/// and it is tried again: what the preview and the README say per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guarantee {
+    /// A repeat is harmless: our own id (a repeat is refused as a
+    /// conflict), an update that sets the same values again, or an upsert.
+    Once,
+    /// A create the app looks for by the reference it wrote before sending
+    /// it again; only the browser's own resend of a request whose
+    /// connection dropped can still make a second record, which the look
+    /// then finds and reports.
+    LookedForFirst,
+    /// A create the app cannot look for: a retry after an unknown outcome
+    /// may make a second record unless the server honours the
+    /// `Idempotency-Key` (the organisation's gateway does).
+    AtLeastOnce,
+}
+
+impl Guarantee {
+    /// The name the golden files use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Guarantee::Once => "once",
+            Guarantee::LookedForFirst => "looked_for_first",
+            Guarantee::AtLeastOnce => "at_least_once",
+        }
+    }
+}
+
+/// The guarantee of `step` of a submission under `config`; `updating` says
+/// whether the submission changes a record that exists.
+pub fn guarantee(config: &TargetConfig, updating: bool, step: &PlannedRequest) -> Guarantee {
+    if step.conflict_means_done || updating || step.needs_captured_id {
+        Guarantee::Once
+    } else if can_look(config, step) {
+        Guarantee::LookedForFirst
+    } else {
+        Guarantee::AtLeastOnce
+    }
+}
+
 /// What one page of the list says about the record a create may have made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Looked {
