@@ -193,6 +193,9 @@ pub struct FullAppText {
     pub results_count: fn(usize) -> String,
     pub more_results: &'static str,
     pub delivery_title: &'static str,
+    /// The deployment switched the search or the update off (`paths`: null).
+    pub search_switched_off: fn(&str) -> String,
+    pub update_switched_off: fn(&str) -> String,
     /// What a retry after an unknown outcome can do, per request.
     pub guarantee: fn(Guarantee) -> &'static str,
     /// While a search reads a whole list: how many records so far.
@@ -369,6 +372,8 @@ pub static ENGLISH: Text = Text {
         results_count: |count| match count { 0 => "No one found. Check the spelling, or create a new person.".into(), 1 => "1 person found.".into(), _ => format!("{count} people found.") },
         more_results: "Show more results",
         delivery_title: "If the connection fails while sending",
+        search_switched_off: |vendor| format!("This deployment does not search {vendor}. Check there whether the person is already on file before you create them."),
+        update_switched_off: |vendor| format!("This deployment does not update people in {vendor}: they are listed so you can tell whether the person is already on file. Change a record there."),
         guarantee: |guarantee| match guarantee {
             Guarantee::Once => "sent again safely: a repeat cannot make a second record.",
             Guarantee::LookedForFirst => "looked for by its reference before it is sent again. If the browser itself resent it, staff are told which extra record to remove.",
@@ -497,6 +502,8 @@ pub static SPANISH: Text = Text {
         results_count: |count| match count { 0 => "No se encontró a nadie. Revise la ortografía o cree una persona nueva.".into(), 1 => "Se encontró 1 persona.".into(), _ => format!("Se encontraron {count} personas.") },
         more_results: "Mostrar más resultados",
         delivery_title: "Si la conexión falla durante el envío",
+        search_switched_off: |vendor| format!("Esta instalación no busca en {vendor}. Compruebe allí si la persona ya está registrada antes de crearla."),
+        update_switched_off: |vendor| format!("Esta instalación no actualiza personas en {vendor}: se muestran para saber si la persona ya está registrada. Cambie un registro allí."),
         guarantee: |guarantee| match guarantee {
             Guarantee::Once => "se vuelve a enviar sin riesgo: repetirlo no puede crear un segundo registro.",
             Guarantee::LookedForFirst => "se busca por su referencia antes de volver a enviarlo. Si el propio navegador lo reenvió, se indica al personal qué registro sobrante eliminar.",

@@ -264,6 +264,46 @@ for (const [target, filler] of Object.entries(crowds)) {
   });
 }
 
+// A deployment whose vendor lacks an assumed route switches it off (`paths`: null);
+// the staff page then says what it cannot do, instead of failing when it is tried.
+async function withPaths(page, config, paths) {
+  await page.route((url) => url.pathname === `/config/${config}`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    await route.fulfill({ response, json: { ...json, paths } });
+  });
+}
+
+test('a deployment without an update route lists the people found, says why they cannot be opened', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await withPaths(page, 'caspen-staff.json', { update_person: null });
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await signInByKeyboard(page);
+  await searchByKeyboard(page, 'Maria', 'Garcia');
+  assert.match(await page.locator('[data-testid="update-switched-off"]').textContent(), /does not update people in Caspen/);
+  assert.equal(await page.locator('[data-testid="search-results"] button[data-person-id]').count(), 0, 'nobody can be opened for an update');
+  assert.match(await page.locator('[data-testid="search-results"] li[data-person-id]').first().textContent(), /Maria Garcia/);
+  await expectAccessible(page, 'caspen without update');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a deployment without a search route says so and goes straight to a new person', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await withPaths(page, 'unite-us-staff.json', { find_people: null });
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/unite-us-staff.json`);
+  await signInByKeyboard(page);
+  assert.match(await page.locator('[data-testid="search-switched-off"]').textContent(), /does not search Unite US/);
+  assert.equal(await page.locator('#find-first').count(), 0);
+  await expectAccessible(page, 'unite us without search');
+  await page.locator('[data-testid="new-person"]').click();
+  await page.waitForSelector('[data-question-id="first-name"]');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('an idle staff screen locks, forgets the token and keeps the answers', async () => {
   const page = await browser.newPage();
   await page.clock.install();

@@ -69,6 +69,12 @@ pub(super) fn check_duplicates(intake: Staff, config: TargetConfig) {
     let Some((input, _)) = intake.desk.pending_create.get_value() else {
         return;
     };
+    // A deployment without a search (switched off) cannot check: the find
+    // screen already said so, and staff chose to create.
+    if config.url(Operation::FindPeople, &[]).is_none() {
+        create_now(intake);
+        return;
+    }
     let query = PersonQuery {
         first_name: input.person.text("person.first_name").unwrap_or_default(),
         last_name: input.person.text("person.last_name").unwrap_or_default(),

@@ -1,6 +1,6 @@
 //! Finding the person before any form is opened.
 
-use intake_engine::targets::{searches_whole_list, FoundPerson, PersonQuery};
+use intake_engine::targets::{searches_whole_list, FoundPerson, Operation, PersonQuery};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -115,6 +115,33 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
             }
         });
     };
+    // Operations a deployment switched off (their routes are only assumed):
+    // say what cannot be done here, rather than fail when it is tried.
+    let (can_search, can_update, vendor) = intake
+        .config
+        .with_value(|config| {
+            config.as_ref().map(|config| {
+                (
+                    config.url(Operation::FindPeople, &[]).is_some(),
+                    config
+                        .url(Operation::UpdatePerson, &[("id", "-")])
+                        .is_some(),
+                    config.target.display_name(),
+                )
+            })
+        })
+        .unwrap_or((true, true, ""));
+    if !can_search {
+        return view! {
+            <section aria-labelledby="find-title" data-testid="find-person">
+                <h2 id="find-title">{move || text().full_app.find_title}</h2>
+                {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
+                <p data-testid="search-switched-off">{move || (text().full_app.search_switched_off)(vendor)}</p>
+                <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, PersonQuery::default())>{move || text().full_app.new_person_button}</button>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <section aria-labelledby="find-title" data-testid="find-person">
             <h2 id="find-title">{move || text().full_app.find_title}</h2>
@@ -147,11 +174,16 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
                     view! {
                         {move || searched.get().map(|line| view! { <p data-testid="records-searched">{line}</p> })}
                         <p>{(text().full_app.results_count)(count)}</p>
-                        {(count > 1).then(|| view! { <p class="help">{text().full_app.results_hint}</p> })}
+                        {(count > 1 && can_update).then(|| view! { <p class="help">{text().full_app.results_hint}</p> })}
+                        {(count > 0 && !can_update).then(|| view! { <p data-testid="update-switched-off">{(text().full_app.update_switched_off)(vendor)}</p> })}
                         <ul class="results" on:keydown=move_in_results>
                             {people.into_iter().map(|found| {
                                 let description = describe(&found);
-                                view! { <li><button type="button" class="link-button" data-person-id=found.id.clone() on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }
+                                if can_update {
+                                    view! { <li><button type="button" class="link-button" data-person-id=found.id.clone() on:click=move |_| open_person(intake, found.clone())>{description}</button></li> }.into_any()
+                                } else {
+                                    view! { <li data-person-id=found.id.clone()>{description}</li> }.into_any()
+                                }
                             }).collect_view()}
                         </ul>
                         {move || next_page.get().map(|page| view! {
@@ -163,6 +195,7 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// Up and Down (and Home and End) move focus between the people found, as

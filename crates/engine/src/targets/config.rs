@@ -200,6 +200,31 @@ impl Operation {
     }
 }
 
+/// Each operation's path template, in a slot per operation: a map type
+/// would bring its insertion and search code into the widget's first load
+/// for ten fixed keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OperationPaths([Option<String>; Operation::ALL.len()]);
+
+impl OperationPaths {
+    pub fn get(&self, operation: &Operation) -> Option<&String> {
+        self.0[*operation as usize].as_ref()
+    }
+
+    pub fn contains_key(&self, operation: &Operation) -> bool {
+        self.0[*operation as usize].is_some()
+    }
+
+    pub fn insert(&mut self, operation: Operation, template: String) {
+        self.0[operation as usize] = Some(template);
+    }
+
+    /// The templates, in the order of [`Operation::ALL`].
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().flatten()
+    }
+}
+
 /// A checked configuration. Build it with [`TargetConfig::from_json`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetConfig {
@@ -207,7 +232,7 @@ pub struct TargetConfig {
     pub mode: Mode,
     /// Absolute (`https://...`) or relative to the page's origin (`/casebook`).
     pub base_url: String,
-    pub paths: BTreeMap<Operation, String>,
+    pub paths: OperationPaths,
     pub auth: AuthMode,
     /// Only for the Unite US widget: the public token that identifies the group.
     pub widget_token: Option<String>,
@@ -263,6 +288,8 @@ pub enum ConfigProblem {
     PathsNotAnObject,
     UnknownOperation(TargetKind),
     TemplateNotAString,
+    /// `null` for an operation that cannot be switched off.
+    CannotSwitchOff,
     TemplateUnclosed,
     TemplatePlaceholder(String),
     UnknownAuth(String),
@@ -302,7 +329,8 @@ impl fmt::Display for ConfigProblem {
                 let known: Vec<&str> = target.default_paths().iter().map(|(op, _)| op.as_str()).collect();
                 write!(f, "is not an operation of {target}. Its operations: {}.", known.join(", "))
             }
-            TemplateNotAString => f.write_str("must be a path template string."),
+            TemplateNotAString => f.write_str("must be a path template string, or null to switch the operation off."),
+            CannotSwitchOff => f.write_str("cannot be switched off: only update_person, get_person and person_form can, and find_people where the sign-in check has the intake forms instead (Unite US staff)."),
             TemplateUnclosed => f.write_str("has a { without a closing }."),
             TemplatePlaceholder(name) => write!(f, "uses {{{name}}}; the placeholders are {{group_id}}, {{id}} and {{form_id}}."),
             UnknownAuth(text) => write!(f, "is \"{text}\"; it must be none, widget_token or staff_token."),
@@ -455,11 +483,10 @@ impl TargetConfig {
                 .to_url(),
             None => target.default_base_url().to_string(),
         };
-        let mut paths: BTreeMap<Operation, String> = target
-            .default_paths()
-            .iter()
-            .map(|(op, path)| (*op, (*path).to_string()))
-            .collect();
+        let mut paths = OperationPaths::default();
+        for (operation, path) in target.default_paths() {
+            paths.insert(*operation, (*path).to_string());
+        }
         if let Some(given) = object.get("paths") {
             let given = given
                 .as_object()
@@ -469,6 +496,25 @@ impl TargetConfig {
                 let operation = Operation::parse(name)
                     .filter(|op| paths.contains_key(op))
                     .ok_or_else(|| error(&key, ConfigProblem::UnknownOperation(target)))?;
+                // An operation the vendor does not have (its route is only
+                // assumed) is switched off with null: kept as an empty
+                // template, for which `url` has no address, and the staff
+                // page says what it cannot do.
+                if template.is_null() {
+                    let allowed = match operation {
+                        Operation::UpdatePerson | Operation::GetPerson | Operation::PersonForm => {
+                            true
+                        }
+                        // The sign-in check needs one read with the token.
+                        Operation::FindPeople => paths.contains_key(&Operation::FormsAvailable),
+                        _ => false,
+                    };
+                    if !allowed {
+                        return Err(error(&key, ConfigProblem::CannotSwitchOff));
+                    }
+                    paths.insert(operation, String::new());
+                    continue;
+                }
                 let template = template
                     .as_str()
                     .ok_or_else(|| error(&key, ConfigProblem::TemplateNotAString))?;
@@ -670,7 +716,8 @@ impl TargetConfig {
     /// placeholders (`{id}`, `{form_id}`) filled from `values`. `None` when
     /// the target has no such operation.
     pub fn url(&self, operation: Operation, values: &[(&str, &str)]) -> Option<String> {
-        let template = self.paths.get(&operation)?;
+        // An empty template is an operation the deployment switched off.
+        let template = self.paths.get(&operation).filter(|path| !path.is_empty())?;
         let mut path = template.replace(
             "{group_id}",
             &percent::encode_segment(self.group_id.as_deref().unwrap_or_default()),
@@ -847,6 +894,48 @@ mod tests {
             "https://gw.example.org/cb/people/a%2Fb%3Fc"
         );
         assert_eq!(staff.connect_origins(), vec!["https://gw.example.org"]);
+    }
+
+    #[test]
+    fn each_operation_has_its_own_path_slot() {
+        for (position, operation) in Operation::ALL.into_iter().enumerate() {
+            assert_eq!(operation as usize, position, "{operation:?}");
+        }
+    }
+
+    #[test]
+    fn an_assumed_operation_is_switched_off_with_null_and_a_needed_one_is_not() {
+        let caspen = TargetConfig::from_json(
+            &json!({"target": "caspen", "mode": "staff", "paths": {"update_person": null}}),
+        )
+        .unwrap();
+        assert_eq!(caspen.url(Operation::UpdatePerson, &[("id", "1")]), None);
+        assert!(caspen.url(Operation::FindPeople, &[]).is_some());
+        let unite = TargetConfig::from_json(&json!({"target": "unite_us", "mode": "staff",
+            "group_id": "g", "paths": {"find_people": null}}))
+        .unwrap();
+        assert_eq!(unite.url(Operation::FindPeople, &[]), None);
+        for (config, key) in [
+            (
+                json!({"target": "caspen", "mode": "staff", "paths": {"find_people": null}}),
+                "paths.find_people",
+            ),
+            (
+                json!({"target": "caspen", "mode": "staff", "paths": {"create_person": null}}),
+                "paths.create_person",
+            ),
+            (
+                json!({"target": "unite_us", "widget_token": "t", "paths": {"submit_assistance_request": null}}),
+                "paths.submit_assistance_request",
+            ),
+        ] {
+            let error = TargetConfig::from_json(&config).unwrap_err();
+            assert_eq!(error.key, key, "{config}");
+            assert!(
+                error.to_string().contains("cannot be switched off"),
+                "{error}"
+            );
+        }
     }
 
     #[test]
