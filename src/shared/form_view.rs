@@ -331,7 +331,11 @@ pub fn FormView(
         .enumerate()
         .map(|(section_index, section)| {
             let questions: Vec<QuestionIndex> = section.questions.clone();
-            let heading = (section.display_name && !section.name.trim().is_empty()).then(|| section.name.clone());
+            // The heading follows the language when the section has translations.
+            let heading = (section.display_name && !section.name.trim().is_empty()).then(|| {
+                let section = section.clone();
+                move || section.name_in(language.get().primary()).to_string()
+            });
             let section_step = step_of_section[section_index];
             let any_visible = {
                 let questions = questions.clone();
