@@ -175,7 +175,7 @@ pub fn Preview() -> impl IntoView {
                         <ProblemsPanel problems=problems />
                         {target_panel}
                         <div class="preview-layout">
-                            <FormView form=loaded.form keep_draft=true max_questions_per_step=questions_per_step()
+                            <FormView form=std::sync::Arc::new(loaded.form) keep_draft=true max_questions_per_step=questions_per_step()
                                 on_change=Some(panel.on_change()) valid_note=|language: &Language| language.text().full_app.preview_valid />
                             {panel.view()}
                         </div>

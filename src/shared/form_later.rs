@@ -5,8 +5,9 @@
 //! build fetches them once the form is on screen (see `crate::shared::later`).
 
 use intake_engine::targets::PlacedErrors;
-use intake_engine::{Answer, FormState, InputType, Issue, Onward, Question, QuestionIndex};
+use intake_engine::{Answer, Form, FormState, InputType, Issue, Onward, QuestionIndex};
 use leptos::prelude::*;
+use std::sync::Arc;
 
 use crate::shared::form_view::{error_id, input_id, FocusTarget};
 use crate::shared::i18n::issue_message;
@@ -152,7 +153,7 @@ pub(crate) fn error_summary(context: FormContext) -> AnyView {
 pub(crate) fn question_error(
     context: FormContext,
     index: QuestionIndex,
-    question: Question,
+    form: Arc<Form>,
 ) -> AnyView {
     let language = use_language();
     let signals = context.signals(index);
@@ -164,7 +165,7 @@ pub(crate) fn question_error(
                     .errors
                     .get()
                     .iter()
-                    .map(|issue| issue_message(issue, &question, &language))
+                    .map(|issue| issue_message(issue, &form.questions[index], &language))
                     .collect();
                 messages.extend(context.server_errors.with(|errors| {
                     errors

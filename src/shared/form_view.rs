@@ -7,6 +7,7 @@ use intake_engine::{
     Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
 };
 use leptos::prelude::*;
+use std::sync::Arc;
 
 use crate::shared::draft;
 use crate::shared::i18n::Language;
@@ -189,7 +190,7 @@ fn help_id(question: QuestionIndex) -> String {
 /// and restored, with a notice and a way to start over, when the page loads.
 #[component]
 pub fn FormView(
-    form: Form,
+    form: Arc<Form>,
     #[prop(optional)] keep_draft: bool,
     /// Splits long steps so none holds more than this many questions.
     #[prop(optional_no_strip)]
@@ -214,7 +215,7 @@ pub fn FormView(
     let language = use_language();
     let draft_key =
         keep_draft.then(|| draft::scoped_key(&form.id, &form.name, draft_scope.as_deref()));
-    let mut state = FormState::new(form);
+    let mut state = FormState::from_shared(form);
     // A record opened for editing starts from its stored values; a draft
     // typed since then wins over them.
     if let Some(answers) = &initial_answers {
@@ -234,7 +235,7 @@ pub fn FormView(
             errors: RwSignal::new(Vec::new()),
         })
         .collect();
-    let form = state.form().clone();
+    let form = state.shared_form();
 
     let navigator = Navigator::new(&form, max_questions_per_step);
     let step_count = navigator.step_count();
@@ -331,15 +332,23 @@ pub fn FormView(
         .enumerate()
         .map(|(section_index, section)| {
             let questions: Vec<QuestionIndex> = section.questions.clone();
-            let heading = (section.display_name && !section.name.trim().is_empty()).then(|| section.name.clone());
+            // The heading follows the language when the section has translations.
+            let heading = (section.display_name && !section.name.trim().is_empty()).then(|| {
+                let section = section.clone();
+                move || section.name_in(language.get().primary()).to_string()
+            });
             let section_step = step_of_section[section_index];
             let any_visible = {
                 let questions = questions.clone();
-                move || questions.iter().any(|&question| context.signals(question).visible.get())
+                move || {
+                    questions
+                        .iter()
+                        .any(|&question| context.signals(question).visible.get())
+                }
             };
             let rendered = questions
                 .iter()
-                .map(|&question| view! { <QuestionView question=form.questions[question].clone() index=question /> })
+                .map(|&question| view! { <QuestionView form=form.clone() index=question /> })
                 .collect_view();
             view! {
                 <section class="form-section" data-section-index=section_index
@@ -434,17 +443,17 @@ pub(crate) enum FocusTarget {
 /// One question: label, help before or after the input, error, input. It is
 /// not in the DOM while hidden.
 #[component]
-fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
+fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
     let context = expect_context::<FormContext>();
     let language = use_language();
     let signals = context.signals(index);
-    let question_id = question.id.clone();
+    let question_id = form.questions[index].id.clone();
     move || {
         // Reading the language here re-renders the question in a new language;
         // its input is rebuilt from the engine's answer, so nothing is lost.
         let lang = language.get();
         signals.visible.get().then(|| {
-            let question = question.clone();
+            let question = &form.questions[index];
             let has_error = move || {
                 signals.errors.with(|errors| !errors.is_empty())
                     || context.server_errors.with(|errors| errors.iter().any(|(question, _)| *question == index))
@@ -464,24 +473,24 @@ fn QuestionView(question: Question, index: QuestionIndex) -> impl IntoView {
                 (!ids.is_empty()).then(|| ids.join(" "))
             };
             // Errors show only after a check, which brought the parts that word them.
-            let question_for_errors = question.clone();
+            let form_for_errors = form.clone();
             let error = move || {
                 has_error()
                     .then(|| context.later.get())
                     .flatten()
-                    .map(|parts| (parts.question_error)(context, index, question_for_errors.clone()))
+                    .map(|parts| (parts.question_error)(context, index, form_for_errors.clone()))
             };
             let (help_before, help_after) = match question.help_text_position {
                 HelpTextPosition::BeforeInput => (help, None),
                 HelpTextPosition::AfterInput => (None, help),
             };
             let required = question.required();
-            let grouped = matches!(AnswerKind::of(&question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration)
+            let grouped = matches!(AnswerKind::of(question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration)
                 && question.input_type != InputType::Select
                 || question.is_multi_select()
                 || question.input_type == InputType::Signature;
             let label_text = question.label(&lang.code).to_string();
-            let input = input_for(&question, index, context, &lang, described_by, has_error);
+            let input = input_for(question, index, context, &lang, described_by, has_error);
             let class = move || if has_error() { "question has-error" } else { "question" };
             if question.input_type == InputType::Block {
                 view! { <div class="question block" data-question-id=question_id.clone()><p>{label_text}</p></div> }.into_any()

@@ -4,7 +4,7 @@
 
 #[cfg(feature = "full")]
 use intake_engine::targets::Guarantee;
-use intake_engine::targets::{LinkRefusal, UpsertOutcome};
+use intake_engine::targets::{BuiltInWords, LinkRefusal, Mode, UpsertOutcome};
 use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
 
 use crate::shared::http::FetchError;
@@ -24,7 +24,8 @@ impl Language {
         }
     }
 
-    fn primary(&self) -> &str {
+    /// The language without its region: `es` for `es-MX`.
+    pub fn primary(&self) -> &str {
         self.code.split(['-', '_']).next().unwrap_or("en")
     }
 
@@ -302,6 +303,154 @@ fn spanish_issue(kind: &IssueKind, label: &str) -> String {
         IssueKind::UnknownOption(id) => format!("{label}: «{id}» no es una de las opciones"),
     }
 }
+
+/// The words of the sections the app adds to a form ("About you" and the
+/// consent signature) in a language other than English, whose words are
+/// the target catalogue's (see `intake_engine::targets::translate_built_in`).
+/// Field labels are keyed by the catalogue's English label and enum values
+/// by their wire value.
+pub struct BuiltInText {
+    pub details_title: &'static str,
+    /// The staff page's title for the same section.
+    pub person_title: &'static str,
+    pub consent_title: &'static str,
+    pub signature_label: &'static str,
+    pub signature_help: &'static str,
+    /// (English label, label); a field not listed keeps its English label.
+    pub field_labels: &'static [(&'static str, &'static str)],
+    /// (wire value, label); a value not listed is shown made readable.
+    pub value_labels: &'static [(&'static str, &'static str)],
+}
+
+impl BuiltInWords for BuiltInText {
+    fn details_title(&self, mode: Mode) -> &'static str {
+        match mode {
+            Mode::Widget => self.details_title,
+            Mode::Staff => self.person_title,
+        }
+    }
+    fn consent_title(&self) -> &'static str {
+        self.consent_title
+    }
+    fn signature_label(&self) -> &'static str {
+        self.signature_label
+    }
+    fn signature_help(&self) -> &'static str {
+        self.signature_help
+    }
+    fn field_label(&self, english: &str) -> Option<&'static str> {
+        look_up(self.field_labels, english)
+    }
+    fn value_label(&self, value: &str) -> Option<&'static str> {
+        look_up(self.value_labels, value)
+    }
+}
+
+fn look_up(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(known, _)| *known == key)
+        .map(|(_, text)| *text)
+}
+
+pub static SPANISH_BUILT_IN: BuiltInText = BuiltInText {
+    details_title: "Sus datos",
+    person_title: "La persona",
+    consent_title: "Consentimiento",
+    signature_label: "Su firma",
+    signature_help: "Firme para aceptar que la organización se comunique con usted y comparta su solicitud con los servicios que pueden ayudarle. Dibuje con el ratón, un lápiz o el dedo, o escriba su nombre completo.",
+    field_labels: &[
+        ("Address type", "Tipo de dirección"),
+        ("Apartment, suite or unit", "Apartamento, oficina o unidad"),
+        ("Citizenship", "Ciudadanía"),
+        ("City", "Ciudad"),
+        ("Country", "País"),
+        ("Country (two-letter code)", "País (código de dos letras)"),
+        ("Date of birth", "Fecha de nacimiento"),
+        ("Email address", "Correo electrónico"),
+        ("Email me", "Escríbanme por correo electrónico"),
+        ("Emergency contact name", "Contacto de emergencia"),
+        ("Emergency contact phone", "Teléfono del contacto de emergencia"),
+        ("Ethnicity", "Etnia"),
+        ("First name", "Nombre"),
+        ("Gender", "Género"),
+        ("Gender identity", "Identidad de género"),
+        ("Hispanic or Latino?", "¿Hispano o latino?"),
+        ("House number", "Número de casa"),
+        ("How should we contact them?", "¿Cómo debemos comunicarnos con esta persona?"),
+        ("How should we contact you?", "¿Cómo debemos comunicarnos con usted?"),
+        ("I accept the privacy policy", "Acepto la política de privacidad"),
+        ("IBAN", "IBAN"),
+        ("Initials", "Iniciales"),
+        ("Language (two-letter code)", "Idioma (código de dos letras)"),
+        ("Last name", "Apellido"),
+        ("Last name prefix", "Prefijo del apellido"),
+        ("Marital status", "Estado civil"),
+        ("Middle name", "Segundo nombre"),
+        ("Mobile phone number", "Teléfono móvil"),
+        ("Phone me", "Llámenme"),
+        ("Phone number", "Teléfono"),
+        ("Phone type", "Tipo de teléfono"),
+        ("Postal code", "Código postal"),
+        ("Preferred name", "Nombre preferido"),
+        ("Primary language", "Idioma principal"),
+        ("Pronouns", "Pronombres"),
+        ("Race", "Raza"),
+        ("Send me post", "Envíenme correo postal"),
+        ("Service type", "Tipo de servicio"),
+        ("Sex", "Sexo"),
+        ("Signature", "Firma"),
+        ("Social security number", "Número de seguro social"),
+        ("State", "Estado"),
+        ("State or region", "Estado o región"),
+        ("Street", "Calle"),
+        ("Street address", "Dirección"),
+        ("Suffix", "Sufijo"),
+        ("Text me", "Envíenme mensajes de texto"),
+        ("Title", "Tratamiento"),
+        ("User name", "Nombre de usuario"),
+        ("What do you need help with?", "¿Con qué necesita ayuda?"),
+        ("When should we contact you?", "¿Cuándo debemos comunicarnos con usted?"),
+    ],
+    value_labels: &[
+        ("afternoon", "Por la tarde"),
+        ("american-indian-alaska-native", "Indígena americano o nativo de Alaska"),
+        ("any_time", "En cualquier momento"),
+        ("asian", "Asiático"),
+        ("black-african-american", "Negro o afroamericano"),
+        ("divorced", "Divorciado/a"),
+        ("domestic_partner", "Pareja de hecho"),
+        ("email", "Correo electrónico"),
+        ("evening", "Por la noche"),
+        ("fax", "Fax"),
+        ("female", "Mujer"),
+        ("hispanic-or-latino", "Hispano o latino"),
+        ("home", "Casa"),
+        ("lawful-permanent-resident", "Residente permanente legal"),
+        ("mailing", "Postal"),
+        ("male", "Hombre"),
+        ("married-civil-union", "Casado/a o unión civil"),
+        ("mobile", "Móvil"),
+        ("morning", "Por la mañana"),
+        ("native-hawaiian-or-pacific-islander", "Nativo de Hawái u otras islas del Pacífico"),
+        ("no_preference", "Sin preferencia"),
+        ("non-binary", "No binario"),
+        ("not-hispanic-or-latino", "No hispano ni latino"),
+        ("other", "Otro"),
+        ("other-race", "Otra raza"),
+        ("phone_call", "Llamada telefónica"),
+        ("separated", "Separado/a"),
+        ("single/never-married", "Soltero/a"),
+        ("sms", "Mensaje de texto"),
+        ("undisclosed", "Prefiero no decirlo"),
+        ("unknown", "Desconocido"),
+        ("us-citizen", "Ciudadano/a de EE. UU."),
+        ("us-national", "Nacional de EE. UU."),
+        ("white", "Blanco"),
+        ("widowed", "Viudo/a"),
+        ("work", "Trabajo"),
+    ],
+};
 
 pub static ENGLISH: Text = Text {
     language_switch: "Language",

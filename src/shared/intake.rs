@@ -6,11 +6,12 @@
 //! adds through [`Desk`]; the widget's own build has no staff page.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use intake_engine::targets::{
     about_you_section, configuration_path, consent_section, read_form_config,
-    refuse_deployment_parameters, AuthMode, LinkRefusal, Mode, Operation, PlacedErrors,
-    TargetConfig, TargetKind, CONFIG_FOLDER,
+    refuse_deployment_parameters, translate_built_in, AuthMode, LinkRefusal, Mode, Operation,
+    PlacedErrors, TargetConfig, TargetKind, CONFIG_FOLDER,
 };
 use intake_engine::{load_form_with_leading_sections, Form, FormState, LoadError};
 use leptos::prelude::*;
@@ -20,6 +21,7 @@ use serde_json::Value;
 use crate::shared::dom::url_parameter;
 use crate::shared::failure::PageFailure;
 use crate::shared::form_view::{FormView, Submitter};
+use crate::shared::i18n::SPANISH_BUILT_IN;
 use crate::shared::language::{use_language, LanguageSwitch};
 use crate::shared::later;
 use crate::shared::outbox;
@@ -124,8 +126,11 @@ pub(crate) fn compose_form(
         .into_iter()
         .chain(consent_section(config, plain.as_ref()))
         .collect();
-    let loaded = load_form_with_leading_sections(definition, &built_in)?;
-    Ok(loaded.form)
+    let mut form = load_form_with_leading_sections(definition, &built_in)?.form;
+    // The sections the app adds speak every interface language, as the
+    // definition's own questions do through their translations.
+    translate_built_in(&mut form, config, "es", &SPANISH_BUILT_IN);
+    Ok(form)
 }
 
 /// Shows why the page has no form. The message's words come with the later
@@ -189,6 +194,7 @@ pub(crate) fn load_form(intake: Intake) {
                 intake
                     .draft_key
                     .set_value(Some(draft::key_for(&form.id, &form.name)));
+                let form = Arc::new(form);
                 intake.form.set_value(Some(form.clone()));
                 deliver_waiting(intake);
                 // The parts that check and send come now, while the

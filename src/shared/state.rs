@@ -7,11 +7,12 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use intake_engine::targets::{
     AuthMode, Mode, PlacedErrors, Submission, SubmissionInput, TargetConfig, UpsertOutcome,
 };
-use intake_engine::{Form, FormState, Issue, Navigator, Question, QuestionIndex};
+use intake_engine::{Form, FormState, Issue, Navigator, QuestionIndex};
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -112,7 +113,7 @@ pub struct Later {
     pub(crate) advance: fn(FormContext),
     pub(crate) place_server_errors: fn(FormContext, &PlacedErrors),
     pub(crate) error_summary: fn(FormContext) -> AnyView,
-    pub(crate) question_error: fn(FormContext, QuestionIndex, Question) -> AnyView,
+    pub(crate) question_error: fn(FormContext, QuestionIndex, Arc<Form>) -> AnyView,
     pub(crate) review: fn(FormContext) -> AnyView,
     pub(crate) signature: fn(FormContext, QuestionIndex, Signal<bool>) -> AnyView,
     pub(crate) submit: fn(Intake, FormState),
@@ -150,7 +151,7 @@ pub(crate) enum Phase {
     /// Staff: find the person before anything else.
     Find,
     Ready {
-        form: Form,
+        form: Arc<Form>,
         /// A stored record's values, when one was opened for editing.
         initial: Option<serde_json::Map<String, Value>>,
         /// Keeps this person's draft apart from others'.
@@ -206,7 +207,7 @@ pub struct Intake {
     pub(crate) draft_key: StoredValue<Option<String>, LocalStorage>,
     pub(crate) pending: RwSignal<usize>,
     /// The form with its built-in sections, once loaded.
-    pub(crate) form: StoredValue<Option<Form>, LocalStorage>,
+    pub(crate) form: StoredValue<Option<Arc<Form>>, LocalStorage>,
     /// The parts that send (see [`crate::shared::later`]).
     pub(crate) later: RwSignal<Option<Later>>,
     /// What a page that signs people in adds (the staff page); `None` on

@@ -174,6 +174,7 @@ pub fn load_form_with_leading_sections(
             display_name: raw.display_name,
             section_type: raw.section_type,
             questions: Vec::with_capacity(raw.questions.len()),
+            translations: BTreeMap::new(),
         };
         if raw.questions.is_empty() && section.section_type == SectionType::FormGroup {
             reader.warn(

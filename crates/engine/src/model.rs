@@ -117,6 +117,19 @@ pub struct Section {
     pub section_type: SectionType,
     /// Indices into [`Form::questions`], in display order.
     pub questions: Vec<QuestionIndex>,
+    /// Language → the section's name in it: the app's words for the
+    /// sections it adds (definitions give section names in one language).
+    pub translations: BTreeMap<String, String>,
+}
+
+impl Section {
+    /// The section's name in `language` (a primary code such as `es`),
+    /// else as written.
+    pub fn name_in(&self, language: &str) -> &str {
+        self.translations
+            .get(language)
+            .map_or(&self.name, String::as_str)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

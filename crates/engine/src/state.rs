@@ -3,6 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -36,7 +37,8 @@ pub struct Evaluation {
 
 #[derive(Clone, Debug)]
 pub struct FormState {
-    form: Form,
+    /// Shared, so the views can read the form without copies of it.
+    form: Arc<Form>,
     dependencies: Dependencies,
     answers: Vec<Option<Answer>>,
     visible: Vec<bool>,
@@ -47,6 +49,11 @@ pub struct FormState {
 impl FormState {
     /// Starts from the form's stored answers (`response.response_value`).
     pub fn new(form: Form) -> FormState {
+        FormState::from_shared(Arc::new(form))
+    }
+
+    /// As [`FormState::new`], for a form the caller shares too.
+    pub fn from_shared(form: Arc<Form>) -> FormState {
         let count = form.questions.len();
         let answers = form
             .questions
@@ -66,6 +73,11 @@ impl FormState {
 
     pub fn form(&self) -> &Form {
         &self.form
+    }
+
+    /// The form, shared: a view that keeps it needs no copy.
+    pub fn shared_form(&self) -> Arc<Form> {
+        Arc::clone(&self.form)
     }
 
     pub fn answer(&self, question: QuestionIndex) -> Option<&Answer> {

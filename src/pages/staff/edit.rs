@@ -3,6 +3,7 @@
 //! moving on to the next person.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use intake_engine::targets::{
     existing_notes, person_changes, person_record, possible_duplicates, prefill_answers,
@@ -152,7 +153,7 @@ pub(super) fn open_person(intake: Staff, found: FoundPerson) {
                     .and_then(|_| answer.body.json())
                     .and_then(|body| compose_form(&config, body, &[]).ok());
                 if let Some(with_answers) = with_answers {
-                    form = with_answers;
+                    form = Arc::new(with_answers);
                 }
             }
             show_person(intake, &config, form, found);
@@ -163,10 +164,15 @@ pub(super) fn open_person(intake: Staff, found: FoundPerson) {
 }
 
 /// Shows the form for a found person, their stored values filled in.
-pub(super) fn show_person(intake: Staff, config: &TargetConfig, form: Form, found: FoundPerson) {
+pub(super) fn show_person(
+    intake: Staff,
+    config: &TargetConfig,
+    form: Arc<Form>,
+    found: FoundPerson,
+) {
     let config = config.clone();
     let answers = prefill_answers(&config, &form, &found);
-    let mut state = FormState::new(form.clone());
+    let mut state = FormState::from_shared(form.clone());
     let _ = state.set_answers_from_json(&answers);
     let before = person_record(&state, &config.defaults);
     let name = format!("{} {}", found.first_name, found.last_name)

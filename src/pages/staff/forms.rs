@@ -100,7 +100,7 @@ pub(super) fn choose_form(
         );
     let form = compose_form(&config, &definition, &[]).map_err(|error| error.to_string())?;
     intake.desk.chosen_form.set(form_id.map(str::to_string));
-    intake.form.set_value(Some(form));
+    intake.form.set_value(Some(std::sync::Arc::new(form)));
     Ok(())
 }
 

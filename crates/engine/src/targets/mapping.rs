@@ -12,7 +12,7 @@ use super::person::{person_record, FieldValue, PersonRecord};
 use crate::date::iso_date_to_epoch_seconds;
 use crate::fold::loose;
 use crate::json::object;
-use crate::model::{Form, InputType};
+use crate::model::{Form, InputType, QuestionTranslation};
 use crate::response::FormResponseEntry;
 use crate::state::FormState;
 
@@ -479,6 +479,78 @@ pub fn about_you_section(
         ("display_order", Value::from(-1_000_000)),
         ("questions", Value::Array(questions)),
     ]))
+}
+
+/// The interface's words for the built-in sections in a language other
+/// than English (whose words are the catalogue's and the sections' own).
+/// The app's catalogue gives them.
+pub trait BuiltInWords {
+    /// The "About you" section's title for a page in `mode`.
+    fn details_title(&self, mode: Mode) -> &'static str;
+    /// The consent section's title.
+    fn consent_title(&self) -> &'static str;
+    /// The signature's label.
+    fn signature_label(&self) -> &'static str;
+    /// What signing agrees to, and how to sign.
+    fn signature_help(&self) -> &'static str;
+    /// A catalogue field's label, given its English one.
+    fn field_label(&self, english: &str) -> Option<&'static str>;
+    /// An enum value's label, given the value.
+    fn value_label(&self, value: &str) -> Option<&'static str>;
+}
+
+/// Gives the built-in sections of a composed form their words in
+/// `language`, as translations: the page then shows them in that language,
+/// and switching language needs no new form. Written into the loaded form
+/// rather than its definition, which would take code to build in the
+/// widget's first load.
+pub fn translate_built_in(
+    form: &mut Form,
+    config: &TargetConfig,
+    language: &str,
+    words: &dyn BuiltInWords,
+) {
+    let specs = catalogue(config.target, config.mode);
+    let Form {
+        sections,
+        questions,
+        ..
+    } = form;
+    for section in sections.iter_mut() {
+        let title = match section.id.as_str() {
+            ABOUT_YOU_SECTION_ID => words.details_title(config.mode),
+            CONSENT_SECTION_ID => words.consent_title(),
+            _ => continue,
+        };
+        section
+            .translations
+            .insert(language.to_string(), title.to_string());
+        for &index in &section.questions {
+            let Some(question) = questions.get_mut(index) else {
+                continue;
+            };
+            let mut translation = QuestionTranslation::default();
+            if section.id == CONSENT_SECTION_ID {
+                translation.label_text = Some(words.signature_label().to_string());
+                translation.help_text = Some(words.signature_help().to_string());
+            } else if let Some(spec) = specs
+                .iter()
+                .find(|spec| question.field.as_deref() == Some(spec.field))
+            {
+                translation.label_text = words.field_label(spec.label).map(str::to_string);
+                for value in spec.values {
+                    if let Some(label) = words.value_label(value) {
+                        translation
+                            .options
+                            .insert((*value).to_string(), label.to_string());
+                    }
+                }
+            }
+            question
+                .translations
+                .insert(language.to_string(), translation);
+        }
+    }
 }
 
 /// The built-in consent section: a signature bound to

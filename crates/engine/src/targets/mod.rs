@@ -57,8 +57,9 @@ pub use forms::{
     service_types_from, FormChoice, FormConfig, FormConfigProblem, ServiceTypeChoice,
 };
 pub use mapping::{
-    about_you_section, consent_section, coverage, plan, write_method, Coverage, HttpMethod, Plan,
-    PlannedRequest, RequestBody, SubmissionInput, ABOUT_YOU_SECTION_ID, CONSENT_SECTION_ID,
+    about_you_section, consent_section, coverage, plan, translate_built_in, write_method,
+    BuiltInWords, Coverage, HttpMethod, Plan, PlannedRequest, RequestBody, SubmissionInput,
+    ABOUT_YOU_SECTION_ID, CONSENT_SECTION_ID,
 };
 pub use outbox::{
     backoff_delay_ms, classify, parse_retry_after, upsert_status, AnswerBody, Response,
