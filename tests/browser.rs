@@ -185,7 +185,7 @@ async fn the_previews_form_response_panel_follows_the_answers() {
     let (form, container) = prepare(EVERY_INPUT);
     leptos::mount::mount_to(container.clone(), move || {
         let panel = ResponsePanel::new(None);
-        view! { <FormView form=form.clone() on_change=Some(panel.on_change()) /> {panel.view()} }
+        view! { <FormView form=std::sync::Arc::new(form.clone()) on_change=Some(panel.on_change()) /> {panel.view()} }
     })
     .forget();
     settle().await;
@@ -405,7 +405,7 @@ fn mount_with_draft(definition: &str, keep_draft: bool) -> HtmlElement {
     let (form, container) = prepare(definition);
     leptos::mount::mount_to(
         container.clone(),
-        move || view! { <FormView form=form.clone() keep_draft=keep_draft /> },
+        move || view! { <FormView form=std::sync::Arc::new(form.clone()) keep_draft=keep_draft /> },
     )
     .forget();
     container
@@ -431,7 +431,7 @@ async fn the_spanish_interface_uses_the_catalogue_and_the_definitions_translatio
     intake_app::install_later_parts();
     leptos::mount::mount_to(container.clone(), move || {
         provide_context(intake_app::LanguageContext(language));
-        view! { <FormView form=form.clone() /> }
+        view! { <FormView form=std::sync::Arc::new(form.clone()) /> }
     })
     .forget();
     settle().await;

@@ -325,7 +325,9 @@ pub fn FormView(
         }
     };
 
-    let title = form.name.clone();
+    let title_form = form.clone();
+    let title = move || title_form.name_in(language.get().primary()).to_string();
+    let has_title = !form.name.trim().is_empty();
     let sections = form
         .sections
         .iter()
@@ -394,7 +396,7 @@ pub fn FormView(
     view! {
         <div class="form-layout">
             <form class="intake-form" novalidate=true on:submit=advance>
-                {(!title.trim().is_empty()).then(|| view! { <h2 class="form-title">{title}</h2> })}
+                {has_title.then(|| view! { <h2 class="form-title">{title}</h2> })}
                 {restored.then(|| view! {
                     <div class="notice" role="status" data-testid="draft-notice">
                         <p>{move || language.get().text().draft_restored}</p>

@@ -237,16 +237,18 @@ test('sent offline, a widget request waits on the device and goes at the next vi
   await context.close();
 });
 
-test('in Spanish, the sections the app adds speak Spanish too: their headings, labels and options', async () => {
+test('in Spanish, the widget speaks Spanish: the sections the app adds and the group form, headings, labels and options', async () => {
   const page = await browser.newPage();
   const errors = watchErrors(page);
   await page.goto(`${sandbox.baseUrl}/widget?lang=es`);
   await page.waitForSelector('[data-question-id]');
   assert.equal(await page.getAttribute('html', 'lang'), 'es');
   const text = await page.locator('form').innerText();
-  // The English words of the sections the app adds (the catalogue's), which must not
-  // show; the group's own form speaks whatever languages its definition has.
-  for (const english of ['Your details', 'Street address', 'Address type', 'Home', 'Mailing', 'Your signature', 'Clear the signature']) {
+  // The English words of the sections the app adds (the catalogue's) and of the demo
+  // group's form (whose definition has Spanish translations), none of which may show.
+  for (const english of ['Your details', 'Street address', 'Address type', 'Home', 'Mailing', 'Your signature', 'Clear the signature',
+    'Request assistance', 'About you', 'Date of birth', 'Phone number', 'Email address', 'How should we contact you?', 'ZIP code',
+    'Your request', 'What do you need help with?', 'Describe your situation', 'Consent']) {
     assert.ok(!new RegExp(`(^|\\n)${english}( \\*)?(\\n|$)`).test(text), `"${english}" is still in English:\n${text}`);
   }
   for (const spanish of ['Sus datos', 'Dirección', 'Tipo de dirección', 'Casa', 'Consentimiento', 'Su firma', 'Borrar la firma']) {

@@ -143,6 +143,7 @@ pub fn load_form_with_leading_sections(
             display_order: None,
             section_type: SectionType::FormGroup,
             questions: loose_questions,
+            translations: BTreeMap::new(),
             path: flat_path.clone(),
         });
     }
@@ -162,6 +163,7 @@ pub fn load_form_with_leading_sections(
             .string(root.get("name"), &join(&prefix, "name"), None)
             .unwrap_or_default(),
         notes_text: reader.string(root.get("notes_text"), &join(&prefix, "notes_text"), None),
+        name_translations: name_translations(root),
         ..Form::default()
     };
     let mut paths: Vec<String> = Vec::new();
@@ -174,7 +176,7 @@ pub fn load_form_with_leading_sections(
             display_name: raw.display_name,
             section_type: raw.section_type,
             questions: Vec::with_capacity(raw.questions.len()),
-            translations: BTreeMap::new(),
+            translations: raw.translations,
         };
         if raw.questions.is_empty() && section.section_type == SectionType::FormGroup {
             reader.warn(
@@ -376,6 +378,20 @@ fn plain_text(value: Option<&Value>) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Our extension for names, which Unite US's format gives in one language:
+/// `"translations": {"es": {"name": "..."}}` on a form or a section.
+fn name_translations(object: &Map<String, Value>) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    if let Some(Value::Object(languages)) = object.get("translations") {
+        for (language, texts) in languages {
+            if let Some(name) = texts.get("name").and_then(Value::as_str) {
+                names.insert(language.clone(), name.to_string());
+            }
+        }
+    }
+    names
+}
+
 fn sort_by_display_order<T>(items: &mut [T], order: impl Fn(&T) -> Option<f64>) {
     items.sort_by(|a, b| match (order(a), order(b)) {
         (Some(a), Some(b)) => a.total_cmp(&b),
@@ -388,6 +404,8 @@ fn sort_by_display_order<T>(items: &mut [T], order: impl Fn(&T) -> Option<f64>) 
 struct RawSection {
     id: String,
     name: String,
+    /// Language → the section's name (our extension: `translations.es.name`).
+    translations: BTreeMap<String, String>,
     display_name: bool,
     display_order: Option<f64>,
     section_type: SectionType,
@@ -812,6 +830,7 @@ impl Reader {
             ),
             section_type,
             questions,
+            translations: name_translations(object),
             path: path.to_string(),
         }
     }

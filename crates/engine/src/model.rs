@@ -12,6 +12,8 @@ pub type QuestionIndex = usize;
 pub struct Form {
     pub id: String,
     pub name: String,
+    /// Language → the form's name in it (our extension, as for sections).
+    pub name_translations: BTreeMap<String, String>,
     pub notes_text: Option<String>,
     pub sections: Vec<Section>,
     /// Every question in display order: sections in order, questions in order
@@ -25,6 +27,14 @@ pub struct Form {
 }
 
 impl Form {
+    /// The form's name in `language` (a primary code such as `es`), else as
+    /// written.
+    pub fn name_in(&self, language: &str) -> &str {
+        self.name_translations
+            .get(language)
+            .map_or(&self.name, String::as_str)
+    }
+
     pub fn question_index(&self, id: &str) -> Option<QuestionIndex> {
         let position = self
             .index_by_id
