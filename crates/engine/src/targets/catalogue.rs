@@ -20,6 +20,11 @@ pub enum FieldFormat {
     Phone,
     /// A phone number in international form, `+` and digits (charity_crm).
     InternationalPhone,
+    /// Letters and digits only, separators dropped (charity_crm's social
+    /// security number: "as string without any separators").
+    Unseparated,
+    /// An ISO 639-1 language code, two letters in lower case (charity_crm).
+    LanguageCode,
     /// One of [`FieldSpec::values`], matched loosely to an option's label or id.
     Enum,
     /// `true` or `false` from a yes/no question.
@@ -481,14 +486,14 @@ const CHARITY_CRM: &[FieldSpec] = &[
     field(
         "person.primary_language",
         "language",
-        Text,
+        LanguageCode,
         "Language (two-letter code)",
     ),
     field("person.iban", "iban", Text, "IBAN"),
     field(
         "person.social_security_number",
         "socialSecurityNumber",
-        Text,
+        Unseparated,
         "Social security number",
     ),
     field("person.address.line_1", "address.street", Text, "Street"),

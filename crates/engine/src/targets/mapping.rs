@@ -627,6 +627,19 @@ fn wire_value(spec: &FieldSpec, value: &FieldValue) -> Result<Value, String> {
         FieldFormat::IsoDate => iso_date_to_epoch_seconds(&text)
             .map(|_| Value::String(text.clone()))
             .ok_or_else(|| format!("\"{text}\" is not a date.")),
+        FieldFormat::Unseparated => Ok(Value::String(
+            text.chars().filter(|c| c.is_alphanumeric()).collect(),
+        )),
+        FieldFormat::LanguageCode => {
+            let code = text.trim().to_ascii_lowercase();
+            if code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_lowercase()) {
+                Ok(Value::String(code))
+            } else {
+                Err(format!(
+                    "\"{text}\" is not a two-letter language code (ISO 639-1), such as nl or en."
+                ))
+            }
+        }
         FieldFormat::IsoDateTime => iso_date_to_epoch_seconds(&text)
             .map(|_| Value::String(format!("{text}T00:00:00Z")))
             .ok_or_else(|| format!("\"{text}\" is not a date.")),
@@ -1158,6 +1171,29 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charity_crm_gets_its_documented_formats() {
+        let spec = |wire: &str| {
+            *catalogue(TargetKind::CharityCrm, Mode::Staff)
+                .iter()
+                .find(|spec| spec.wire == wire)
+                .unwrap()
+        };
+        let text = |value: &str| FieldValue::Text(value.into());
+        assert_eq!(
+            wire_value(&spec("socialSecurityNumber"), &text("123.456.789-01")),
+            Ok(Value::from("12345678901"))
+        );
+        assert_eq!(
+            wire_value(&spec("language"), &text(" NL ")),
+            Ok(Value::from("nl"))
+        );
+        for wrong in ["Dutch", "n", "n1"] {
+            let refused = wire_value(&spec("language"), &text(wrong)).unwrap_err();
+            assert!(refused.contains("two-letter language code"), "{refused}");
+        }
+    }
 
     #[test]
     fn humanise_makes_enum_values_readable() {
