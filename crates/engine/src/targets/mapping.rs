@@ -628,7 +628,7 @@ fn wire_value(spec: &FieldSpec, value: &FieldValue) -> Result<Value, String> {
             .map(|_| Value::String(text.clone()))
             .ok_or_else(|| format!("\"{text}\" is not a date.")),
         FieldFormat::Unseparated => Ok(Value::String(
-            text.chars().filter(|c| c.is_alphanumeric()).collect(),
+            text.chars().filter(char::is_ascii_alphanumeric).collect(),
         )),
         FieldFormat::LanguageCode => {
             let code = text.trim().to_ascii_lowercase();
