@@ -219,6 +219,10 @@ impl OperationPaths {
         self.0[operation as usize] = Some(template);
     }
 
+    pub fn remove(&mut self, operation: Operation) {
+        self.0[operation as usize] = None;
+    }
+
     /// The templates, in the order of [`Operation::ALL`].
     pub fn values(&self) -> impl Iterator<Item = &String> {
         self.0.iter().flatten()
@@ -497,9 +501,9 @@ impl TargetConfig {
                     .filter(|op| paths.contains_key(op))
                     .ok_or_else(|| error(&key, ConfigProblem::UnknownOperation(target)))?;
                 // An operation the vendor does not have (its route is only
-                // assumed) is switched off with null: kept as an empty
-                // template, for which `url` has no address, and the staff
-                // page says what it cannot do.
+                // assumed) is switched off with null: it has no template, so
+                // `url` has no address for it, and the staff page says what
+                // it cannot do.
                 if template.is_null() {
                     let allowed = match operation {
                         Operation::UpdatePerson | Operation::GetPerson | Operation::PersonForm => {
@@ -512,7 +516,7 @@ impl TargetConfig {
                     if !allowed {
                         return Err(error(&key, ConfigProblem::CannotSwitchOff));
                     }
-                    paths.insert(operation, String::new());
+                    paths.remove(operation);
                     continue;
                 }
                 let template = template
@@ -716,8 +720,7 @@ impl TargetConfig {
     /// placeholders (`{id}`, `{form_id}`) filled from `values`. `None` when
     /// the target has no such operation.
     pub fn url(&self, operation: Operation, values: &[(&str, &str)]) -> Option<String> {
-        // An empty template is an operation the deployment switched off.
-        let template = self.paths.get(&operation).filter(|path| !path.is_empty())?;
+        let template = self.paths.get(&operation)?;
         let mut path = template.replace(
             "{group_id}",
             &percent::encode_segment(self.group_id.as_deref().unwrap_or_default()),

@@ -148,6 +148,9 @@ impl Submission {
         let text = |key: &str| stored_text(value, key);
         let optional_text = |key: &str| stored_optional_text(value, key);
         let number = |key: &str| value.get(key)?.as_f64();
+        // A field written by a later version than some stored entries:
+        // absent there, and read as none.
+        let later_text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
         Some(Submission {
             reference: text("reference")?,
             target: text("target")?,
@@ -169,19 +172,13 @@ impl Submission {
             claimed_by: optional_text("claimed_by")?,
             claim_until_ms: number("claim_until_ms")?,
             // Written before the device sealed submissions: none.
-            sealed: value
-                .get("sealed")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            sealed: later_text("sealed"),
             // Written before creates were looked for: not looking.
             outcome_unknown: value
                 .get("outcome_unknown")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            lookup_page: value
-                .get("lookup_page")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            lookup_page: later_text("lookup_page"),
             lookup_pages: value
                 .get("lookup_pages")
                 .and_then(Value::as_u64)
