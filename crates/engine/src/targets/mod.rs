@@ -31,6 +31,7 @@ mod delivery;
 mod encode;
 mod errors;
 mod forms;
+pub mod gateway;
 mod mapping;
 mod outbox;
 mod percent;
