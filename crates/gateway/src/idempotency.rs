@@ -111,6 +111,14 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created
 impl SqliteStore {
     /// Opens (or makes) the store at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(folder) = path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                StoreError(format!("cannot make {}: {error}", folder.display()))
+            })?;
+        }
         let connection = Connection::open(path)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;

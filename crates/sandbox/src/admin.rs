@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             get(list_records).post(add_records),
         )
         .route("/__admin/reset", post(reset))
+        .route("/__admin/gateway", get(gateway).post(set_gateway))
         .route("/__admin/dropped", get(list_dropped).delete(clear_dropped))
         .route(
             "/__admin/idempotency",
@@ -245,6 +246,37 @@ async fn honoured_keys(State(state): State<AppState>) -> Response {
 
 /// `POST /__admin/idempotency` with `{"honour": ["caspen", ...]}` (or `"all"`, `"none"`):
 /// until the next reset, which goes back to the `--honour-idempotency-keys` flag.
+/// `GET /__admin/gateway`: `{"address": "127.0.0.1:PORT"}` or `{"address": null}`.
+async fn gateway(State(state): State<AppState>) -> Response {
+    Json(json!({ "address": state.gateway_address().map(|address| address.to_string()) }))
+        .into_response()
+}
+
+/// `POST /__admin/gateway` with `{"address": "127.0.0.1:PORT"}`: passes
+/// `/gateway/...` there from now on (a test starts the gateway after the
+/// sandbox, whose port it needs).
+async fn set_gateway(State(state): State<AppState>, body: Bytes) -> Response {
+    let address = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("address")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .and_then(|text| text.parse::<std::net::SocketAddr>().ok());
+    match address {
+        Some(address) => {
+            state.use_gateway(address);
+            gateway(State(state)).await
+        }
+        None => admin_error(
+            StatusCode::BAD_REQUEST,
+            "expected {\"address\": \"127.0.0.1:PORT\"}".to_string(),
+        ),
+    }
+}
+
 async fn set_honoured_keys(State(state): State<AppState>, body: Bytes) -> Response {
     let wanted = serde_json::from_slice::<Value>(&body)
         .ok()

@@ -85,7 +85,12 @@ pub async fn require_credentials(
         return next.run(request).await;
     };
     let token = bearer_token(request.headers()).map(str::to_string);
-    if token.as_deref() != Some(credential.token()) {
+    let service_account = target == Target::CharityCrm
+        && credential == Credential::Staff
+        && token
+            .as_deref()
+            .is_some_and(|token| signed_by_service_account(&state, token));
+    if token.as_deref() != Some(credential.token()) && !service_account {
         let mut error = ApiError::unauthorized(target);
         if credential == Credential::Widget {
             error.message = "Invalid or missing widget token".into();
@@ -115,6 +120,40 @@ pub async fn require_credentials(
             .with_header(RATE_LIMIT_REMAINING, HeaderValue::from(0u32))
             .into_response(),
     }
+}
+
+/// The service account whose signed tokens charity_crm takes: the demo
+/// gateway's `jwt_issuer`.
+pub const CHARITY_SERVICE_ACCOUNT: &str = "intake-demo-service-account";
+
+/// Reads the public key charity_crm verifies signed tokens with; `None`
+/// (and a warning) when the file is missing or not a key.
+pub fn read_charity_key(path: &std::path::Path) -> Option<jsonwebtoken::DecodingKey> {
+    let pem = std::fs::read(path).ok()?;
+    match jsonwebtoken::DecodingKey::from_rsa_pem(&pem) {
+        Ok(key) => Some(key),
+        Err(error) => {
+            eprintln!(
+                "intake-sandbox: {} is not an RSA public key ({error}); charity_crm takes the staff token only",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Whether `token` is a JWT signed with RS256 by the demo service
+/// account's key, unexpired. The document shows only `Authorization:
+/// Bearer`; the claims (`iss`, `exp`) are the usual ones, assumed.
+fn signed_by_service_account(state: &AppState, token: &str) -> bool {
+    let Some(key) = &state.charity_key else {
+        return false;
+    };
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[CHARITY_SERVICE_ACCOUNT]);
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    validation.leeway = 5;
+    jsonwebtoken::decode::<serde_json::Value>(token, key, &validation).is_ok()
 }
 
 const RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");

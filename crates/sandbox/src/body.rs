@@ -13,7 +13,6 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
-use crate::gateway::GATEWAY_PREFIX;
 use crate::target::Target;
 
 /// The largest request body the sandbox reads: 2 MiB, the limit axum's `Bytes` extractor
@@ -50,18 +49,14 @@ pub async fn limit_request_body(request: Request, next: Next) -> Response {
     }
 }
 
-/// The 413 answer: in the target's error style on an API path (through the gateway
-/// too), `{"message": ...}` elsewhere.
+/// The 413 answer: in the target's error style on an API path, `{"message": ...}`
+/// elsewhere.
 fn body_too_large(path: &str) -> Response {
     let message = format!(
         "The request body is over the {MAX_REQUEST_BYTES}-byte ({} MiB) limit, or it could not be read whole; nothing was stored. Send a smaller body.",
         MAX_REQUEST_BYTES / (1024 * 1024)
     );
-    let api_path = path
-        .strip_prefix(GATEWAY_PREFIX)
-        .filter(|rest| rest.starts_with('/'))
-        .unwrap_or(path);
-    match Target::from_path(api_path) {
+    match Target::from_path(path) {
         Some(target) => {
             ApiError::new(target, StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
         }

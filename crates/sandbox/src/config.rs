@@ -10,10 +10,11 @@ pub const DEFAULT_DIST_DIR: &str = "dist";
 pub const DEFAULT_FORMS_DIR: &str = "public/forms";
 pub const DEFAULT_DEMO_HOST_DIR: &str = "dev/embed";
 pub const DEFAULT_CASPEN_RATE_LIMIT: u32 = 60;
+pub const DEFAULT_CHARITY_PUBLIC_KEY: &str = "dev/gateway/charity-crm-demo.pub.pem";
 
 pub const USAGE: &str = "\
 usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--demo-host DIR] [--caspen-rate-limit N]
-                      [--honour-idempotency-keys TARGETS]
+                      [--honour-idempotency-keys TARGETS] [--gateway ADDRESS] [--charity-public-key FILE]
 
   --port PORT               port on 127.0.0.1 (default 8787; 0 picks a free port)
   --data DIR                directory for the SQLite database (default .sandbox-data)
@@ -24,6 +25,10 @@ usage: intake-sandbox [--port PORT] [--data DIR] [--dist DIR] [--forms DIR] [--d
   --honour-idempotency-keys TARGETS
                             replay writes by their Idempotency-Key for these targets (comma-separated
                             names, `all` or `none`; default none, as no vendor documents the header)
+  --gateway ADDRESS         pass /gateway/... to the intake-gateway listening there (e.g. 127.0.0.1:8788;
+                            also set later by POST /__admin/gateway); without one /gateway answers 502
+  --charity-public-key FILE the RSA public key (PEM) charity_crm verifies service-account JWTs with
+                            (default dev/gateway/charity-crm-demo.pub.pem; missing: only the staff token works)
   -h, --help                print this help
 
 Relative directories are relative to the current directory.";
@@ -42,6 +47,10 @@ pub struct Config {
     /// None by default: no vendor's document mentions the header, so the
     /// sandbox, like the vendors, makes a second record from a repeated create.
     pub honour_idempotency_keys: Vec<Target>,
+    /// Where the organisation's gateway listens: `/gateway/...` goes there.
+    pub gateway: Option<std::net::SocketAddr>,
+    /// The public key charity_crm checks a service account's signed tokens with.
+    pub charity_public_key: PathBuf,
 }
 
 impl Default for Config {
@@ -54,6 +63,8 @@ impl Default for Config {
             demo_host_dir: PathBuf::from(DEFAULT_DEMO_HOST_DIR),
             caspen_rate_limit: DEFAULT_CASPEN_RATE_LIMIT,
             honour_idempotency_keys: Vec::new(),
+            gateway: None,
+            charity_public_key: PathBuf::from(DEFAULT_CHARITY_PUBLIC_KEY),
         }
     }
 }
@@ -105,6 +116,13 @@ impl Config {
                     config.honour_idempotency_keys = read_targets(&value()?)
                         .map_err(|error| format!("--honour-idempotency-keys: {error}"))?;
                 }
+                "--gateway" => {
+                    let text = value()?;
+                    config.gateway = Some(text.parse().map_err(|_| {
+                        format!("--gateway wants an address and port such as 127.0.0.1:8788, got {text:?}")
+                    })?);
+                }
+                "--charity-public-key" => config.charity_public_key = PathBuf::from(value()?),
                 _ => return Err(format!("unknown argument {arg:?}")),
             }
         }

@@ -1,8 +1,8 @@
 //! CORS, as the vendors' documents allow it: no document says a browser may call any of
 //! the five APIs, and the brief calls only the Unite US widget routes browser-facing (a
 //! public token, embedded in other sites). So cross-origin requests are answered on those
-//! routes, on the stand-in gateway's (`/gateway/...`, an organisation's own server), and
-//! on the static files; every other vendor route answers no CORS headers and refuses
+//! routes and on the static files (`/gateway/...` is passed to the real gateway, which
+//! answers its own CORS); every other vendor route answers no CORS headers and refuses
 //! preflights, as a server-to-server API would. A staff page on another origin than the
 //! API therefore fails here as it would in production, until a gateway or the vendor
 //! allows it. Credentials travel in the Authorization header, never in cookies, so
@@ -21,7 +21,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::admin::is_admin_path;
-use crate::gateway::GATEWAY_PREFIX;
 use crate::target::Target;
 
 pub const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -31,12 +30,10 @@ pub const ALLOWED_HEADERS: &str =
 pub const EXPOSED_HEADERS: &str =
     "Retry-After, Location, X-RateLimit-Limit, X-RateLimit-Remaining, WWW-Authenticate";
 
-/// Whether browsers on other origins may call `path`: the Unite US widget routes, the
-/// gateway, and everything that is not a vendor API (the app, forms, the demo host).
+/// Whether browsers on other origins may call `path`: the Unite US widget routes and
+/// everything that is not a vendor API (the app, forms, the demo host). The gateway's
+/// paths never come here: the gateway answers for them.
 pub fn browser_may_call(path: &str) -> bool {
-    if path.starts_with(GATEWAY_PREFIX) {
-        return true;
-    }
     match Target::from_path(path) {
         Some(Target::UniteUs) => path.starts_with(UNITE_US_WIDGET_ROUTES),
         Some(_) => false,
@@ -112,11 +109,10 @@ mod tests {
     use super::browser_may_call;
 
     #[test]
-    fn browsers_may_call_the_widget_routes_the_gateway_and_the_static_files_only() {
+    fn browsers_may_call_the_widget_routes_and_the_static_files_only() {
         for path in [
             "/unite_us/v3/widgets/assistance_requests",
             "/unite_us/v3/widgets/assistance_requests/form_config",
-            "/gateway/caspen/v1/clients",
             "/forms/person.json",
             "/",
         ] {

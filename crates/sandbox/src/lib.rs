@@ -18,7 +18,7 @@ pub mod cors;
 pub mod dates;
 pub mod error;
 pub mod faults;
-pub mod gateway;
+pub mod gateway_proxy;
 pub mod idempotency;
 pub mod persons_v1;
 pub mod rate_limit;
@@ -63,6 +63,10 @@ pub struct AppState {
     pub honoured_keys: Arc<std::sync::Mutex<Vec<Target>>>,
     /// Fields accepted writes carried that their vendor's document does not list.
     pub dropped: Arc<DroppedLog>,
+    /// The key charity_crm verifies a service account's signed tokens with.
+    pub charity_key: Option<Arc<jsonwebtoken::DecodingKey>>,
+    /// Where the organisation's gateway listens, once one runs.
+    pub gateway: Arc<std::sync::Mutex<Option<SocketAddr>>>,
     pub config: Arc<Config>,
 }
 
@@ -114,6 +118,22 @@ impl AppState {
         }
     }
 
+    /// Where the gateway listens, if one runs.
+    pub fn gateway_address(&self) -> Option<SocketAddr> {
+        match self.gateway.lock() {
+            Ok(address) => *address,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// Passes `/gateway/...` to `address` from now on.
+    pub fn use_gateway(&self, address: SocketAddr) {
+        match self.gateway.lock() {
+            Ok(mut gateway) => *gateway = Some(address),
+            Err(poisoned) => *poisoned.into_inner() = Some(address),
+        }
+    }
+
     /// Replays writes by their key for exactly `targets` from now on.
     pub fn honour_keys_for(&self, targets: Vec<Target>) {
         match self.honoured_keys.lock() {
@@ -130,6 +150,8 @@ impl AppState {
             caspen_rate_limiter: Arc::new(RateLimiter::new(config.caspen_rate_limit)),
             idempotency_in_flight: Arc::new(InFlight::default()),
             dropped: Arc::new(DroppedLog::default()),
+            gateway: Arc::new(std::sync::Mutex::new(config.gateway)),
+            charity_key: auth::read_charity_key(&config.charity_public_key).map(Arc::new),
             honoured_keys: Arc::new(std::sync::Mutex::new(
                 config.honour_idempotency_keys.clone(),
             )),
@@ -162,18 +184,18 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), auth::require_credentials))
         .layer(from_fn_with_state(state.clone(), faults::apply_faults))
-        .with_state(state);
+        .with_state(state.clone());
     // CORS wraps everything, routing included, so preflights never meet a 405 or a 401;
     // it leaves `/__admin` alone, which answers same-origin requests only (see admin.rs).
     // Inside it, the request size limit reads every body before anything else does (the
     // gateway and the idempotency layer included), and refuses one that is too big with
-    // CORS headers a browser can read. The gateway rewrites its paths before routing, so
-    // it wraps the routes too.
+    // CORS headers a browser can read. `/gateway/...` is the real gateway's, passed on
+    // before any of it (the gateway answers its own CORS and limits).
     Router::new()
         .fallback_service(routes)
-        .layer(from_fn(gateway::forward_creates))
         .layer(from_fn(body::limit_request_body))
         .layer(from_fn(cors::allow_any_origin))
+        .layer(from_fn_with_state(state, gateway_proxy::pass_to_gateway))
 }
 
 /// Opens the store and binds 127.0.0.1:PORT; the caller prints the listening line and calls [`serve`].
@@ -199,7 +221,7 @@ pub fn listening_line(address: SocketAddr) -> String {
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let app = app(state);
     loop {
-        let (stream, _peer) = match listener.accept().await {
+        let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(error) => {
                 // Running out of file descriptors is passing; back off instead of spinning or quitting.
@@ -217,6 +239,9 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
                     request
                         .extensions_mut()
                         .insert(ConnectionKiller(Arc::clone(&killer_for_requests)));
+                    request
+                        .extensions_mut()
+                        .insert(gateway_proxy::PeerAddress(peer));
                     let mut app = app.clone();
                     async move { app.call(request.map(axum::body::Body::new)).await }
                 },

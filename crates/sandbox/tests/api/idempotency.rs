@@ -510,7 +510,12 @@ fn tokens_are_stored_only_as_their_sha256_hash() {
 fn preflights_allow_the_idempotency_key_header() {
     let sandbox = honouring();
     let preflight = sandbox
-        .try_request("OPTIONS", "/gateway/caspen/v1/clients", None, None)
+        .try_request(
+            "OPTIONS",
+            "/unite_us/v3/widgets/assistance_requests",
+            None,
+            None,
+        )
         .expect("preflight");
     assert_eq!(preflight.status, 204);
     assert!(preflight

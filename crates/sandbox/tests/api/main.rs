@@ -7,7 +7,6 @@ mod caspen;
 mod charity_crm;
 mod contract;
 mod faults_and_admin;
-mod gateway;
 mod idempotency;
 mod persons_v1;
 mod serving;

@@ -116,6 +116,9 @@ impl Sandbox {
             demo_host_dir: dir.path().join("demo-host"),
             caspen_rate_limit: 1000,
             honour_idempotency_keys: Vec::new(),
+            gateway: None,
+            charity_public_key: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../dev/gateway/charity-crm-demo.pub.pem"),
         };
         adjust(&mut config);
         let server = BackgroundServer::start(config).expect("sandbox starts");
