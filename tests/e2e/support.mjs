@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { spawn } from 'node:child_process';
 import { constants, rmSync } from 'node:fs';
-import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -171,6 +171,33 @@ export async function startSandbox() {
     throw error;
   }
 
+  // The organisation's gateway behind the sandbox's /gateway/..., on the
+  // demo configuration pointed at this sandbox.
+  let gateway;
+  try {
+    gateway = await startGateway({
+      upstreamOrigin: baseUrl,
+      dataDir,
+      // Every journey's requests come from 127.0.0.1: the demo's
+      // per-client limit would throttle a whole test file.
+      adjust: (text) => text.replace(/public_requests_per_minute = \d+/, 'public_requests_per_minute = 6000')
+        .replace(/public_burst = \d+/, 'public_burst = 1000'),
+    });
+    const response = await fetch(`${baseUrl}/__admin/gateway`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address: gateway.address }),
+    });
+    if (response.status !== 200) throw new Error(`POST /__admin/gateway answered ${response.status}: ${await response.text()}`);
+  } catch (error) {
+    await gateway?.stop();
+    await stop();
+    throw error;
+  }
+  const stopSandbox = stop;
+  const stopBoth = async () => {
+    await gateway.stop();
+    await stopSandbox();
+  };
+
   const admin = async (method, path, body, expectedStatus) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
@@ -185,7 +212,8 @@ export async function startSandbox() {
   };
   return {
     baseUrl,
-    stop,
+    stop: stopBoth,
+    gateway,
     reset: () => admin('POST', '/__admin/reset', undefined, 200),
     records: async (target, kind) => {
       const query = kind === undefined ? '' : `?kind=${encodeURIComponent(kind)}`;
@@ -202,6 +230,79 @@ export async function startSandbox() {
     fault: async ({ route, fault, count, retry_after, latency_ms }) =>
       (await admin('POST', '/__admin/faults', { route, fault, count, retry_after, latency_ms }, 201)).fault,
   };
+}
+
+/**
+ * Starts the built gateway (`target/debug/intake-gateway`) on a free port
+ * with the demo configuration (`dev/gateway/demo.toml`) pointed at
+ * `upstreamOrigin` (the sandbox), its relative paths made whole, its key
+ * store in `dataDir`, and `adjust(text)` applied to the TOML last.
+ * Resolves to `{ address, url, stop(), log() }`: `log()` is everything it
+ * wrote to standard error (one line per request).
+ */
+export async function startGateway({ upstreamOrigin, dataDir, adjust = (text) => text }) {
+  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
+  const binary = join(targetDir, 'debug', process.platform === 'win32' ? 'intake-gateway.exe' : 'intake-gateway');
+  try {
+    await access(binary, constants.X_OK);
+  } catch {
+    throw new Error(`the gateway is not built (no ${binary}): run \`cargo build -p intake-gateway\` first`);
+  }
+  const gatewayDir = join(repoDir, 'dev', 'gateway');
+  const upstream = new URL(upstreamOrigin);
+  let text = (await readFile(join(gatewayDir, 'demo.toml'), 'utf8'))
+    .replaceAll('http://127.0.0.1:8080', upstream.origin)
+    .replaceAll('http://localhost:8080', `http://localhost:${upstream.port}`)
+    .replaceAll('"../../', `"${repoDir}/`)
+    .replace('"charity-crm-demo-key.pem"', JSON.stringify(join(gatewayDir, 'charity-crm-demo-key.pem')))
+    .replace(/^idempotency_store = .*$/m, `idempotency_store = ${JSON.stringify(join(dataDir, `gateway-keys-${Date.now()}.sqlite`))}`);
+  text = adjust(text);
+  const configuration = join(dataDir, `gateway-${Date.now()}.toml`);
+  await writeFile(configuration, text);
+  const child = spawn(binary, ['--config', configuration, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, INTAKE_DEMO_VENDOR_TOKEN: 'demo-staff-token', INTAKE_GATEWAY_LOG: 'info' },
+  });
+  let log = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killLater = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killLater);
+    }
+  };
+  try {
+    const address = await new Promise((resolveStart, rejectStart) => {
+      const lines = createInterface({ input: child.stdout });
+      const timer = setTimeout(() => rejectStart(new Error(`the gateway did not print its listening line within 20 s\n${log}`)), 20000);
+      lines.on('line', (line) => {
+        const match = /^intake-gateway listening on http:\/\/(127\.0\.0\.1:\d+)$/.exec(line.trim());
+        if (match) {
+          clearTimeout(timer);
+          resolveStart(match[1]);
+        }
+      });
+      child.once('error', (error) => { clearTimeout(timer); rejectStart(error); });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        rejectStart(new Error(`the gateway exited before listening (${signal ?? `status ${code}`})\n${log}`));
+      });
+    });
+    return { address, url: `http://${address}`, stop, log: () => log };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /**

@@ -3,7 +3,8 @@
 //! - `setup`: installs whatever the project needs and the machine lacks; quiet
 //!   when everything is there.
 //! - `run [--port N]`: setup, a release build of the app, then the sandbox
-//!   serving the app, the demo forms and the stand-in APIs on one origin.
+//!   serving the app, the demo forms and the stand-in APIs on one origin,
+//!   with the organisation's gateway (`intake-gateway`) behind `/gateway/`.
 //! - `dev [--port N]`: the same with a debug build of the full app that
 //!   Trunk rebuilds on every change (reload the page to see it); the widget
 //!   is the full app's `/widget` page, not its own split build.
@@ -169,18 +170,83 @@ fn dev(arguments: &[String]) -> Result {
     served
 }
 
+/// The demo gateway's configuration, for the sandbox's default port.
+const DEMO_GATEWAY: &str = "dev/gateway/demo.toml";
+
+/// The credential the demo gateway adds for the public: the sandbox's staff
+/// token (a deployment puts the vendor's own token in this variable).
+const DEMO_VENDOR_TOKEN: (&str, &str) = ("INTAKE_DEMO_VENDOR_TOKEN", "demo-staff-token");
+
+/// The demo gateway's configuration for a sandbox on `port`: the demo file
+/// itself on the default port, else a copy in `target/` with the port and
+/// the file's relative paths made whole.
+fn gateway_configuration(port: &str) -> Result<PathBuf> {
+    let demo = root().join(DEMO_GATEWAY);
+    if port == "8080" {
+        return Ok(demo);
+    }
+    let text = std::fs::read_to_string(&demo)
+        .map_err(|error| format!("cannot read {}: {error}", demo.display()))?;
+    let folder = root().join("dev/gateway");
+    let text = text
+        .replace(":8080", &format!(":{port}"))
+        .replace("\"127.0.0.1:8081\"", "\"127.0.0.1:0\"")
+        .replace("\"../../", &format!("\"{}/", root().display()))
+        .replace("\"charity-crm-demo-key.pem\"", &format!("\"{}/charity-crm-demo-key.pem\"", folder.display()));
+    let written = root().join(format!("target/xtask/gateway-{port}.toml"));
+    std::fs::create_dir_all(root().join("target/xtask"))
+        .and_then(|()| std::fs::write(&written, text))
+        .map_err(|error| format!("cannot write {}: {error}", written.display()))?;
+    Ok(written)
+}
+
 /// The sandbox serving the app in `dist`, the demo forms and the stand-in
-/// APIs on one origin; it prints the address to open and runs until Ctrl-C.
+/// APIs on one origin, with the organisation's gateway (`intake-gateway`
+/// on the demo configuration) behind its `/gateway/...`; it prints the
+/// address to open and runs until Ctrl-C.
 fn serve(port: &str, dist: &str) -> Result {
     step(
-        "sandbox server (stop with Ctrl-C)",
+        "sandbox and gateway binaries",
         "cargo",
         &[
-            "run",
+            "build",
             "--quiet",
-            "--bin",
+            "--package",
             "intake-sandbox",
-            "--",
+            "--package",
+            "intake-gateway",
+        ],
+        &[],
+    )?;
+    let binaries = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|folder| root().join(folder))
+        .unwrap_or_else(|| root().join("target"))
+        .join("debug");
+    let configuration = gateway_configuration(port)?;
+    eprintln!("==> the organisation's gateway ({})", configuration.display());
+    let mut gateway = Command::new(binaries.join("intake-gateway"))
+        .args(["--config".as_ref(), configuration.as_os_str()])
+        .env(DEMO_VENDOR_TOKEN.0, DEMO_VENDOR_TOKEN.1)
+        .stdout(std::process::Stdio::piped())
+        .current_dir(root())
+        .spawn()
+        .map_err(|error| format!("could not start intake-gateway: {error}"))?;
+    // Its first line names the address it listens on.
+    let mut line = String::new();
+    if let Some(stdout) = gateway.stdout.take() {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+    }
+    let Some(address) = line.trim().strip_prefix("intake-gateway listening on http://") else {
+        let _ = gateway.kill();
+        return Err(format!(
+            "intake-gateway did not start (see its message above); {DEMO_GATEWAY} is its configuration"
+        ));
+    };
+    let address = address.to_string();
+    let served = step(
+        "sandbox server (stop with Ctrl-C)",
+        &binaries.join("intake-sandbox").display().to_string(),
+        &[
             "--port",
             port,
             "--data",
@@ -191,9 +257,13 @@ fn serve(port: &str, dist: &str) -> Result {
             "public/forms",
             "--demo-host",
             "dev/embed",
+            "--gateway",
+            &address,
         ],
         &[],
-    )
+    );
+    let _ = gateway.kill();
+    served
 }
 
 fn test() -> Result {
@@ -300,11 +370,18 @@ fn test() -> Result {
         &["bench/first-load.mjs"],
         &[],
     )?;
-    // The submission journeys start the sandbox binary itself.
+    // The submission journeys start the sandbox and gateway binaries themselves.
     step(
-        "sandbox binary for the journeys",
+        "sandbox and gateway binaries for the journeys",
         "cargo",
-        &["build", "--quiet", "--package", "intake-sandbox"],
+        &[
+            "build",
+            "--quiet",
+            "--package",
+            "intake-sandbox",
+            "--package",
+            "intake-gateway",
+        ],
         &[],
     )?;
     step(
