@@ -27,12 +27,12 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::{to_bytes, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
     ACCEPT, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
-    AUTHORIZATION, CONTENT_TYPE, ORIGIN, RETRY_AFTER, VARY,
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, RETRY_AFTER, VARY,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -46,7 +46,6 @@ use intake_engine::targets::gateway::{
 use intake_engine::targets::AnswerBody;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::idempotency::{Claim, IdempotencyStore, StoredAnswer};
 use crate::settings::{within, PublicRoute, Settings, StaffRoute};
@@ -109,13 +108,13 @@ fn now_ms() -> u64 {
         .unwrap_or_default()
 }
 
-/// The gateway's routes: `/healthz`, then every configured prefix.
+/// The gateway's routes: `/healthz`, then every configured prefix. A body
+/// over `max_body_bytes` is refused where it is read ([`read_body`]), so
+/// that the refusal carries the route's CORS headers and a JSON message.
 pub fn router(gateway: Arc<Gateway>) -> Router {
-    let limit = gateway.settings.limits.max_body_bytes;
     Router::new()
         .route("/healthz", get(healthz))
         .fallback(handle)
-        .layer(RequestBodyLimitLayer::new(limit))
         .with_state(gateway)
 }
 
@@ -186,22 +185,20 @@ async fn handle(
         .get("idempotency-key")
         .and_then(|value| value.to_str().ok())
         .map(str::to_string);
-    let response = if let Some(route) = gateway
-        .settings
-        .public
-        .iter()
-        .find(|route| within(&path, &route.prefix))
+    // The request is served by a task of its own, which runs to its end
+    // even when the client goes away: a write already sent upstream must
+    // still keep its answer under its key, for the client's repeat.
+    let serving = Arc::clone(&gateway);
+    let response = match tokio::spawn(async move { dispatch(&serving, peer, request).await }).await
     {
-        public(&gateway, route, peer, request).await
-    } else if let Some(route) = gateway
-        .settings
-        .staff
-        .iter()
-        .find(|route| within(&path, &route.prefix))
-    {
-        staff(&gateway, route, request).await
-    } else {
-        error_response(StatusCode::NOT_FOUND, "The gateway serves no such path.")
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request's task failed");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The gateway failed. Try again in a moment.",
+            )
+        }
     };
     tracing::info!(
         method = %method,
@@ -212,6 +209,27 @@ async fn handle(
         "request"
     );
     response
+}
+
+async fn dispatch(gateway: &Gateway, peer: SocketAddr, request: Request) -> Response {
+    let path = request.uri().path();
+    if let Some(route) = gateway
+        .settings
+        .public
+        .iter()
+        .find(|route| within(path, &route.prefix))
+    {
+        public(gateway, route, peer, request).await
+    } else if let Some(route) = gateway
+        .settings
+        .staff
+        .iter()
+        .find(|route| within(path, &route.prefix))
+    {
+        staff(gateway, route, request).await
+    } else {
+        error_response(StatusCode::NOT_FOUND, "The gateway serves no such path.")
+    }
 }
 
 /// What a request's `Origin` says about CORS.
@@ -286,10 +304,12 @@ fn client_ip(gateway: &Gateway, peer: SocketAddr, headers: &HeaderMap) -> IpAddr
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .filter_map(|address| address.trim().parse::<IpAddr>().ok())
-        .last()
+        .next_back()
         .unwrap_or(peer.ip())
 }
 
+// The refusal is the answer itself, made once per request: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
@@ -309,13 +329,26 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
     }
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
-    to_bytes(body, limit).await.map_err(|_| {
+/// The body, up to `limit` bytes: a larger one is refused with 413, before
+/// anything is read when its `Content-Length` says so.
+async fn read_body(request: Request, limit: usize) -> Result<Bytes, Response> {
+    let refused = || {
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             "The request is larger than the gateway takes, or was cut off.",
         )
-    })
+    };
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(refused());
+    }
+    to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| refused())
 }
 
 fn fingerprint(method: &Method, path: &str, body: &[u8]) -> String {
@@ -404,7 +437,7 @@ async fn public(
     let method = request.method().clone();
     let content_type = request.headers().get(CONTENT_TYPE).cloned();
     let accept = request.headers().get(ACCEPT).cloned();
-    let body = match read_body(request.into_body(), gateway.settings.limits.max_body_bytes).await {
+    let body = match read_body(request, gateway.settings.limits.max_body_bytes).await {
         Ok(body) => body,
         Err(response) => return with_cors(response, &origin),
     };
@@ -518,7 +551,7 @@ async fn staff(gateway: &Gateway, route: &StaffRoute, request: Request) -> Respo
         .get(AUTHORIZATION)
         .map(|value| fingerprint(&Method::GET, "", value.as_bytes()))
         .unwrap_or_default();
-    let body = match read_body(request.into_body(), gateway.settings.limits.max_body_bytes).await {
+    let body = match read_body(request, gateway.settings.limits.max_body_bytes).await {
         Ok(body) => body,
         Err(response) => return with_cors(response, &origin),
     };

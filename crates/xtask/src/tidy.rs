@@ -309,7 +309,7 @@ mod tests {
     fn shipped_sources() -> Vec<PathBuf> {
         let root = root();
         let mut files = rust_files(&root.join("src"));
-        for krate in ["engine", "cli", "sandbox", "xtask"] {
+        for krate in ["engine", "cli", "gateway", "sandbox", "xtask"] {
             files.extend(rust_files(&root.join("crates").join(krate).join("src")));
         }
         files
@@ -456,6 +456,23 @@ mod tests {
             found.is_empty(),
             "only src/shared/http.rs talks to the network (it checks every address \
              against the deployment's allowed origins): {}",
+            found.join(", ")
+        );
+    }
+
+    #[test]
+    fn only_the_gateways_upstream_module_calls_vendors() {
+        let upstream = root().join("crates/gateway/src/upstream.rs");
+        let mut found = Vec::new();
+        for file in rust_files(&root().join("crates/gateway/src")) {
+            let code = shipped_code(&fs::read_to_string(&file).unwrap_or_default());
+            if file != upstream && code.contains("reqwest::Client") {
+                found.push(relative(&file));
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "only crates/gateway/src/upstream.rs talks to vendors (no redirects, one timeout): {}",
             found.join(", ")
         );
     }
