@@ -83,6 +83,9 @@ pub trait IdempotencyStore: Send + Sync {
     fn release(&self, scope: &str, key: &str) -> Result<(), StoreError>;
     /// The write went upstream and its outcome is unknown.
     fn mark_unknown(&self, scope: &str, key: &str) -> Result<(), StoreError>;
+    /// The holder of an in-flight key is still at work (settling an
+    /// unknown outcome page by page): it is not stale yet.
+    fn hold(&self, scope: &str, key: &str, now_ms: u64) -> Result<(), StoreError>;
     /// Forgets keys older than `kept_ms`; how many went.
     fn purge(&self, now_ms: u64, kept_ms: u64) -> Result<usize, StoreError>;
 }
@@ -268,6 +271,17 @@ impl IdempotencyStore for SqliteStore {
         })
     }
 
+    fn hold(&self, scope: &str, key: &str, now_ms: u64) -> Result<(), StoreError> {
+        self.with(|connection| {
+            connection.execute(
+                "UPDATE idempotency_keys SET claimed_ms = ?3
+                 WHERE scope = ?1 AND key = ?2 AND state = 'in_flight'",
+                params![scope, key, now_ms],
+            )?;
+            Ok(())
+        })
+    }
+
     fn purge(&self, now_ms: u64, kept_ms: u64) -> Result<usize, StoreError> {
         // Nothing is that old yet when the clock is younger than the limit.
         let Some(oldest_kept) = now_ms.checked_sub(kept_ms) else {
@@ -338,9 +352,14 @@ mod tests {
             store.claim("s", "k", "f", 2, STALE, KEPT).unwrap(),
             Claim::Unknown
         );
-        // Whoever settles it holds it meanwhile.
+        // Whoever settles it holds it meanwhile, for as long as it says so.
         assert_eq!(
             store.claim("s", "k", "f", 3, STALE, KEPT).unwrap(),
+            Claim::InFlight
+        );
+        store.hold("s", "k", STALE).unwrap();
+        assert_eq!(
+            store.claim("s", "k", "f", STALE + 3, STALE, KEPT).unwrap(),
             Claim::InFlight
         );
     }

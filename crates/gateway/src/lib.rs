@@ -129,6 +129,8 @@ pub async fn serve(
         let mut hourly = tokio::time::interval(Duration::from_secs(60 * 60));
         loop {
             hourly.tick().await;
+            // Clients that have not been seen for a while leave the limiter.
+            purging.limiter.retain_recent();
             match purging.store.purge(now_ms(), purging.kept_ms()) {
                 Ok(count) => {
                     tracing::info!(forgotten = count, "expired idempotency keys forgotten")
@@ -673,8 +675,10 @@ async fn forward(gateway: &Gateway, write: &Write) -> Response {
         )
         .await;
     let kept = match &result {
-        // The vendor turned it away before acting on it: a repeat goes as new.
-        Ok(answer) if matches!(answer.status.as_u16(), 429 | 503) => {
+        // The vendor turned it away before acting on it (the gateway's own
+        // credential refused, a rate limit, a pause): a repeat goes as new,
+        // so a mended credential or a quieter moment lets it through.
+        Ok(answer) if matches!(answer.status.as_u16(), 401 | 403 | 429 | 503) => {
             store.release(&write.scope, &write.key)
         }
         // A server error may come after the write was stored.
@@ -715,6 +719,10 @@ async fn settle_unknown(gateway: &Gateway, write: &Write, settling: &Settling<'_
         Settle::LookFirst => {
             let mut page: Option<String> = None;
             for _ in 0..MAX_SETTLE_PAGES {
+                // Still at work: a repeat waits rather than taking the key over.
+                if let Err(error) = gateway.store.hold(&write.scope, &write.key, now_ms()) {
+                    tracing::error!(%error, "idempotency store");
+                }
                 let lookup = settle_lookup(&route.config, &write.body, page.as_deref());
                 let Some(rest) = lookup.url.strip_prefix(route.config.base_url.as_str()) else {
                     break;

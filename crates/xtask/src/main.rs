@@ -192,7 +192,10 @@ fn gateway_configuration(port: &str) -> Result<PathBuf> {
         .replace(":8080", &format!(":{port}"))
         .replace("\"127.0.0.1:8081\"", "\"127.0.0.1:0\"")
         .replace("\"../../", &format!("\"{}/", root().display()))
-        .replace("\"charity-crm-demo-key.pem\"", &format!("\"{}/charity-crm-demo-key.pem\"", folder.display()));
+        .replace(
+            "\"charity-crm-demo-key.pem\"",
+            &format!("\"{}/charity-crm-demo-key.pem\"", folder.display()),
+        );
     let written = root().join(format!("target/xtask/gateway-{port}.toml"));
     std::fs::create_dir_all(root().join("target/xtask"))
         .and_then(|()| std::fs::write(&written, text))
@@ -223,7 +226,10 @@ fn serve(port: &str, dist: &str) -> Result {
         .unwrap_or_else(|| root().join("target"))
         .join("debug");
     let configuration = gateway_configuration(port)?;
-    eprintln!("==> the organisation's gateway ({})", configuration.display());
+    eprintln!(
+        "==> the organisation's gateway ({})",
+        configuration.display()
+    );
     let mut gateway = Command::new(binaries.join("intake-gateway"))
         .args(["--config".as_ref(), configuration.as_os_str()])
         .env(DEMO_VENDOR_TOKEN.0, DEMO_VENDOR_TOKEN.1)
@@ -236,7 +242,10 @@ fn serve(port: &str, dist: &str) -> Result {
     if let Some(stdout) = gateway.stdout.take() {
         let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
     }
-    let Some(address) = line.trim().strip_prefix("intake-gateway listening on http://") else {
+    let Some(address) = line
+        .trim()
+        .strip_prefix("intake-gateway listening on http://")
+    else {
         let _ = gateway.kill();
         return Err(format!(
             "intake-gateway did not start (see its message above); {DEMO_GATEWAY} is its configuration"

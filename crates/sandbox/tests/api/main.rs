@@ -7,6 +7,7 @@ mod caspen;
 mod charity_crm;
 mod contract;
 mod faults_and_admin;
+mod gateway_proxy;
 mod idempotency;
 mod persons_v1;
 mod serving;
