@@ -112,12 +112,19 @@ fn ensure_widget_toolchain() -> Result {
     )
 }
 
-/// Chromium and ChromeDriver for browser tests, from Debian: browser builds
-/// cannot be downloaded on these machines.
+/// The browsers the tests run in, from Debian (browser builds cannot be
+/// downloaded on these machines): Chromium and ChromeDriver, Firefox ESR
+/// (driven over WebDriver BiDi, which it speaks itself), and WebKitGTK's
+/// WebDriver with its MiniBrowser, which needs a display: Xvfb, and xauth
+/// for `xvfb-run`.
 fn ensure_debian_packages() -> Result {
     let wanted = [
         ("chromium", "/usr/bin/chromium"),
         ("chromium-driver", "/usr/bin/chromedriver"),
+        ("firefox-esr", "/usr/bin/firefox-esr"),
+        ("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+        ("xvfb", "/usr/bin/xvfb-run"),
+        ("xauth", "/usr/bin/xauth"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
