@@ -294,7 +294,11 @@ pub(crate) fn status_view(intake: Intake, status: Status) -> AnyView {
         Status::Sending | Status::Elsewhere => view! { <p>{text.sending}</p> }.into_any(),
         Status::Waiting { seconds, offline, saved } => view! {
             <p>{if offline { later.waiting_for_connection.to_string() } else { (later.retrying)(seconds) }}</p>
-            {saved.then(|| view! { <p data-testid="saved-on-device">{later.saved_on_device}</p> })}
+            {if saved {
+                view! { <p data-testid="saved-on-device">{later.saved_on_device}</p> }.into_any()
+            } else {
+                view! { <p data-testid="kept-in-page">{later.kept_in_page}</p> }.into_any()
+            }}
         }
         .into_any(),
         Status::NeedsSignIn | Status::PossibleDuplicates => match intake.desk() {

@@ -5,7 +5,7 @@
 // Prints, per engine, journeys passed and axe-core states and violations.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startDemoHost } from './support.mjs';
+import { startSandbox, startDemoHost, widgetAnswers } from './support.mjs';
 import { ENGINES, launchEngine } from './engines/driver.mjs';
 
 let sandbox, demoHost;
@@ -24,6 +24,43 @@ after(async () => {
     console.log(`  ${engine.padEnd(34)} ${String(row.passed).padStart(2)}/${row.journeys} journeys  ${String(row.states).padStart(3)} axe states  ${row.violations} violations`);
   }
 });
+
+const focusedQuestion = (page) => page.evaluate(() => document.activeElement?.closest('[data-question-id]')?.dataset.questionId ?? null);
+// `page` may be an iframe's document: its presses go to the whole page, and focus crosses into the frame.
+async function tabTo(page, questionId) {
+  for (let presses = 0; presses < 60 && (await focusedQuestion(page)) !== questionId; presses += 1) await page.press('Tab');
+  assert.equal(await focusedQuestion(page), questionId, `Tab never reached ${questionId}`);
+}
+async function tabToMatch(page, selector) {
+  const matches = () => page.evaluate((wanted) => Boolean(document.activeElement?.matches(wanted)), selector);
+  for (let presses = 0; presses < 80 && !(await matches()); presses += 1) await page.press('Tab');
+  assert.ok(await matches(), `Tab never reached ${selector}`);
+}
+const tabToSubmit = (page) => tabToMatch(page, 'button[type="submit"]');
+/** A date typed as a person does, with its separators (WebKit's date field moves on at a slash, not after two digits). */
+async function typeDate(page, questionId, iso) {
+  const [year, month, day] = iso.split('-');
+  await page.type(`${month}/${day}/${year}`);
+  const value = await page.evaluate((id) => document.querySelector(`[data-question-id="${id}"] input`).value, questionId);
+  assert.equal(value, iso, `the date field took ${month}/${day}/${year} as typed`);
+}
+
+/**
+ * Answers the demo widget by keyboard, in the page or frame `widget`, in the order
+ * Tab takes (Firefox, once focus has wrapped round through its own window, takes a
+ * Space as no click); the signature is left to the journey.
+ */
+async function answerWidgetByKeyboard(widget) {
+  const keys = { 'contact-preference': 'Space', need: 'ArrowDown', 'consent-given': 'Space', 'intake.person.address.address_type': 'Space' };
+  const order = await widget.evaluate(() => [...document.querySelectorAll('[data-question-id]')].map((question) => question.dataset.questionId));
+  for (const id of order) {
+    if (widgetAnswers[id] === undefined && keys[id] === undefined) continue;
+    await tabTo(widget, id);
+    if (keys[id]) await widget.press(keys[id]);
+    else if (id === 'date-of-birth') await typeDate(widget, id, widgetAnswers[id]);
+    else await widget.type(widgetAnswers[id]);
+  }
+}
 
 for (const engineName of ENGINES) {
   describe(engineName, () => {
@@ -60,23 +97,6 @@ for (const engineName of ENGINES) {
           await page.close();
         }
       });
-    }
-
-    const focusedQuestion = (page) => page.evaluate(() => document.activeElement?.closest('[data-question-id]')?.dataset.questionId ?? null);
-    async function tabTo(page, questionId) {
-      for (let presses = 0; presses < 40 && (await focusedQuestion(page)) !== questionId; presses += 1) await page.press('Tab');
-      assert.equal(await focusedQuestion(page), questionId, `Tab never reached ${questionId}`);
-    }
-    async function tabToSubmit(page) {
-      for (let presses = 0; presses < 40 && (await page.evaluate(() => document.activeElement?.type)) !== 'submit'; presses += 1) await page.press('Tab');
-      assert.equal(await page.evaluate(() => document.activeElement?.type), 'submit', 'Tab never reached the submit button');
-    }
-    /** A date typed as a person does, with its separators (WebKit's date field moves on at a slash, not after two digits). */
-    async function typeDate(page, questionId, iso) {
-      const [year, month, day] = iso.split('-');
-      await page.type(`${month}/${day}/${year}`);
-      const value = await page.evaluate((id) => document.querySelector(`[data-question-id="${id}"] input`).value, questionId);
-      assert.equal(value, iso, `the date field took ${month}/${day}/${year} as typed`);
     }
 
     journey('the assistance request is completed by keyboard alone in the preview, with its exact form_response', async (page) => {
@@ -140,5 +160,159 @@ for (const engineName of ENGINES) {
       assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
       await expectAccessible(page, 'preview right to left');
     });
+
+    async function hostHeardSubmitted(page, widget) {
+      await page.waitFor(() => document.getElementById('thanks')?.textContent.includes('your reference is'), { timeout: 20000 });
+      const thanks = await page.text('#thanks');
+      const reference = await widget.text('[data-testid="reference"]');
+      assert.ok(thanks.includes(reference), 'the host page got the reference');
+      assert.ok(!thanks.includes('Rosa'), 'and no answer');
+      const requests = await sandbox.records('unite_us', 'assistance_request');
+      assert.equal(requests.length, 1, 'one assistance request landed');
+      assert.equal(requests[0].body.requestor.first_name, 'Rosa');
+      assert.match(requests[0].body.consent.signature_image, /^iVBORw0KGgo/, 'the signature arrives as a base64 PNG');
+    }
+
+    journey('embedded on another origin, completed by keyboard alone with a typed signature: one record, the host hears only the reference', async (page) => {
+      await page.goto(demoHost.url);
+      const widget = await page.frame('iframe[data-intake-frame]');
+      await widget.waitForSelector('[data-question-id="first-name"] input');
+      await answerWidgetByKeyboard(widget);
+      await tabTo(widget, 'intake.consent.signature_image');
+      await tabToMatch(widget, 'input[id$="-typed"]');
+      await widget.type('Rosa Diaz');
+      await widget.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
+      assert.equal(await page.evaluate(() => {
+        try { return Boolean(document.querySelector('iframe[data-intake-frame]').contentDocument); } catch { return false; }
+      }), false, 'the host page cannot reach into the form');
+      await expectAccessible(widget, 'embedded widget, signed by typing');
+      await tabToSubmit(widget);
+      await widget.press('Enter');
+      await hostHeardSubmitted(page, widget);
+      await expectAccessible(widget, 'embedded widget, sent');
+    });
+
+    journey('embedded on another origin, signed by drawing with the pointer: one record', async (page) => {
+      await page.goto(demoHost.url);
+      const widget = await page.frame('iframe[data-intake-frame]');
+      await widget.waitForSelector('[data-question-id="first-name"] input');
+      await answerWidgetByKeyboard(widget);
+      await widget.waitForSelector('[data-testid="signature-pad"]');
+      // The host fits the frame to the whole form, so it is the host page that scrolls the pad into view.
+      const padTop = await widget.evaluate(() => document.querySelector('[data-testid="signature-pad"]').getBoundingClientRect().top);
+      await page.evaluate((top) => {
+        const frame = document.querySelector('iframe[data-intake-frame]');
+        window.scrollTo(0, window.scrollY + frame.getBoundingClientRect().top + top - window.innerHeight / 3);
+      }, padTop);
+      const points = Array.from({ length: 14 }, (_, step) => [20 + step * 18, 60 - Math.round(Math.sin(step) * 25)]);
+      await widget.draw('[data-testid="signature-pad"]', points);
+      await widget.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
+      await widget.click('.intake-form button[type="submit"]');
+      await hostHeardSubmitted(page, widget);
+    });
+
+    journey('sent while the service cannot be reached, a widget request waits on the device and goes at the next visit', async (page) => {
+      await page.goto(`${sandbox.baseUrl}/widget`);
+      await page.waitForSelector('[data-question-id="first-name"] input');
+      await answerWidgetByKeyboard(page);
+      await tabToMatch(page, 'input[id$="-typed"]');
+      await page.type('Rosa Diaz');
+      await page.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
+      // The engines cannot all be told to go offline; a service that keeps failing is
+      // the same to the page, which keeps the request and tries again later.
+      await sandbox.fault({ route: 'POST /unite_us/v3/widgets/assistance_requests', fault: '500', count: 1000 });
+      await page.click('.intake-form button[type="submit"]');
+      await page.waitForSelector('[data-testid="saved-on-device"]');
+      await page.goto('about:blank');
+      assert.equal((await sandbox.records('unite_us', 'assistance_request')).length, 0);
+      await sandbox.clearFaults();
+      await page.goto(`${sandbox.baseUrl}/widget`);
+      await page.waitForSelector('[data-question-id="first-name"] input');
+      await page.waitFor(() => !localStorage.getItem('intake-outbox'), { timeout: 40000 });
+      const requests = await sandbox.records('unite_us', 'assistance_request');
+      assert.equal(requests.length, 1, 'the stored request went at the next visit, once');
+      assert.equal(requests[0].body.requestor.first_name, 'Rosa');
+    });
+
+    journey('staff sign in, find a seeded person, and update them by keyboard: one record changed', async (page) => {
+      await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+      await page.waitForSelector('#staff-token');
+      await expectAccessible(page, 'staff sign-in');
+      await tabToMatch(page, '#staff-token');
+      await page.type('demo-staff-token');
+      await page.press('Enter');
+      await page.waitForSelector('[data-testid="find-person"]');
+      await tabToMatch(page, '#find-first'); await page.type('Maria');
+      await tabToMatch(page, '#find-last'); await page.type('Garcia');
+      await page.press('Enter');
+      await page.waitForSelector('[data-testid="search-results"] [data-person-id]');
+      await expectAccessible(page, 'staff search results');
+      await tabToMatch(page, '[data-person-id]');
+      await page.press('Enter');
+      await page.waitForSelector('[data-question-id="email"] input');
+      const before = (await sandbox.records('caspen', 'client')).filter((record) => record.body.first_name === 'Maria');
+      assert.equal(before.length, 1);
+      await tabTo(page, 'email');
+      await page.evaluate(() => document.activeElement.select());
+      await page.type('maria.new@example.org');
+      await page.waitFor(() => /maria\.new@example\.org/.test(document.querySelector('[data-testid="changes"]')?.textContent ?? ''));
+      await expectAccessible(page, 'staff editing');
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.waitForSelector('[data-testid="submitted"]');
+      const after = (await sandbox.records('caspen', 'client')).filter((record) => record.body.first_name === 'Maria');
+      assert.equal(after.length, 1, 'updated, not created');
+      assert.equal(after[0].body.email, 'maria.new@example.org');
+    });
+
+    journey('in Spanish the widget speaks Spanish', async (page) => {
+      await page.goto(`${sandbox.baseUrl}/widget?lang=es`);
+      await page.waitForSelector('[data-question-id="first-name"] label');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'es');
+      const text = await page.evaluate(() => document.querySelector('form').innerText);
+      for (const spanish of ['Sus datos', 'Tipo de dirección', 'Consentimiento', 'Su firma']) assert.match(text, new RegExp(spanish), spanish);
+      for (const english of ['Your details', 'Address type', 'Your signature', 'Date of birth']) {
+        assert.ok(!new RegExp(`(^|\\n)${english}( \\*)?(\\n|$)`).test(text), `"${english}" is still in English`);
+      }
+      await expectAccessible(page, 'widget in Spanish');
+    });
   });
 }
+
+// WebKit keeps a third-party frame's storage apart (partitioned) rather than
+// refusing it, and MiniBrowser has no switch to refuse it; Firefox does refuse
+// it when a person blocks third-party cookies.
+test('firefox refusing storage to the embedded widget: the person is told to keep the page open, and nothing is lost while it is', async () => {
+  const engine = await launchEngine('firefox', { refuseThirdPartyStorage: true });
+  const page = await engine.newPage();
+  const row = { journeys: 1, passed: 0, states: 0, violations: 0 };
+  summary.set('firefox, third-party storage refused', row);
+  try {
+    await sandbox.reset();
+    await page.goto(demoHost.url);
+    const widget = await page.frame('iframe[data-intake-frame]');
+    await widget.waitForSelector('[data-question-id="first-name"] input');
+    assert.equal(await widget.evaluate(() => { try { return localStorage.length >= 0; } catch { return false; } }), false,
+      'the frame has no storage');
+    await answerWidgetByKeyboard(widget);
+    await tabToMatch(widget, 'input[id$="-typed"]');
+    await widget.type('Rosa Diaz');
+    await widget.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
+    await sandbox.fault({ route: 'POST /unite_us/v3/widgets/assistance_requests', fault: '500', count: 2 });
+    await widget.click('.intake-form button[type="submit"]');
+    await widget.waitForSelector('[data-testid="kept-in-page"]');
+    assert.match(await widget.text('[data-testid="kept-in-page"]'), /keep this page open/);
+    await page.waitFor(() => document.getElementById('thanks')?.textContent.includes('your reference is'), { timeout: 30000 });
+    const requests = await sandbox.records('unite_us', 'assistance_request');
+    assert.equal(requests.length, 1, 'sent once the service answered, from the open page');
+    assert.equal(requests[0].body.requestor.first_name, 'Rosa');
+    const violations = await widget.axe();
+    row.states += 1;
+    row.violations += violations.length;
+    assert.deepEqual(violations, [], 'axe-core violations with storage refused, sent');
+    row.passed = 1;
+  } finally {
+    await page.close();
+    await engine.close();
+  }
+});

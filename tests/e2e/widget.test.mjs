@@ -243,6 +243,8 @@ test('in Spanish, the widget speaks Spanish: the sections the app adds and the g
   await page.goto(`${sandbox.baseUrl}/widget?lang=es`);
   await page.waitForSelector('[data-question-id]');
   assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  // The signature pad comes with the later parts; its words are checked once it is there.
+  await page.waitForSelector('[data-testid="signature-pad"]');
   const text = await page.locator('form').innerText();
   // The English words of the sections the app adds (the catalogue's) and of the demo
   // group's form (whose definition has Spanish translations), none of which may show.

@@ -63,9 +63,18 @@ function common(page) {
   });
 }
 
-/** Firefox ESR over WebDriver BiDi (puppeteer-core). */
-async function launchFirefox() {
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+/**
+ * Firefox ESR over WebDriver BiDi (puppeteer-core). `refuseThirdPartyStorage`
+ * sets the preference a person's "block third-party cookies" sets, under
+ * which a frame from another site gets no storage at all.
+ */
+async function launchFirefox({ refuseThirdPartyStorage = false } = {}) {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    extraPrefsFirefox: refuseThirdPartyStorage ? { 'network.cookie.cookieBehavior': 1 } : {},
+  });
   const version = await browser.version();
   return {
     name: 'firefox',
@@ -97,6 +106,32 @@ async function launchFirefox() {
           await raw.mouse.up();
         },
         title: () => raw.title(),
+        /** The document of the iframe `selector` names: evaluate, click and draw run in it. */
+        async frame(selector) {
+          const handle = await raw.waitForSelector(selector);
+          const frame = await handle.contentFrame();
+          const page = this;
+          return common({
+            evaluate: (fn, ...args) => frame.evaluate(call(fn, args)),
+            run: (source) => frame.evaluate(source),
+            click: (css) => frame.click(css),
+            press: (key) => page.press(key),
+            type: (text) => page.type(text),
+            async draw(css, points) {
+              const outer = await handle.boundingBox();
+              const inner = await frame.evaluate(call((inside) => {
+                const rect = document.querySelector(inside).getBoundingClientRect();
+                return { x: rect.x, y: rect.y };
+              }, [css]));
+              const [first, ...rest] = points;
+              const at = ([x, y]) => [outer.x + inner.x + x, outer.y + inner.y + y];
+              await raw.mouse.move(...at(first));
+              await raw.mouse.down();
+              for (const point of rest) await raw.mouse.move(...at(point), { steps: 4 });
+              await raw.mouse.up();
+            },
+          });
+        },
         close: () => raw.close(),
       });
     },
@@ -167,12 +202,56 @@ async function launchWebKit() {
       const element = async (selector) => (await command('POST', at('/element'), { using: 'css selector', value: selector }))[ELEMENT];
       const keyActions = (actions) => command('POST', at('/actions'), { actions: [{ type: 'key', id: 'keyboard', actions }] });
       await command('POST', at('/timeouts'), { script: 30000, pageLoad: 30000 });
+      // Commands run in the top document unless `inFrame` switches to an iframe's for their length.
+      const inFrame = async (selector, work) => {
+        if (selector === null) return work();
+        const reference = await element(selector);
+        await command('POST', at('/frame'), { id: { [ELEMENT]: reference } });
+        try {
+          return await work();
+        } finally {
+          await command('POST', at('/frame'), { id: null });
+        }
+      };
+      const draw = async (selector, points) => {
+        // Offsets from the element's top left corner; WebDriver counts from its centre.
+        const box = await evaluate(call((css) => {
+          const rect = document.querySelector(css).getBoundingClientRect();
+          return { width: rect.width, height: rect.height };
+        }, [selector]));
+        const origin = { [ELEMENT]: await element(selector) };
+        const offset = ([x, y]) => ({ x: Math.round(x - box.width / 2), y: Math.round(y - box.height / 2) });
+        const [first, ...rest] = points;
+        await command('POST', at('/actions'), {
+          actions: [{
+            type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' },
+            actions: [
+              { type: 'pointerMove', origin, ...offset(first), duration: 0 },
+              { type: 'pointerDown', button: 0 },
+              ...rest.map((point) => ({ type: 'pointerMove', origin, ...offset(point), duration: 50 })),
+              { type: 'pointerUp', button: 0 },
+            ],
+          }],
+        });
+        await command('DELETE', at('/actions'));
+      };
       return common({
         goto: (url) => command('POST', at('/url'), { url }),
         evaluate: (fn, ...args) => evaluate(call(fn, args)),
         run: (source) => command('POST', at('/execute/sync'), { script: `${source}; return true;`, args: [] }),
         async click(selector) {
           await command('POST', at(`/element/${await element(selector)}/click`), {});
+        },
+        async frame(selector) {
+          const page = this;
+          return common({
+            evaluate: (fn, ...args) => inFrame(selector, () => evaluate(call(fn, args))),
+            run: (source) => inFrame(selector, () => command('POST', at('/execute/sync'), { script: `${source}; return true;`, args: [] })),
+            click: (css) => inFrame(selector, async () => command('POST', at(`/element/${await element(css)}/click`), {})),
+            press: (key) => page.press(key),
+            type: (text) => page.type(text),
+            draw: (css, points) => inFrame(selector, () => draw(css, points)),
+          });
         },
         async press(key) {
           const [modifier, named] = key.includes('+') ? key.split('+') : [null, key];
@@ -185,27 +264,7 @@ async function launchWebKit() {
         async type(text) {
           await keyActions([...text].flatMap((character) => [{ type: 'keyDown', value: character }, { type: 'keyUp', value: character }]));
         },
-        async draw(selector, points) {
-          // Offsets from the element's top left corner; WebDriver counts from its centre.
-          const box = await evaluate(call((css) => {
-            const rect = document.querySelector(css).getBoundingClientRect();
-            return { width: rect.width, height: rect.height };
-          }, [selector]));
-          const origin = { [ELEMENT]: await element(selector) };
-          const at_ = ([x, y]) => ({ x: Math.round(x - box.width / 2), y: Math.round(y - box.height / 2) });
-          const [first, ...rest] = points;
-          await command('POST', at('/actions'), {
-            actions: [{
-              type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' },
-              actions: [
-                { type: 'pointerMove', origin, ...at_(first), duration: 0 },
-                { type: 'pointerDown', button: 0 },
-                ...rest.map((point) => ({ type: 'pointerMove', origin, ...at_(point), duration: 50 })),
-                { type: 'pointerUp', button: 0 },
-              ],
-            }],
-          });
-        },
+        draw: (selector, points) => draw(selector, points),
         title: () => command('GET', at('/title')),
         async close() {
           await command('DELETE', at('')).catch(() => {});
@@ -221,9 +280,9 @@ async function launchWebKit() {
   };
 }
 
-/** Starts `name` ('firefox' or 'webkit'). */
-export function launchEngine(name) {
-  if (name === 'firefox') return launchFirefox();
+/** Starts `name` ('firefox' or 'webkit'); `options` as `launchFirefox` takes them. */
+export function launchEngine(name, options = {}) {
+  if (name === 'firefox') return launchFirefox(options);
   if (name === 'webkit') return launchWebKit();
   throw new Error(`no such engine: ${name}`);
 }
