@@ -394,7 +394,7 @@ fn test() -> Result {
         &[],
     )?;
     step(
-        "end-to-end journeys (Playwright, headless Chromium)",
+        "end-to-end journeys (Chromium through Playwright; Firefox ESR and WebKitGTK through tests/e2e/engines)",
         "node",
         &["--test", "--test-concurrency=1", "tests/e2e/"],
         &[],
