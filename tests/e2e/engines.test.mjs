@@ -129,6 +129,84 @@ for (const engineName of ENGINES) {
       await expectAccessible(page, 'preview completed');
     });
 
+    journey('the housing and food screener is completed by keyboard alone across its steps and review', async (page) => {
+      await page.goto(`${sandbox.baseUrl}/preview?form=/forms/housing-food-screener.json`);
+      await page.waitForSelector('[data-question-id="housing-situation"] input');
+      const progress = () => page.text('[data-testid="progress"]');
+      assert.equal(await progress(), 'Step 1 of 3');
+      await tabTo(page, 'housing-situation');
+      await page.press('Space');
+      await page.press('ArrowDown');
+      await page.press('ArrowDown'); // "I do not have a steady place to live"
+      await tabTo(page, 'where-sleeping');
+      await page.press('ArrowDown'); // Shelter
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.waitFor(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 2 of 3');
+      await expectAccessible(page, 'screener step 2');
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.waitFor(() => document.activeElement?.dataset?.testid === 'error-summary');
+      assert.match(await page.text('[data-testid="error-summary"]'), /How many people live in your household/);
+      await expectAccessible(page, 'screener step 2 with errors');
+      await tabTo(page, 'food-worry'); await page.press('Space');
+      await tabTo(page, 'household-size'); await page.type('4');
+      await tabTo(page, 'children-count'); await page.type('2');
+      await tabTo(page, 'benefits'); await page.press('Space');
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.waitFor(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 3 of 3');
+      const review = await page.text('[data-testid="review"]');
+      for (const answer of [/I do not have a steady place to live/, /Shelter/, /SNAP/]) assert.match(review, answer);
+      await expectAccessible(page, 'screener review');
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.waitFor(() => /Every answer is valid/.test(document.querySelector('[data-testid="form-status"]')?.textContent ?? ''));
+      const response = JSON.parse(await page.text('[data-testid="form-response"]'));
+      assert.deepEqual(Object.fromEntries(response.map((entry) => [entry.question_id, entry.response_value])), {
+        'housing-situation': 'none', 'where-sleeping': 'shelter', 'food-worry': 'often', 'household-size': '4', 'children-count': '2', benefits: ['snap'],
+      });
+    });
+
+    journey('the every-input-type form is completed by keyboard alone', async (page) => {
+      await page.goto(`${sandbox.baseUrl}/preview?form=/forms/every-input-type.json`);
+      await page.waitForSelector('[data-question-id="text"] input');
+      const value = (id, nth = 0) => page.evaluate((question, index) => document.querySelectorAll(`[data-question-id="${question}"] input`)[index].value, id, nth);
+      await tabTo(page, 'text'); await page.type('Hello');
+      await tabTo(page, 'textarea'); await page.type('Line one');
+      await tabTo(page, 'number'); await page.type('5');
+      await tabTo(page, 'decimal'); await page.type('12.5');
+      await tabTo(page, 'seven'); await page.type('7');
+      await tabTo(page, 'email'); await page.type('a@example.org');
+      await tabTo(page, 'tel'); await page.type('555 0100');
+      await tabTo(page, 'url'); await page.type('https://example.org');
+      await tabTo(page, 'time'); await page.type('09:30 AM');
+      assert.equal(await value('time'), '09:30', 'the time field took 09:30 AM as typed');
+      await tabTo(page, 'date'); await typeDate(page, 'date', '2024-03-05');
+      await tabTo(page, 'duration'); await page.type('01/01/2024');
+      assert.equal(await value('duration', 0), '2024-01-01');
+      const onEndDate = () => page.evaluate(() => document.activeElement === document.querySelectorAll('[data-question-id="duration"] input')[1]);
+      for (let presses = 0; presses < 6 && !(await onEndDate()); presses += 1) await page.press('Tab');
+      assert.ok(await onEndDate(), 'Tab reached the end date');
+      await page.type('01/31/2024');
+      assert.equal(await value('duration', 1), '2024-01-31');
+      await tabTo(page, 'single-select'); await page.press('ArrowDown');
+      await tabTo(page, 'multi-select'); await page.press('Space'); await page.press('Tab'); await page.press('Space');
+      await tabTo(page, 'radio'); await page.press('Space');
+      await tabTo(page, 'checkbox-list'); await page.press('Space');
+      await tabTo(page, 'single-checkbox'); await page.press('Space');
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.waitFor(() => /Every answer is valid/.test(document.querySelector('[data-testid="form-status"]')?.textContent ?? ''));
+      const response = JSON.parse(await page.text('[data-testid="form-response"]'));
+      assert.deepEqual(Object.fromEntries(response.map((entry) => [entry.question_id, entry.response_value])), {
+        text: 'Hello', textarea: 'Line one', number: '5', decimal: '12.5', seven: '7', email: 'a@example.org', tel: '555 0100',
+        url: 'https://example.org', time: '09:30', date: 1709596800, duration: [1704067200, 1706659200], 'single-select': 's-a',
+        'multi-select': ['m-a', 'm-b'], radio: 'r-a', 'checkbox-list': ['c-a'], 'single-checkbox': 'true',
+      });
+      await expectAccessible(page, 'every input type, completed');
+    });
+
     journey('an empty attempt shows the error summary with focus, and its links take focus to the question', async (page) => {
       await page.goto(`${sandbox.baseUrl}/preview?form=/forms/assistance-request.json`);
       await page.waitForSelector('[data-question-id="first-name"] input');
