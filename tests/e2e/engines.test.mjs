@@ -312,6 +312,26 @@ for (const engineName of ENGINES) {
       assert.equal(requests[0].body.requestor.first_name, 'Rosa');
     });
 
+    journey('on a slow connection, presses made while the later parts are still coming wait for them once: one request', async (page) => {
+      // The later chunk (checking, the signature pad, sending) is held back by the server.
+      await sandbox.fault({ route: 'GET /widget/split_later-', fault: 'latency', latency_ms: 15000, count: 1 });
+      await page.goto(`${sandbox.baseUrl}/widget`);
+      await page.waitForSelector('[data-question-id="first-name"] input');
+      await answerWidgetByKeyboard(page);
+      await tabToSubmit(page);
+      await page.press('Enter');
+      await page.press('Enter');
+      await page.press('Enter');
+      await page.waitFor(() => document.querySelector('.intake-form button[type="submit"]')?.textContent.includes('Checking'));
+      assert.equal(await page.evaluate(() => document.querySelector('.intake-form button[type="submit"]').getAttribute('aria-disabled')), 'true',
+        'the button says it waits');
+      await expectAccessible(page, 'a press waits for the later parts');
+      // The signature is optional here: once the parts arrive, the waiting press sends.
+      await page.waitForSelector('[data-testid="submitted"]', 30000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal((await sandbox.records('unite_us', 'assistance_request')).length, 1, 'three presses, one request');
+    });
+
     journey('staff sign in, find a seeded person, and update them by keyboard: one record changed', async (page) => {
       await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
       await page.waitForSelector('#staff-token');

@@ -131,11 +131,25 @@ impl FaultBoard {
 
     /// The first registered fault that matches, counted as used once.
     fn take(&self, method: &Method, path: &str) -> Option<Fault> {
+        self.take_where(method, path, |_| true)
+    }
+
+    /// Like `take`, for `latency` faults only (the one kind a static file takes).
+    fn take_latency(&self, method: &Method, path: &str) -> Option<Fault> {
+        self.take_where(method, path, |fault| fault.fault == FaultKind::Latency)
+    }
+
+    fn take_where(
+        &self,
+        method: &Method,
+        path: &str,
+        kind: impl Fn(&Fault) -> bool,
+    ) -> Option<Fault> {
         let mut board = self.lock();
         let index = board
             .faults
             .iter()
-            .position(|fault| fault.matches(method, path))?;
+            .position(|fault| fault.matches(method, path) && kind(fault))?;
         let fault = board.faults[index].clone();
         board.faults[index].remaining -= 1;
         if board.faults[index].remaining == 0 {
@@ -182,6 +196,13 @@ pub struct ConnectionKiller(pub Arc<Notify>);
 pub async fn apply_faults(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let Some(target) = Target::from_path(&path) else {
+        // A static file (the app's later chunk, say) takes only a delay: a
+        // slow connection for one file.
+        if !crate::admin::is_admin_path(&path) {
+            if let Some(fault) = state.faults.take_latency(request.method(), &path) {
+                tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
+            }
+        }
         return next.run(request).await;
     };
     let Some(fault) = state.faults.take(request.method(), &path) else {
