@@ -23,3 +23,27 @@ pub(crate) fn focus_when_drawn(selector: &'static str) {
         }
     });
 }
+
+thread_local! {
+    /// The form's name in the person's language, the end of every title.
+    static TITLE_BASE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Sets the page's title to `first`, then the form's name (`base`, when
+/// given, becomes that name). Set through `Reflect` rather than
+/// `Document::set_title`, which would add an import to the script every
+/// first load downloads.
+pub(crate) fn set_title(first: &str, base: Option<&str>) {
+    let base = TITLE_BASE.with(|kept| {
+        if let Some(base) = base {
+            *kept.borrow_mut() = base.to_string();
+        }
+        kept.borrow().clone()
+    });
+    let title = match (first.is_empty(), base.is_empty()) {
+        (true, _) => base,
+        (false, true) => first.to_string(),
+        (false, false) => format!("{first} – {base}"),
+    };
+    let _ = js_sys::Reflect::set(&document(), &"title".into(), &title.into());
+}

@@ -124,6 +124,30 @@ pub(crate) fn place_server_errors(context: FormContext, placed: &PlacedErrors) {
 /// after a check that found problems.
 pub(crate) fn error_summary(context: FormContext) -> AnyView {
     let language = use_language();
+    // The page's title says where the person is and, first, whether
+    // something needs fixing (GOV.UK's "Error: "), in their language: a
+    // screen reader reads it when the page changes, and a tab shows it.
+    Effect::new(move |_| {
+        let language = language.get();
+        let errors = !(context.summary.with(Vec::is_empty)
+            && context.server_errors.with(Vec::is_empty)
+            && context.server_general.with(Vec::is_empty));
+        let current = context.pages.page.get();
+        let (position, total) = context.pages.navigator.with_value(|pages| {
+            pages.progress(current, |question| context.signals(question).visible.get())
+        });
+        let name = context
+            .state
+            .with_value(|state| state.form().name_in(language.primary()).trim().to_string());
+        let mut first = String::new();
+        if errors {
+            first.push_str(language.later_text().title_error);
+        }
+        if total > 1 {
+            first.push_str(&(language.text().step_of)(position, total));
+        }
+        crate::shared::dom::set_title(first.trim_end(), Some(&name));
+    });
     view! {
         <div class="error-summary" data-testid="error-summary" tabindex="-1" node_ref=context.pages.summary_ref
             aria-labelledby="error-summary-title"

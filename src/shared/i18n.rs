@@ -123,6 +123,8 @@ pub struct LaterText {
     /// Why a form could not be shown; `None` uses the errors' own English.
     pub failure: Option<fn(&FailureKind) -> String>,
     pub error_summary_title: &'static str,
+    /// What the page's title starts with while the error summary shows.
+    pub title_error: &'static str,
     pub review_title: &'static str,
     pub not_answered: &'static str,
     pub change: &'static str,
@@ -558,6 +560,7 @@ pub static ENGLISH: Text = Text {
 pub static ENGLISH_LATER: LaterText = LaterText {
     failure: None,
     error_summary_title: "There is a problem",
+    title_error: "Error: ",
     review_title: "Check your answers",
     not_answered: "Not answered",
     change: "Change",
@@ -689,6 +692,7 @@ pub static SPANISH: Text = Text {
 pub static SPANISH_LATER: LaterText = LaterText {
     failure: Some(spanish_failure),
     error_summary_title: "Hay un problema",
+    title_error: "Error: ",
     review_title: "Revise sus respuestas",
     not_answered: "Sin respuesta",
     change: "Cambiar",

@@ -332,6 +332,7 @@ pub(crate) fn sent_view(
         Some(desk) => desk.after_sent(intake),
         None => start_again_link(),
     };
+    Effect::new(move |_| crate::shared::dom::set_title(later().sent_title, None));
     view! {
         <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
             <h2 id="sent-title">{move || later().sent_title}</h2>

@@ -214,6 +214,7 @@ for (const engineName of ENGINES) {
       await page.press('Enter');
       await page.waitFor(() => document.activeElement?.dataset?.testid === 'error-summary');
       assert.match(await page.text('[data-testid="error-summary"]'), /There is a problem/);
+      await page.waitFor(() => document.title.startsWith('Error: '));
       await expectAccessible(page, 'preview with errors');
       // The first link, by keyboard: focus goes to the question it names.
       await page.press('Tab');

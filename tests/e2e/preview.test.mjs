@@ -49,8 +49,15 @@ for (const language of ['en', 'es']) {
       // The first step untouched, then after an attempt with nothing answered; the keyboard
       // journeys below audit the later steps and the review.
       await expectAccessible(page, `${form} (${language}), step 1 untouched`);
+      // The title names the form in the page's language (and the step, when there are steps).
+      const name = await page.locator('.form-title').textContent();
+      await page.waitForFunction((wanted) => document.title.endsWith(wanted), name);
+      assert.doesNotMatch(await page.title(), /^Error/);
       await submit.click();
       await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+      // GOV.UK's pattern: the title says first that something needs fixing.
+      await page.waitForFunction(() => document.title.startsWith('Error: '));
+      assert.ok((await page.title()).endsWith(name), await page.title());
       assert.ok((await page.locator('[data-testid="error-summary"] a').count()) > 0);
       assert.ok((await page.locator('[aria-invalid="true"]').count()) > 0);
       await expectAccessible(page, `${form} (${language}), step 1 with errors`);

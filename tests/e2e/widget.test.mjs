@@ -122,6 +122,7 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   }
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid="submitted"]');
+  await page.waitForFunction(() => document.title.startsWith('Sent – '));
   await expectAccessible(page, 'widget sent');
   const requests = await sandbox.records('unite_us', 'assistance_request');
   assert.equal(requests.length, 1);
