@@ -83,9 +83,12 @@ const targets = {
 
 async function signInByKeyboard(page) {
   await tabToId(page, 'staff-token');
+  // Each screen names itself in the title, then the deployment.
+  await page.waitForFunction(() => document.title.startsWith('Sign in – '));
   await page.keyboard.type(TOKEN);
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid="find-person"]');
+  await page.waitForFunction(() => document.title.startsWith('Find the person first – '));
 }
 
 async function searchByKeyboard(page, first, last) {

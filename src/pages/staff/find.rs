@@ -28,6 +28,15 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
     let records_read = RwSignal::new(None::<usize>);
     let searched = RwSignal::new(None::<String>);
     let stop = StoredValue::new(false);
+    Effect::new(move |_| {
+        let language = language.get();
+        let base = intake
+            .config
+            .get_value()
+            .and_then(|config| config.title.clone())
+            .unwrap_or_else(|| language.text().staff_title.to_string());
+        crate::shared::dom::set_title(language.text().full_app.find_title, Some(&base));
+    });
     let query = move || PersonQuery {
         first_name: first_name.get_untracked().trim().to_string(),
         last_name: last_name.get_untracked().trim().to_string(),

@@ -24,6 +24,22 @@ pub(super) fn SignInForm(
     let value = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let checking = RwSignal::new(false);
+    // The title names the screen and the deployment, "Error: " first when
+    // the token was refused.
+    Effect::new(move |_| {
+        let language = language.get();
+        let base = intake
+            .config
+            .get_value()
+            .and_then(|config| config.title.clone())
+            .unwrap_or_else(|| language.text().staff_title.to_string());
+        let screen = language.text().full_app.sign_in_title;
+        let first = match problem.with(Option::is_some) {
+            true => format!("{}{screen}", language.later_text().title_error),
+            false => screen.to_string(),
+        };
+        crate::shared::dom::set_title(&first, Some(&base));
+    });
     let sign_in = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let token = value.get_untracked().trim().to_string();
