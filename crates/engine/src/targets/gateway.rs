@@ -16,7 +16,7 @@ use super::mapping::{plan, HttpMethod, PlannedRequest, SubmissionInput};
 use super::outbox::AnswerBody;
 use super::reconcile;
 pub use super::reconcile::Looked;
-use super::search::{plan_search, read_page, PersonQuery};
+use super::search::{plan_search, read_page, value_at, PersonQuery};
 use crate::model::Form;
 use crate::response::FormResponseEntry;
 
@@ -111,7 +111,8 @@ impl fmt::Display for PublicBodyProblem {
 impl std::error::Error for PublicBodyProblem {}
 
 /// The record inside a create's body, where the target's create carries it.
-fn record_of(target: TargetKind, body: &Value) -> Result<&Map<String, Value>, PublicBodyProblem> {
+/// The record as a JSON object.
+fn record_of(target: TargetKind, body: &Value) -> Result<&Value, PublicBodyProblem> {
     use PublicBodyProblem::Shape;
     let root = body
         .as_object()
@@ -166,9 +167,10 @@ fn record_of(target: TargetKind, body: &Value) -> Result<&Map<String, Value>, Pu
             body
         }
     };
-    record
-        .as_object()
-        .ok_or(Shape("the record is not an object."))
+    match record.is_object() {
+        true => Ok(record),
+        false => Err(Shape("the record is not an object.")),
+    }
 }
 
 fn is_uuid(text: &str) -> bool {
@@ -179,20 +181,6 @@ fn is_uuid(text: &str) -> bool {
             .all(|group| group.bytes().all(|byte| byte.is_ascii_hexdigit()))
 }
 
-/// The value at a dotted path (`phone_numbers.0.number`).
-fn value_at<'a>(record: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    let mut segments = path.split('.');
-    let mut node = record.get(segments.next()?)?;
-    for segment in segments {
-        node = match node {
-            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
-            Value::Object(fields) => fields.get(segment)?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
 fn is_empty(value: Option<&Value>) -> bool {
     match value {
         None | Some(Value::Null) => true,
@@ -200,16 +188,6 @@ fn is_empty(value: Option<&Value>) -> bool {
         Some(Value::Array(items)) => items.is_empty(),
         Some(Value::Object(fields)) => fields.is_empty(),
         Some(Value::Bool(_) | Value::Number(_)) => false,
-    }
-}
-
-/// The free-text field a target folds answers without a field into, as
-/// `label: answer` lines.
-fn notes_field(target: TargetKind) -> Option<&'static str> {
-    match target {
-        TargetKind::PersonsV1 => Some("information"),
-        TargetKind::Caspen => Some("notes"),
-        TargetKind::UniteUs | TargetKind::Casebook | TargetKind::CharityCrm => None,
     }
 }
 
@@ -257,7 +235,7 @@ pub fn check_public_create(
     if let Some((id, _)) = responses.iter().find(|(id, _)| form.question(id).is_none()) {
         return Err(PublicBodyProblem::UnknownQuestion(id.to_string()));
     }
-    let notes = notes_field(config.target)
+    let notes = reconcile::free_text_field(config.target)
         .and_then(|field| record.get(field))
         .and_then(Value::as_str)
         .unwrap_or_default();
@@ -379,27 +357,19 @@ pub fn read_settle_lookup(
                 .and_then(Value::as_object)
                 .ok_or("The create has no attributes.")?;
             let page = read_page(&staff, answer)?;
-            let mut matching = page.people.into_iter().filter(|person| {
+            Ok(reconcile::look_in(page, |person| {
                 let stored = person
                     .record
                     .pointer("/attributes")
-                    .or(Some(&person.record));
+                    .unwrap_or(&person.record);
                 attributes
                     .iter()
-                    .all(|(name, value)| stored.and_then(|stored| stored.get(name)) == Some(value))
-            });
-            Ok(match (matching.next(), page.next_page) {
-                (Some(person), _) => Looked::Found {
-                    id: person.id,
-                    also: matching.map(|person| person.id).collect(),
-                },
-                (None, Some(next)) => Looked::NextPage(next),
-                (None, None) => Looked::NotFound,
-            })
+                    .all(|(name, value)| stored.get(name) == Some(value))
+            }))
         }
         _ => {
-            let field =
-                notes_field(config.target).ok_or("This target's records carry no reference.")?;
+            let field = reconcile::free_text_field(config.target)
+                .ok_or("This target's records carry no reference.")?;
             let record = match config.target {
                 TargetKind::PersonsV1 => sent.pointer("/data/0"),
                 _ => Some(&sent),

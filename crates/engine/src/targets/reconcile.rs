@@ -12,7 +12,7 @@
 use super::config::{Mode, Operation, TargetConfig, TargetKind};
 use super::mapping::PlannedRequest;
 use super::outbox::AnswerBody;
-use super::search::{plan_search, read_page, PersonQuery};
+use super::search::{plan_search, read_page, FoundPerson, PersonQuery, SearchPage};
 
 /// The most list pages read looking for one record. Past it the create is
 /// sent again, and a duplicate becomes possible.
@@ -24,8 +24,10 @@ pub fn reference_line(reference: &str) -> String {
     format!("Intake reference: {reference}")
 }
 
-/// The record field a target's create writes [`reference_line`] into.
-fn marked_field(target: TargetKind) -> Option<&'static str> {
+/// The record's free text: where a target's create writes
+/// [`reference_line`], and the `label: answer` lines of answers without a
+/// field of their own.
+pub(crate) fn free_text_field(target: TargetKind) -> Option<&'static str> {
     match target {
         TargetKind::PersonsV1 => Some("information"),
         TargetKind::Caspen => Some("notes"),
@@ -41,7 +43,7 @@ fn marked_field(target: TargetKind) -> Option<&'static str> {
 /// the vendor's list), with a list route configured.
 pub fn can_look(config: &TargetConfig, step: &PlannedRequest) -> bool {
     config.mode == Mode::Staff
-        && marked_field(config.target).is_some()
+        && free_text_field(config.target).is_some()
         && !step.needs_captured_id
         && step.capture_id.is_some()
         && config.url(Operation::FindPeople, &[]).is_some()
@@ -117,7 +119,7 @@ pub fn read_lookup(
     reference: &str,
     body: &AnswerBody,
 ) -> Result<Looked, String> {
-    let field = marked_field(config.target).ok_or_else(|| {
+    let field = free_text_field(config.target).ok_or_else(|| {
         format!(
             "{} records carry no reference.",
             config.target.display_name()
@@ -125,21 +127,27 @@ pub fn read_lookup(
     })?;
     let page = read_page(config, body)?;
     let wanted = reference_line(reference);
-    let mut found = page.people.into_iter().filter(|person| {
+    Ok(look_in(page, |person| {
         person
             .record
             .get(field)
             .and_then(serde_json::Value::as_str)
             .is_some_and(|text| text.lines().any(|line| line.trim() == wanted))
-    });
-    Ok(match (found.next(), page.next_page) {
+    }))
+}
+
+/// What one page says about the record `is_it` recognises: the first such
+/// person and any others, else the next page or the end of the list.
+pub(crate) fn look_in(page: SearchPage, mut is_it: impl FnMut(&FoundPerson) -> bool) -> Looked {
+    let mut found = page.people.into_iter().filter(|person| is_it(person));
+    match (found.next(), page.next_page) {
         (Some(person), _) => Looked::Found {
             id: person.id,
             also: found.map(|person| person.id).collect(),
         },
         (None, Some(next)) => Looked::NextPage(next),
         (None, None) => Looked::NotFound,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -472,7 +472,7 @@ fn is_inactive(object: &Map<String, Value>) -> bool {
 }
 
 /// The value at a dotted path; a number indexes a list.
-fn value_at<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+pub(crate) fn value_at<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     let mut node = root;
     for segment in path.split('.') {
         node = match node {
