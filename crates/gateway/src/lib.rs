@@ -353,17 +353,27 @@ async fn read_body(request: Request, limit: usize) -> Result<Bytes, Response> {
         .map_err(|_| refused())
 }
 
+/// A write's identity: its method, path and body, hashed.
 fn fingerprint(method: &Method, path: &str, body: &[u8]) -> String {
     let mut hash = Sha256::new();
-    hash.update(method.as_str());
-    hash.update([0]);
-    hash.update(path);
-    hash.update([0]);
-    hash.update(body);
-    hash.finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    for part in [
+        method.as_str().as_bytes(),
+        b"\0",
+        path.as_bytes(),
+        b"\0",
+        body,
+    ] {
+        hash.update(part);
+    }
+    hex(&hash.finalize())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 async fn public(
@@ -551,7 +561,7 @@ async fn staff(gateway: &Gateway, route: &StaffRoute, request: Request) -> Respo
     let staff_member = request
         .headers()
         .get(AUTHORIZATION)
-        .map(|value| fingerprint(&Method::GET, "", value.as_bytes()))
+        .map(|value| sha256_hex(value.as_bytes()))
         .unwrap_or_default();
     let body = match read_body(request, gateway.settings.limits.max_body_bytes).await {
         Ok(body) => body,
@@ -570,16 +580,7 @@ async fn staff(gateway: &Gateway, route: &StaffRoute, request: Request) -> Respo
     let response = if key.is_some() && method != Method::GET && method != Method::DELETE {
         exactly_once(gateway, &write, &Settling::SendAgain).await
     } else {
-        match gateway
-            .upstream
-            .send(
-                write.method.clone(),
-                &write.url,
-                write.headers.clone(),
-                write.body.clone(),
-            )
-            .await
-        {
+        match write.send(gateway).await {
             Ok(answer) => pass_back(&answer),
             Err(failure) => no_answer_response(failure.outcome_unknown()),
         }
@@ -596,6 +597,20 @@ struct Write {
     url: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
+}
+
+impl Write {
+    async fn send(&self, gateway: &Gateway) -> Result<UpstreamAnswer, upstream::UpstreamFailure> {
+        gateway
+            .upstream
+            .send(
+                self.method.clone(),
+                &self.url,
+                self.headers.clone(),
+                self.body.clone(),
+            )
+            .await
+    }
 }
 
 /// How a write whose earlier outcome is unknown is settled.
@@ -665,15 +680,7 @@ async fn exactly_once(gateway: &Gateway, write: &Write, settling: &Settling<'_>)
 /// Sends a claimed write and keeps what it learned under its key.
 async fn forward(gateway: &Gateway, write: &Write) -> Response {
     let store = &gateway.store;
-    let result = gateway
-        .upstream
-        .send(
-            write.method.clone(),
-            &write.url,
-            write.headers.clone(),
-            write.body.clone(),
-        )
-        .await;
+    let result = write.send(gateway).await;
     let kept = match &result {
         // The vendor turned it away before acting on it (the gateway's own
         // credential refused, a rate limit, a pause): a repeat goes as new,
