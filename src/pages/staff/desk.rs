@@ -111,6 +111,19 @@ impl DeskState {
     }
 }
 
+impl Staff {
+    /// Titles the page with a staff screen's name, then the deployment's
+    /// title (the page heading's), in `language`.
+    pub(super) fn title_screen(&self, screen: &str, language: &crate::shared::i18n::Language) {
+        let deployment = self
+            .config
+            .get_value()
+            .and_then(|config| config.title.clone())
+            .unwrap_or_else(|| language.text().staff_title.to_string());
+        crate::shared::dom::set_title(screen, Some(&deployment));
+    }
+}
+
 /// Why a search has no people to show.
 pub(super) enum SearchFailure {
     /// The token was refused.

@@ -30,12 +30,7 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
     let stop = StoredValue::new(false);
     Effect::new(move |_| {
         let language = language.get();
-        let base = intake
-            .config
-            .get_value()
-            .and_then(|config| config.title.clone())
-            .unwrap_or_else(|| language.text().staff_title.to_string());
-        crate::shared::dom::set_title(language.text().full_app.find_title, Some(&base));
+        intake.title_screen(language.text().full_app.find_title, &language);
     });
     let query = move || PersonQuery {
         first_name: first_name.get_untracked().trim().to_string(),

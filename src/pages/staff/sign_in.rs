@@ -28,17 +28,12 @@ pub(super) fn SignInForm(
     // the token was refused.
     Effect::new(move |_| {
         let language = language.get();
-        let base = intake
-            .config
-            .get_value()
-            .and_then(|config| config.title.clone())
-            .unwrap_or_else(|| language.text().staff_title.to_string());
         let screen = language.text().full_app.sign_in_title;
         let first = match problem.with(Option::is_some) {
             true => format!("{}{screen}", language.later_text().title_error),
             false => screen.to_string(),
         };
-        crate::shared::dom::set_title(&first, Some(&base));
+        intake.title_screen(&first, &language);
     });
     let sign_in = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
