@@ -170,6 +170,24 @@ fn dev(arguments: &[String]) -> Result {
     served
 }
 
+/// The debug builds of the sandbox and the gateway, which `run` and the
+/// journeys start.
+fn build_servers(title: &str) -> Result {
+    step(
+        title,
+        "cargo",
+        &[
+            "build",
+            "--quiet",
+            "--package",
+            "intake-sandbox",
+            "--package",
+            "intake-gateway",
+        ],
+        &[],
+    )
+}
+
 /// The demo gateway's configuration, for the sandbox's default port.
 const DEMO_GATEWAY: &str = "dev/gateway/demo.toml";
 
@@ -208,19 +226,7 @@ fn gateway_configuration(port: &str) -> Result<PathBuf> {
 /// on the demo configuration) behind its `/gateway/...`; it prints the
 /// address to open and runs until Ctrl-C.
 fn serve(port: &str, dist: &str) -> Result {
-    step(
-        "sandbox and gateway binaries",
-        "cargo",
-        &[
-            "build",
-            "--quiet",
-            "--package",
-            "intake-sandbox",
-            "--package",
-            "intake-gateway",
-        ],
-        &[],
-    )?;
+    build_servers("sandbox and gateway binaries")?;
     let binaries = std::env::var_os("CARGO_TARGET_DIR")
         .map(|folder| root().join(folder))
         .unwrap_or_else(|| root().join("target"))
@@ -380,19 +386,7 @@ fn test() -> Result {
         &[],
     )?;
     // The submission journeys start the sandbox and gateway binaries themselves.
-    step(
-        "sandbox and gateway binaries for the journeys",
-        "cargo",
-        &[
-            "build",
-            "--quiet",
-            "--package",
-            "intake-sandbox",
-            "--package",
-            "intake-gateway",
-        ],
-        &[],
-    )?;
+    build_servers("sandbox and gateway binaries for the journeys")?;
     step(
         "end-to-end journeys (Chromium through Playwright; Firefox ESR and WebKitGTK through tests/e2e/engines)",
         "node",
