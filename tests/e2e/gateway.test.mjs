@@ -8,7 +8,7 @@
 // through the gateway's pass-through with their own sign-in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sandboxSuite, axeAudit, watchErrors, startGateway } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, startGateway, signInStaff, startNewPerson } from './support.mjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,15 +228,8 @@ test('staff reach Caspen through the gateway with their own sign-in, and the rec
   const paths = [];
   page.on('request', (request) => paths.push(new URL(request.url()).pathname));
   await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff-gateway.json`);
-  const signIn = page.locator('[data-testid="sign-in"]');
-  await signIn.getByLabel(/Access token/).fill('demo-staff-token');
-  await signIn.getByRole('button', { name: 'Sign in' }).click();
-  const find = page.locator('[data-testid="find-person"]');
-  await find.getByLabel('First name').fill('Nobody');
-  await find.getByLabel('Last name').fill('Known');
-  await find.getByRole('button', { name: 'Search' }).click();
-  await page.locator('[data-testid="new-person"]').click();
-  await page.waitForSelector('[data-question-id]');
+  await signInStaff(page, 'demo-staff-token');
+  await startNewPerson(page);
   const name = unique();
   typed.add(name);
   await fill(page, { 'first-name': name, 'last-name': 'Lee', 'intake.consent.privacy_policy': true });

@@ -4,7 +4,7 @@
 // sign-in. Every journey ends with exactly one stored record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sandboxSuite, axeAudit, watchErrors } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, signInStaff, startNewPerson } from './support.mjs';
 
 let sandbox, browser;
 const audit = axeAudit('submit');
@@ -107,21 +107,7 @@ async function openStaff(target) {
   return { page, errors };
 }
 
-async function signIn(page, token = STAFF_TOKEN) {
-  const form = page.locator('[data-testid="sign-in"]');
-  await form.getByLabel(/Access token/).fill(token);
-  await form.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Staff find the person first; these journeys then create a new one. */
-async function startNewPerson(page) {
-  const find = page.locator('[data-testid="find-person"]');
-  await find.getByLabel('First name').fill('Nobody');
-  await find.getByLabel('Last name').fill('Known');
-  await find.getByRole('button', { name: 'Search' }).click();
-  await page.locator('[data-testid="new-person"]').click();
-  await page.waitForSelector('[data-question-id]');
-}
+const signIn = (page, token = STAFF_TOKEN) => signInStaff(page, token);
 
 async function send(page) {
   await page.locator('.intake-form button[type="submit"]').click();

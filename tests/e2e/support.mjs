@@ -110,66 +110,20 @@ export async function startServer() {
  * sandbox refuses them.
  */
 export async function startSandbox() {
-  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
-  const binary = join(targetDir, 'debug', process.platform === 'win32' ? 'intake-sandbox.exe' : 'intake-sandbox');
-  try {
-    await access(binary, constants.X_OK);
-  } catch {
-    throw new Error(`the sandbox is not built (no ${binary}): run \`cargo build -p intake-sandbox\` first`);
-  }
   const dataDir = await mkdtemp(join(tmpdir(), 'intake-e2e-sandbox-'));
-  const child = spawn(binary, ['--port', '0', '--data', dataDir, '--dist', distDir, '--forms', join(repoDir, 'public', 'forms'),
-    '--demo-host', join(repoDir, 'dev', 'embed')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Keep reading stderr (warnings) so the pipe never fills; its tail explains a failed start.
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
-  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
-  // Should the test runner exit without stop(), take the sandbox and its data along.
-  const cleanUpOnExit = () => {
-    child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.once('exit', cleanUpOnExit);
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener('exit', cleanUpOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killLater = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(killLater);
-    }
-    await rm(dataDir, { recursive: true, force: true });
-  };
-
-  let baseUrl;
+  let server;
   try {
-    baseUrl = await new Promise((resolveStart, rejectStart) => {
-      const lines = createInterface({ input: child.stdout });
-      const timer = setTimeout(() => rejectStart(new Error(`the sandbox did not print its listening line within 20 s\n${stderr}`)), 20000);
-      lines.on('line', (line) => {
-        const match = /^intake-sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line.trim());
-        if (match) {
-          clearTimeout(timer);
-          resolveStart(match[1]);
-        }
-      });
-      child.once('error', (error) => { clearTimeout(timer); rejectStart(error); });
-      exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        rejectStart(new Error(`the sandbox exited before listening (${signal ?? `status ${code}`})\n${stderr}`));
-      });
+    server = await startBuilt('intake-sandbox', ['--port', '0', '--data', dataDir, '--dist', distDir, '--forms', join(repoDir, 'public', 'forms'),
+      '--demo-host', join(repoDir, 'dev', 'embed')], {
+      // Should the test runner exit without stop(), take the sandbox's data along.
+      cleanUp: () => rmSync(dataDir, { recursive: true, force: true }),
     });
   } catch (error) {
-    await stop();
+    await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+  const { stop } = server;
+  const baseUrl = `http://${server.address}`;
 
   // The organisation's gateway behind the sandbox's /gateway/..., on the
   // demo configuration pointed at this sandbox.
@@ -241,13 +195,6 @@ export async function startSandbox() {
  * wrote to standard error (one line per request).
  */
 export async function startGateway({ upstreamOrigin, dataDir, adjust = (text) => text }) {
-  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
-  const binary = join(targetDir, 'debug', process.platform === 'win32' ? 'intake-gateway.exe' : 'intake-gateway');
-  try {
-    await access(binary, constants.X_OK);
-  } catch {
-    throw new Error(`the gateway is not built (no ${binary}): run \`cargo build -p intake-gateway\` first`);
-  }
   const gatewayDir = join(repoDir, 'dev', 'gateway');
   const upstream = new URL(upstreamOrigin);
   let text = (await readFile(join(gatewayDir, 'demo.toml'), 'utf8'))
@@ -259,15 +206,39 @@ export async function startGateway({ upstreamOrigin, dataDir, adjust = (text) =>
   text = adjust(text);
   const configuration = join(dataDir, `gateway-${Date.now()}.toml`);
   await writeFile(configuration, text);
-  const child = spawn(binary, ['--config', configuration, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, INTAKE_DEMO_VENDOR_TOKEN: 'demo-staff-token', INTAKE_GATEWAY_LOG: 'info' },
+  const { address, stop, output } = await startBuilt('intake-gateway', ['--config', configuration, '--listen', '127.0.0.1:0'], {
+    env: { INTAKE_DEMO_VENDOR_TOKEN: 'demo-staff-token', INTAKE_GATEWAY_LOG: 'info' },
   });
-  let log = '';
+  return { address, url: `http://${address}`, stop, log: output };
+}
+
+/**
+ * Starts one of our built servers (`target/debug/NAME`, or under
+ * `$CARGO_TARGET_DIR`) with `args` and `env` added to ours, and resolves
+ * once it prints `NAME listening on http://127.0.0.1:PORT` to
+ * `{ address: '127.0.0.1:PORT', stop(), output() }`: `stop()` ends it
+ * (safe to call twice) and runs `cleanUp`, which also runs should the test
+ * runner exit first; `output()` is everything it wrote to standard error
+ * (kept read so the pipe never fills; it explains a failed start). It
+ * builds nothing: without the binary it throws saying what to build.
+ */
+async function startBuilt(name, args, { env = {}, cleanUp = () => {} } = {}) {
+  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
+  const binary = join(targetDir, 'debug', process.platform === 'win32' ? `${name}.exe` : name);
+  try {
+    await access(binary, constants.X_OK);
+  } catch {
+    throw new Error(`${name} is not built (no ${binary}): run \`cargo build -p ${name}\` first`);
+  }
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => { log += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    cleanUp();
+  };
   process.once('exit', killOnExit);
   let stopped = false;
   const stop = async () => {
@@ -280,13 +251,15 @@ export async function startGateway({ upstreamOrigin, dataDir, adjust = (text) =>
       await exited;
       clearTimeout(killLater);
     }
+    cleanUp();
   };
+  const listening = new RegExp(`^${name} listening on http://(127\\.0\\.0\\.1:\\d+)$`);
   try {
     const address = await new Promise((resolveStart, rejectStart) => {
       const lines = createInterface({ input: child.stdout });
-      const timer = setTimeout(() => rejectStart(new Error(`the gateway did not print its listening line within 20 s\n${log}`)), 20000);
+      const timer = setTimeout(() => rejectStart(new Error(`${name} did not print its listening line within 20 s\n${output}`)), 20000);
       lines.on('line', (line) => {
-        const match = /^intake-gateway listening on http:\/\/(127\.0\.0\.1:\d+)$/.exec(line.trim());
+        const match = listening.exec(line.trim());
         if (match) {
           clearTimeout(timer);
           resolveStart(match[1]);
@@ -295,10 +268,10 @@ export async function startGateway({ upstreamOrigin, dataDir, adjust = (text) =>
       child.once('error', (error) => { clearTimeout(timer); rejectStart(error); });
       exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        rejectStart(new Error(`the gateway exited before listening (${signal ?? `status ${code}`})\n${log}`));
+        rejectStart(new Error(`${name} exited before listening (${signal ?? `status ${code}`})\n${output}`));
       });
     });
-    return { address, url: `http://${address}`, stop, log: () => log };
+    return { address, stop, output: () => output };
   } catch (error) {
     await stop();
     throw error;
@@ -426,6 +399,23 @@ export function sandboxSuite(audit, { onStart, onEnd } = {}) {
       throw new Error(`the vendor's document lists no such field, so a real server would drop it:\n${lines.join('\n')}`);
     }
   });
+}
+
+/** Signs in on the staff page with `token`, by mouse. */
+export async function signInStaff(page, token) {
+  const form = page.locator('[data-testid="sign-in"]');
+  await form.getByLabel(/Access token/).fill(token);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Staff find the person first; a search for nobody known, then a new person. */
+export async function startNewPerson(page) {
+  const find = page.locator('[data-testid="find-person"]');
+  await find.getByLabel('First name').fill('Nobody');
+  await find.getByLabel('Last name').fill('Known');
+  await find.getByRole('button', { name: 'Search' }).click();
+  await page.locator('[data-testid="new-person"]').click();
+  await page.waitForSelector('[data-question-id]');
 }
 
 /** Collects console errors and uncaught exceptions, which fail a journey. */
