@@ -64,6 +64,9 @@ pub(crate) fn advance(context: FormContext) {
             return;
         }
     };
+    // Errors show for the step the person tried to leave, not for the
+    // questions of the next one, which they have not seen yet.
+    context.attempted.set(false);
     context.go_to(next);
     context.focus_later(FocusTarget::Progress);
 }
@@ -237,7 +240,7 @@ pub(crate) fn review(context: FormContext) -> AnyView {
     });
     view! {
         <section class="review" data-testid="review">
-            <h2>{move || language.get().later_text().review_title}</h2>
+            <h3>{move || language.get().later_text().review_title}</h3>
             <dl>{rows}</dl>
         </section>
     }
@@ -411,10 +414,13 @@ fn SignatureInput(
         }
         commit();
     };
-    let typed_id = format!("q-{index}-typed");
+    // The typed field carries the question's id: the error summary's link
+    // and the checks' focus go to a control that can take focus, which the
+    // canvas cannot.
+    let typed_id = input_id(index);
     view! {
         <div class="signature">
-            <canvas id=input_id(index) node_ref=canvas_ref class="signature-pad" width=SIGNATURE_WIDTH height=SIGNATURE_HEIGHT
+            <canvas node_ref=canvas_ref class="signature-pad" width=SIGNATURE_WIDTH height=SIGNATURE_HEIGHT
                 role="img" aria-label=move || later().signature_pad_label aria-invalid=move || invalid.get().then_some("true")
                 data-testid="signature-pad"
                 on:pointerdown=start on:pointermove=extend on:pointerup=finish on:pointercancel=finish></canvas>
@@ -422,6 +428,7 @@ fn SignatureInput(
             <button type="button" class="button secondary" on:click=clear>{move || later().signature_clear}</button>
             <label for=typed_id.clone() class="signature-typed-label">{move || later().signature_type_instead}</label>
             <input type="text" id=typed_id autocomplete="name" prop:value=move || typed.get()
+                aria-invalid=move || invalid.get().then_some("true")
                 on:input=move |event| write_typed(event_target_value(&event)) />
             <p class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
         </div>

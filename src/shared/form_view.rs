@@ -355,7 +355,8 @@ pub fn FormView(
             view! {
                 <section class="form-section" data-section-index=section_index
                     hidden=move || pages.page.get() != section_step || !any_visible()>
-                    {heading.map(|heading| view! { <h2>{heading}</h2> })}
+                    // Under the form's title (h2), below the page's h1.
+                    {heading.map(|heading| view! { <h3>{heading}</h3> })}
                     {rendered}
                 </section>
             }
@@ -491,6 +492,13 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
                 && question.input_type != InputType::Select
                 || question.is_multi_select()
                 || question.input_type == InputType::Signature;
+            // Radios are one choice, so the group is what is required: a
+            // screen reader hears it on the group (aria-required means
+            // nothing on a plain fieldset, and `required` on a radio makes
+            // Chromium call it invalid before anything was chosen).
+            let required_radios =
+                required && grouped && AnswerKind::of(question) == AnswerKind::SingleChoice;
+            let star = move || required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
             let label_text = question.label(&lang.code).to_string();
             let input = input_for(question, index, context, &lang, described_by, has_error);
             let class = move || if has_error() { "question has-error" } else { "question" };
@@ -499,8 +507,9 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
             } else if grouped {
                 view! {
                     <div class=class data-question-id=question_id.clone()>
-                        <fieldset aria-describedby=described_by>
-                            <legend>{label_text}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</legend>
+                        <fieldset aria-describedby=described_by role=required_radios.then_some("radiogroup")
+                            aria-required=required_radios.then_some("true")>
+                            <legend>{label_text}{star()}</legend>
                             {help_before}{error}{input}{help_after}
                         </fieldset>
                     </div>
@@ -508,7 +517,7 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
             } else {
                 view! {
                     <div class=class data-question-id=question_id.clone()>
-                        <label for=input_id(index)>{label_text}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+                        <label for=input_id(index)>{label_text}{star()}</label>
                         {help_before}{error}{input}{help_after}
                     </div>
                 }.into_any()

@@ -364,9 +364,12 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
     };
     let content = move || {
         view! {
+            // The status follows the screen, so what happened to a send
+            // (waiting on this device, refused, sign in again) is beside
+            // the Send button that caused it, not a page above it.
             <div>
-                <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
                 {body}
+                <div role="status" aria-live="polite" data-testid="submission-status" class="submission-status">{status_view}</div>
             </div>
         }
     };

@@ -332,11 +332,24 @@ pub(crate) fn sent_view(
         Some(desk) => desk.after_sent(intake),
         None => start_again_link(),
     };
-    Effect::new(move |_| crate::shared::dom::set_title(later().sent_title, None));
+    let reference = short_reference(&reference);
+    // The title and the panel's heading both carry the reference, as
+    // GOV.UK's confirmation page does: it is what the person must keep.
+    let title_reference = reference.clone();
+    Effect::new(move |_| {
+        let later = later();
+        let first = format!(
+            "{} – {}: {title_reference}",
+            later.sent_title, later.sent_reference
+        );
+        crate::shared::dom::set_title(&first, None);
+    });
     view! {
         <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
-            <h2 id="sent-title">{move || later().sent_title}</h2>
-            <p>{move || later().sent_reference}": "<strong data-testid="reference">{short_reference(&reference)}</strong></p>
+            <h2 id="sent-title" class="panel">
+                {move || later().sent_title}
+                <span class="panel-reference">{move || later().sent_reference}": "<strong data-testid="reference">{reference}</strong></span>
+            </h2>
             {record_id.map(|id| view! { <p>{move || later().sent_record}": "<strong data-testid="record-id">{id}</strong></p> })}
             {upsert.map(|status| view! { <p data-testid="upsert-status">{move || (later().upsert_status)(&status)}</p> })}
             {duplicates_note(&duplicates)}

@@ -258,7 +258,7 @@ for (const engineName of ENGINES) {
       await widget.waitForSelector('[data-question-id="first-name"] input');
       await answerWidgetByKeyboard(widget);
       await tabTo(widget, 'intake.consent.signature_image');
-      await tabToMatch(widget, 'input[id$="-typed"]');
+      await tabToMatch(widget, '.signature input[type=text]');
       await widget.type('Rosa Diaz');
       await widget.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
       assert.equal(await page.evaluate(() => {
@@ -294,7 +294,7 @@ for (const engineName of ENGINES) {
       await page.goto(`${sandbox.baseUrl}/widget`);
       await page.waitForSelector('[data-question-id="first-name"] input');
       await answerWidgetByKeyboard(page);
-      await tabToMatch(page, 'input[id$="-typed"]');
+      await tabToMatch(page, '.signature input[type=text]');
       await page.type('Rosa Diaz');
       await page.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
       // The engines cannot all be told to go offline; a service that keeps failing is
@@ -394,7 +394,7 @@ test('firefox refusing storage to the embedded widget: the person is told to kee
     assert.equal(await widget.evaluate(() => { try { return localStorage.length >= 0; } catch { return false; } }), false,
       'the frame has no storage');
     await answerWidgetByKeyboard(widget);
-    await tabToMatch(widget, 'input[id$="-typed"]');
+    await tabToMatch(widget, '.signature input[type=text]');
     await widget.type('Rosa Diaz');
     await widget.waitFor(() => document.body.textContent.includes('Signed. Clear it to sign again.'));
     await sandbox.fault({ route: 'POST /unite_us/v3/widgets/assistance_requests', fault: '500', count: 2 });

@@ -184,6 +184,8 @@ test('the housing and food screener is completed by keyboard alone across its st
   const progress = () => page.locator('[data-testid="progress"]').textContent();
 
   assert.equal(await progress(), 'Step 1 of 3');
+  await pressSubmit(); // an empty Continue: step 1's errors
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
   await tabTo('housing-situation');
   await page.keyboard.press('Space'); // the first option
   await page.keyboard.press('ArrowDown');
@@ -193,6 +195,9 @@ test('the housing and food screener is completed by keyboard alone across its st
   assert.equal(await page.locator('[data-question-id="housing-problems"]').count(), 0, 'hidden by its hide condition');
   await pressSubmit();
   await page.waitForFunction(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 2 of 3');
+  // Step 2's questions have not been seen yet: no error shows for them until Continue is pressed here.
+  assert.equal(await page.locator('.question.has-error:visible, .error-message:visible').count(), 0, 'a new step opens without errors');
+  assert.equal(await page.locator('[data-testid="error-summary"]:visible').count(), 0);
   await expectAccessible(page, 'screener step 2');
   await pressSubmit(); // nothing answered on this step yet
   await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
@@ -303,5 +308,42 @@ test('a hostile definition is shown as text and runs no script, under the CSP', 
   assert.match(await page.locator('[data-question-id="q"]').textContent(), /<svg onload=/, 'the markup is shown literally');
   assert.deepEqual(errors, [], 'and the CSP had nothing to refuse');
   console.log('security: hostile definition rendered as text, 0 scripts ran, 0 CSP violations');
+  await page.close();
+});
+
+test('the error summary links a required signature to its typed field, and a required radio group says so to assistive technology', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${baseUrl}/preview`);
+  const definition = JSON.stringify({ form: { id: 'signature-check', name: 'Signature check', sections: [{
+    id: 's', name: 'Signing', display_name: true, questions: [
+      { id: 'contact', input_type: 'radio', label_text: 'How should we contact you?', is_required: true, display_order: 1,
+        input_options: [{ id: 'phone', option_label: 'Phone' }, { id: 'email', option_label: 'Email' }] },
+      { id: 'sign', input_type: 'signature', label_text: 'Your signature', is_required: true, display_order: 2 },
+    ] }] } });
+  await page.locator('#pasted-definition').fill(definition);
+  await page.getByRole('button', { name: 'Render this definition' }).click();
+  await page.waitForSelector('[data-question-id="sign"] .signature input');
+  // What a screen reader is told about the radio group: its name, that it is required (the
+  // asterisk is hidden from it), and not that anything is invalid before a check.
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const property = (node, name) => node.properties?.find((entry) => entry.name === name)?.value?.value;
+  const group = nodes.find((node) => node.role?.value === 'radiogroup');
+  assert.ok(group, `a radio group: ${nodes.map((node) => node.role?.value).join(' ')}`);
+  assert.match(group.name?.value, /^How should we contact you\?/);
+  assert.equal(property(group, 'required'), true, 'the radio group is required');
+  const radios = nodes.filter((node) => node.role?.value === 'radio');
+  assert.deepEqual(radios.map((node) => node.name?.value), ['Phone', 'Email']);
+  assert.ok(radios.every((radio) => property(radio, 'invalid') === 'false'), 'no radio is invalid before a check');
+  await page.locator('.intake-form button[type=submit]').click();
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
+  const link = page.locator('[data-testid="error-summary"] a', { hasText: 'signature' });
+  assert.equal(await link.count(), 1, await page.locator('[data-testid="error-summary"]').textContent());
+  await link.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.matches('[data-question-id="sign"] .signature input'));
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-invalid')), 'true', 'the typed field is marked invalid');
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -89,6 +89,8 @@ async function signInByKeyboard(page) {
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid="find-person"]');
   await page.waitForFunction(() => document.title.startsWith('Find the person first – '));
+  // A screen reader says where the staff member is now: focus is on the new screen's heading.
+  await page.waitForFunction(() => document.activeElement?.id === 'find-title');
 }
 
 async function searchByKeyboard(page, first, last) {
@@ -136,6 +138,8 @@ for (const [target, setup] of Object.entries(targets)) {
     await page.waitForSelector('[data-question-id="first-name"]');
     assert.equal(await page.locator('[data-question-id="first-name"] input').inputValue(), 'Maria', 'the record is prefilled');
     assert.match(await page.locator('[data-testid="person-bar"]').textContent(), /Editing Maria Garcia/);
+    await page.waitForFunction(() => document.activeElement?.id === 'person-title');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H2', 'focus is on the heading that says whose form this is');
     const before = (await sandbox.records(target, setup.kind)).find((record) => setup.first(record) === 'Maria');
     const { tabTo } = keyboard(page);
     await tabTo('email'); await retype(page, 'maria.new@example.org');
@@ -326,4 +330,106 @@ test('an idle staff screen locks, forgets the token and keeps the answers', asyn
   await page.locator('[data-testid="locked"]').waitFor({ state: 'detached' });
   assert.equal(await page.locator('[data-question-id="notes"] textarea').inputValue(), 'Prefers mornings', 'nothing typed was lost');
   await page.close();
+});
+
+test('a minute before the idle lock a dialog warns; staying signed in keeps the screen, and reading counts as activity', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.clock.install();
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await signInByKeyboard(page);
+  await searchByKeyboard(page, 'Ann', 'Lee');
+  await page.locator('[data-testid="new-person"]').click();
+  await page.waitForSelector('[data-question-id="notes"]');
+  await page.locator('[data-question-id="notes"] textarea').fill('Prefers mornings');
+  const warningOpen = () => page.evaluate(() => Boolean(document.querySelector('[data-testid="idle-warning"]')?.open));
+  // Ten minutes in, focus moves as a screen reader's reading mode moves it: that is activity.
+  await page.clock.fastForward('10:00');
+  await page.locator('[data-question-id="first-name"] input').focus();
+  await page.clock.fastForward('10:00');
+  assert.equal(await warningOpen(), false, 'no warning ten minutes after focus moved');
+  assert.equal(await page.locator('[data-testid="locked"]').count(), 0, 'not locked 20 minutes after typing: reading counted');
+  // The demo configuration locks after 15 minutes: at 14 the warning is there.
+  await page.clock.fastForward('04:10');
+  await page.waitForFunction(() => document.querySelector('[data-testid="idle-warning"]')?.open);
+  const dialog = page.getByRole('alertdialog', { name: 'The screen will lock soon' });
+  assert.match(await dialog.textContent(), /locks in about a minute/);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Stay signed in', 'focus is on Stay signed in');
+  await expectAccessible(page, 'idle warning');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="idle-warning"]')?.open);
+  await page.clock.fastForward('14:10');
+  assert.equal(await page.locator('[data-testid="locked"]').count(), 0, 'staying signed in started the time again');
+  await page.waitForFunction(() => document.querySelector('[data-testid="idle-warning"]')?.open);
+  // Escape stays signed in too.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="idle-warning"]')?.open);
+  await page.clock.fastForward('14:10');
+  await page.waitForFunction(() => document.querySelector('[data-testid="idle-warning"]')?.open);
+  // Nobody answers: the screen locks, the warning goes, focus is on the lock's heading.
+  await page.clock.fastForward('01:00');
+  await page.locator('[data-testid="locked"]').waitFor();
+  assert.equal(await warningOpen(), false);
+  await page.waitForFunction(() => document.activeElement?.id === 'locked-title');
+  assert.match(await page.title(), /^Locked after a pause – Caspen intake$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Alt+Down and Alt+Up move between sections, except in a control that opens on them; a focused field stays clear of the person bar', async () => {
+  const page = await browser.newPage({ viewport: { width: 800, height: 500 } });
+  const errors = watchErrors(page);
+  // The last Alt+arrow, read once dispatched: whether the page took it from the control.
+  await page.addInitScript(() => window.addEventListener('keydown', (event) => {
+    if (event.altKey) window.lastAltArrow = event;
+  }));
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/unite-us-staff.json`);
+  await signInByKeyboard(page);
+  await tabToId(page, 'service-type');
+  await page.keyboard.press('Alt+ArrowDown');
+  assert.equal(await page.evaluate(() => window.lastAltArrow.defaultPrevented), false, 'a select keeps Alt+Down, which opens its list');
+  await page.close();
+
+  const form = await browser.newPage({ viewport: { width: 800, height: 500 } });
+  await form.addInitScript(() => window.addEventListener('keydown', (event) => {
+    if (event.altKey) window.lastAltArrow = event;
+  }));
+  await form.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await signInByKeyboard(form);
+  await searchByKeyboard(form, 'Ann', 'Lee');
+  await tabToMatch(form, '[data-testid="new-person"]');
+  await form.keyboard.press('Enter');
+  await form.waitForFunction(() => document.activeElement?.id === 'person-title');
+  const section = () => form.evaluate(() => document.activeElement?.closest('.form-section')?.dataset.sectionIndex);
+  const { tabTo } = keyboard(form);
+  await tabTo('date-of-birth');
+  const dateSection = await section();
+  await form.keyboard.press('Alt+ArrowDown');
+  assert.equal(await form.evaluate(() => window.lastAltArrow.defaultPrevented), false, 'a date field keeps Alt+Down, which opens its picker');
+  assert.equal(await section(), dateSection);
+  await tabTo('email');
+  const emailSection = await section();
+  await form.keyboard.press('Alt+ArrowDown');
+  assert.equal(await form.evaluate(() => window.lastAltArrow.defaultPrevented), true);
+  assert.notEqual(await section(), emailSection, 'Alt+Down in a text field moves to the next section');
+  await form.keyboard.press('Alt+ArrowUp');
+  assert.equal(await section(), emailSection, 'Alt+Up moves back');
+  // Moving up by Shift+Tab from the end of the form, every field that takes
+  // focus is below the sticky person bar, not under it (WCAG 2.4.11).
+  await tabTo('notes');
+  let checked = 0;
+  for (let presses = 0; presses < 40; presses += 1) {
+    await form.keyboard.press('Shift+Tab');
+    const place = await form.evaluate(() => {
+      const field = document.activeElement;
+      if (!field?.closest('[data-question-id]')) return null;
+      return { id: field.id, top: field.getBoundingClientRect().top, barBottom: document.querySelector('[data-testid="person-bar"]').getBoundingClientRect().bottom };
+    });
+    if (!place) break;
+    assert.ok(place.top >= place.barBottom, `#${place.id} is under the person bar (${place.top} < ${place.barBottom})`);
+    checked += 1;
+  }
+  assert.ok(checked >= 8, `checked ${checked} fields`);
+  assert.deepEqual(errors, []);
+  await form.close();
 });

@@ -323,7 +323,7 @@ export async function answerAllButTheSignature(page) {
 /** Answers every question of the demo widget by mouse, signing by typing a name. */
 export async function answerEverything(page) {
   await answerAllButTheSignature(page);
-  await page.locator('[data-question-id="intake.consent.signature_image"] input[id$="-typed"]').fill('Rosa Diaz');
+  await page.locator('[data-question-id="intake.consent.signature_image"] .signature input[type=text]').fill('Rosa Diaz');
   await page.waitForSelector('text=Signed. Clear it to sign again.');
 }
 

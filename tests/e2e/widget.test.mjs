@@ -111,7 +111,7 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   await tabTo('consent-given'); await page.keyboard.press('Space');
   await tabTo('intake.person.address.address_type'); await page.keyboard.press('Space');
   await tabTo('intake.consent.signature_image');
-  for (let presses = 0; presses < 5 && !(await page.evaluate(() => document.activeElement?.id?.endsWith('-typed'))); presses += 1) {
+  for (let presses = 0; presses < 5 && !(await page.evaluate(() => document.activeElement?.matches('.signature input'))); presses += 1) {
     await page.keyboard.press('Tab');
   }
   await page.keyboard.type('Rosa Diaz');
@@ -123,6 +123,11 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid="submitted"]');
   await page.waitForFunction(() => document.title.startsWith('Sent – '));
+  // The confirmation: focus on the panel, whose heading holds the reference; the title carries it too.
+  const reference = await page.locator('[data-testid="reference"]').textContent();
+  assert.match(await page.title(), new RegExp(`^Sent – Your reference: ${reference} – `));
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'submitted');
+  assert.equal(await page.getByRole('heading', { level: 2, name: `Sent Your reference: ${reference}` }).count(), 1);
   await expectAccessible(page, 'widget sent');
   const requests = await sandbox.records('unite_us', 'assistance_request');
   assert.equal(requests.length, 1);
@@ -167,7 +172,7 @@ test('when the later parts cannot be downloaded, nothing is lost: the form works
 
   await page.unroute(chunk);
   // The page fetches the parts again by itself (after 2, 4, 8… s): the signature pad comes.
-  await signature.locator('input[id$="-typed"]').fill('Rosa Diaz');
+  await signature.locator('.signature input[type=text]').fill('Rosa Diaz');
   await page.waitForSelector('text=Signed. Clear it to sign again.');
   await send.click();
   await page.waitForSelector('[data-testid="submitted"]');

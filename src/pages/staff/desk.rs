@@ -62,6 +62,11 @@ pub(super) struct DeskState {
     pub(super) chosen_service_type: RwSignal<String>,
     pub(super) forms_loading: RwSignal<bool>,
     pub(super) forms_problem: RwSignal<Option<String>>,
+    /// When the staff member last did something the page can see (see
+    /// [`super::sign_in::idle_lock`]), in the browser's milliseconds.
+    pub(super) last_activity: StoredValue<f64>,
+    /// The warning that the screen is about to lock is showing.
+    pub(super) idle_warning: RwSignal<bool>,
 }
 
 impl DeskState {
@@ -85,6 +90,8 @@ impl DeskState {
             chosen_service_type: RwSignal::new(String::new()),
             forms_loading: RwSignal::new(false),
             forms_problem: RwSignal::new(None),
+            last_activity: StoredValue::new(js_sys::Date::now()),
+            idle_warning: RwSignal::new(false),
         }
     }
 }
@@ -106,6 +113,13 @@ impl std::ops::Deref for Staff {
 }
 
 impl DeskState {
+    /// The staff member did something: the idle time starts again and the
+    /// warning goes.
+    pub(super) fn note_activity(self) {
+        self.last_activity.set_value(js_sys::Date::now());
+        self.idle_warning.set(false);
+    }
+
     pub(super) fn at(self, intake: Intake) -> Staff {
         Staff { intake, desk: self }
     }

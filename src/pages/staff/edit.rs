@@ -305,12 +305,15 @@ pub(super) fn duplicates_view(intake: Staff) -> AnyView {
 pub(super) fn person_header(intake: Staff) -> AnyView {
     let language = use_language();
     let text = move || language.get().text();
+    // The form screen has just come (a person opened, a new one started,
+    // the lock opened): say whose form it is.
+    crate::shared::dom::focus_when_drawn("#person-title");
     view! {
         <div class="person-bar" data-testid="person-bar">
-            <p>{move || match intake.desk.person_label.get() {
+            <h2 id="person-title" tabindex="-1">{move || match intake.desk.person_label.get() {
                 Some(name) => format!("{} {name}", text().full_app.editing_person),
                 None => text().full_app.new_person.to_string(),
-            }}</p>
+            }}</h2>
             <button type="button" class="link-button" on:click=move |_| find_another(intake)>{move || text().full_app.find_another}</button>
         </div>
         {move || (!intake.desk.changes.get().is_empty()).then(|| view! {

@@ -138,7 +138,7 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
     if !can_search {
         return view! {
             <section aria-labelledby="find-title" data-testid="find-person">
-                <h2 id="find-title">{move || text().full_app.find_title}</h2>
+                <h2 id="find-title" tabindex="-1">{move || text().full_app.find_title}</h2>
                 {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
                 <p data-testid="search-switched-off">{move || (text().full_app.search_switched_off)(vendor)}</p>
                 <button type="button" class="button" data-testid="new-person" on:click=move |_| new_person(intake, PersonQuery::default())>{move || text().full_app.new_person_button}</button>
@@ -148,7 +148,7 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
     }
     view! {
         <section aria-labelledby="find-title" data-testid="find-person">
-            <h2 id="find-title">{move || text().full_app.find_title}</h2>
+            <h2 id="find-title" tabindex="-1">{move || text().full_app.find_title}</h2>
             {intake.desk.picks_form.get_value().then(|| view! { <IntakeFormPicker intake=intake /> })}
             <form class="find" novalidate=true on:submit=move |event| { event.prevent_default(); search(None); }>
                 <div class="question">
@@ -238,7 +238,9 @@ pub(super) fn move_in_results(event: leptos::ev::KeyboardEvent) {
     }
 }
 
-/// The search, before anyone's form is opened.
+/// The search, before anyone's form is opened. It comes after signing in
+/// or after a person's form, so focus moves to its heading.
 pub(super) fn find_view(intake: Staff) -> AnyView {
+    crate::shared::dom::focus_when_drawn("#find-title");
     view! { <FindPerson intake=intake /> }.into_any()
 }

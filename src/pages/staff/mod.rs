@@ -99,6 +99,24 @@ pub fn StaffPage() -> impl IntoView {
     })
 }
 
+/// Whether the control a key went to opens something on Alt+Down or
+/// Alt+Up itself: a list, a field with suggestions, or a date or time
+/// field's picker.
+fn opens_on_alt_arrow(target: Option<web_sys::EventTarget>) -> bool {
+    let Some(element) =
+        target.and_then(|target| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(target).ok())
+    else {
+        return false;
+    };
+    element
+        .matches(
+            "select, input[list], input[type=date], input[type=time], \
+             input[type=datetime-local], input[type=month], input[type=week], \
+             [role=combobox], [role=listbox]",
+        )
+        .unwrap_or(false)
+}
+
 fn click_first(selector: &str) {
     if let Some(element) = document().query_selector(selector).ok().flatten() {
         if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
@@ -143,14 +161,20 @@ fn move_between_sections(forward: bool) {
 }
 
 /// Ctrl+S (or Cmd+S) sends, Alt+Down and Alt+Up move to the next and
-/// previous section of the form: staff move fast by keyboard.
+/// previous section of the form: staff move fast by keyboard. A control
+/// that has its own use for Alt+Down (a list opens, a date picker opens)
+/// keeps it.
 pub(crate) fn install_shortcuts() {
     let shortcuts = window_event_listener(leptos::ev::keydown, move |event| {
         let key = event.key();
         if (event.ctrl_key() || event.meta_key()) && key.eq_ignore_ascii_case("s") {
             event.prevent_default();
             click_first("form.intake-form button[type=submit]");
-        } else if event.alt_key() && (key == "ArrowDown" || key == "ArrowUp") {
+        } else if event.alt_key()
+            && (key == "ArrowDown" || key == "ArrowUp")
+            && !event.default_prevented()
+            && !opens_on_alt_arrow(event.target())
+        {
             event.prevent_default();
             move_between_sections(key == "ArrowDown");
         }

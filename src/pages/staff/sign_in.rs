@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use super::desk::Staff;
 use super::edit::find_another;
+use crate::shared::i18n::FullAppText;
 use crate::shared::intake::{deliver_waiting, load_form};
 use crate::shared::language::use_language;
 use crate::shared::state::{Phase, Status};
@@ -18,6 +19,8 @@ use crate::shared::{http, outbox};
 pub(super) fn SignInForm(
     intake: Staff,
     on_signed_in: impl Fn(bool) + Copy + 'static,
+    /// The screen's name, for the page's title.
+    screen: fn(&FullAppText) -> &'static str,
 ) -> impl IntoView {
     let language = use_language();
     let text = move || language.get().text();
@@ -28,7 +31,7 @@ pub(super) fn SignInForm(
     // the token was refused.
     Effect::new(move |_| {
         let language = language.get();
-        let screen = language.text().full_app.sign_in_title;
+        let screen = screen(&language.text().full_app);
         let first = match problem.with(Option::is_some) {
             true => format!("{}{screen}", language.later_text().title_error),
             false => screen.to_string(),
@@ -94,7 +97,7 @@ pub(super) fn sign_in_again_view(intake: Staff) -> AnyView {
     let text = use_language().get_untracked().text();
     view! {
         <p>{text.full_app.session_expired}</p>
-        <SignInForm intake=intake on_signed_in=move |_| deliver_waiting(*intake) />
+        <SignInForm intake=intake on_signed_in=move |_| deliver_waiting(*intake) screen=|text| text.sign_in_title />
     }
     .into_any()
 }
@@ -108,7 +111,7 @@ pub(super) fn sign_in_view(intake: Staff) -> AnyView {
         <section aria-labelledby="sign-in-title">
             <h2 id="sign-in-title">{move || text().full_app.sign_in_title}</h2>
             {move || (intake.pending.get() > 0).then(|| view! { <p data-testid="pending-count">{(text().pending_submissions)(intake.pending.get_untracked())}</p> })}
-            <SignInForm intake=intake on_signed_in=on_signed_in />
+            <SignInForm intake=intake on_signed_in=on_signed_in screen=|text| text.sign_in_title />
         </section>
     }
     .into_any()
@@ -118,35 +121,93 @@ pub(super) fn sign_in_view(intake: Staff) -> AnyView {
 /// the form and the person's record leave the page and the browser's
 /// storage (drafts, the tab's session storage, this deployment's waiting
 /// submissions), and only memory keeps them until the same token signs in
-/// again. The signal says whether it is locked.
+/// again. A minute before (half the time, when that is shorter) a dialog
+/// says so and offers to stay signed in (WCAG 2.2.1). The signal says
+/// whether it is locked.
+///
+/// Activity is a key, a pointer, and also focus moving or the page
+/// scrolling: a screen reader's reading mode moves focus and scrolls
+/// without any key the page sees. While the warning shows, only a key, a
+/// pointer or its button count, since opening it moves focus itself.
 pub(super) fn idle_lock(intake: Staff) -> RwSignal<bool> {
     let locked = RwSignal::new(false);
-    let last_activity = StoredValue::new(js_sys::Date::now());
-    let touch = move || last_activity.set_value(js_sys::Date::now());
-    let keys = window_event_listener(leptos::ev::keydown, move |_| touch());
-    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| touch());
-    on_cleanup(move || {
-        keys.remove();
-        pointer.remove();
-    });
+    let desk = intake.desk;
+    let stay = move || desk.note_activity();
+    let reading = move || {
+        if !desk.idle_warning.get_untracked() {
+            desk.last_activity.set_value(js_sys::Date::now());
+        }
+    };
+    let listeners = [
+        window_event_listener(leptos::ev::keydown, move |_| stay()),
+        window_event_listener(leptos::ev::pointerdown, move |_| stay()),
+        window_event_listener(leptos::ev::focusin, move |_| reading()),
+        window_event_listener(leptos::ev::scroll, move |_| reading()),
+    ];
+    on_cleanup(move || listeners.into_iter().for_each(|listener| listener.remove()));
     let check = set_interval_with_handle(
         move || {
             let Some(config) = intake.config.get_value() else {
                 return;
             };
+            if intake.desk.token.get_untracked().is_none() {
+                desk.idle_warning.set(false);
+                return;
+            }
             let limit = f64::from(config.idle_timeout_minutes) * 60_000.0;
-            if intake.desk.token.get_untracked().is_some()
-                && js_sys::Date::now() - last_activity.get_value() > limit
-            {
+            let idle = js_sys::Date::now() - desk.last_activity.get_value();
+            if idle > limit {
+                desk.idle_warning.set(false);
                 lock(intake, locked, &config);
+            } else if idle > limit - (limit / 2.0).min(IDLE_WARNING_MS) {
+                desk.idle_warning.set(true);
             }
         },
-        std::time::Duration::from_secs(15),
+        std::time::Duration::from_millis(IDLE_CHECK_MS),
     );
     if let Ok(check) = check {
         on_cleanup(move || check.clear());
     }
     locked
+}
+
+/// How long before the lock the warning shows (at most).
+const IDLE_WARNING_MS: f64 = 60_000.0;
+
+/// How often the idle time is checked: often enough that the warning comes
+/// close to a minute before the lock.
+const IDLE_CHECK_MS: u64 = 5_000;
+
+/// The warning that the screen is about to lock: a modal dialog, so a
+/// screen reader says it at once and focus is on "Stay signed in"; Escape
+/// stays signed in too.
+#[component]
+fn IdleWarning(intake: Staff) -> impl IntoView {
+    let language = use_language();
+    let text = move || language.get().text();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let desk = intake.desk;
+    Effect::new(move |_| {
+        let showing = desk.idle_warning.get();
+        let Some(dialog) = dialog.get() else {
+            return;
+        };
+        if showing && !dialog.open() {
+            let _ = dialog.show_modal();
+        } else if !showing && dialog.open() {
+            dialog.close();
+        }
+    });
+    let stay = move || desk.note_activity();
+    view! {
+        <dialog node_ref=dialog role="alertdialog" class="idle-warning" aria-labelledby="idle-warning-title"
+            aria-describedby="idle-warning-text" data-testid="idle-warning"
+            on:cancel=move |event: web_sys::Event| { event.prevent_default(); stay(); }>
+            <h2 id="idle-warning-title">{move || text().full_app.idle_warning_title}</h2>
+            <p id="idle-warning-text">{move || text().full_app.idle_warning_text}</p>
+            <button type="button" class="button" on:click=move |_| stay()>{move || text().full_app.stay_signed_in}</button>
+        </dialog>
+    }
 }
 
 /// Locks the screen (see [`idle_lock`]).
@@ -232,6 +293,7 @@ pub(super) fn Session(intake: Staff, locked: RwSignal<bool>) -> impl IntoView {
                 }>{move || text().full_app.sign_out}</button>
             </p>
         })}
+        <IdleWarning intake=intake />
         {move || intake.desk.session_notice.get().map(|notice| view! {
             <p class="notice" role="status" data-testid="session-notice">{notice}</p>
         })}
@@ -239,7 +301,8 @@ pub(super) fn Session(intake: Staff, locked: RwSignal<bool>) -> impl IntoView {
             <section class="locked" aria-labelledby="locked-title" data-testid="locked">
                 <h2 id="locked-title" tabindex="-1">{move || text().full_app.locked_title}</h2>
                 <p>{move || text().full_app.locked_intro}</p>
-                <SignInForm intake=intake on_signed_in=move |same_session| unlock(intake, locked, same_session) />
+                <SignInForm intake=intake on_signed_in=move |same_session| unlock(intake, locked, same_session)
+                    screen=|text| text.locked_title />
             </section>
         })}
     }
