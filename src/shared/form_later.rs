@@ -9,7 +9,7 @@ use intake_engine::{Answer, Form, FormState, InputType, Issue, Onward, QuestionI
 use leptos::prelude::*;
 use std::sync::Arc;
 
-use crate::shared::form_view::{error_id, input_id, FocusTarget};
+use crate::shared::form_view::{error_id, input_id};
 use crate::shared::i18n::issue_message;
 use crate::shared::language::use_language;
 use crate::shared::state::FormContext;
@@ -438,4 +438,56 @@ fn SignatureInput(
 /// Writes the draft: every answer but sensitive ones and signatures.
 pub(crate) fn save_draft(key: &str, state: &FormState) {
     crate::shared::draft::save(key, &state.draft_answers());
+}
+
+/// Where focus goes after the screen changes.
+#[derive(Clone, Copy)]
+pub(crate) enum FocusTarget {
+    Summary,
+    Progress,
+    Question(QuestionIndex),
+}
+
+// Moving focus after a check, and to a question from the error summary or
+// the review, is only done by the later parts, so it is kept with them,
+// out of the first load.
+impl FormContext {
+    /// Moves focus once the screen has changed.
+    pub(crate) fn focus_later(&self, target: FocusTarget) {
+        let pages = self.pages;
+        request_animation_frame(move || match target {
+            FocusTarget::Summary => {
+                if let Some(summary) = pages.summary_ref.get() {
+                    let _ = summary.focus();
+                }
+            }
+            FocusTarget::Progress => {
+                if let Some(progress) = pages.progress_ref.get() {
+                    let _ = progress.focus();
+                }
+            }
+            FocusTarget::Question(question) => {
+                if let Some(element) = document().get_element_by_id(&input_id(question)) {
+                    if let Ok(element) =
+                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                    {
+                        let _ = element.focus();
+                    }
+                }
+            }
+        });
+    }
+
+    /// Goes to the step of `question` and puts focus on its input.
+    pub(crate) fn show_question(&self, question: QuestionIndex) {
+        let step = self
+            .pages
+            .navigator
+            .with_value(|pages| pages.page_of(question));
+        self.pages.finished.set(false);
+        if self.pages.page.get_untracked() != step {
+            self.go_to(step);
+        }
+        self.focus_later(FocusTarget::Question(question));
+    }
 }

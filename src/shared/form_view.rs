@@ -2,6 +2,7 @@
 //! visibility and error signals, so an answer re-renders only the questions
 //! whose visibility or messages it changes.
 
+use intake_engine::targets::autofill_token;
 use intake_engine::Navigator;
 use intake_engine::{
     Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
@@ -110,45 +111,6 @@ impl FormContext {
         }
     }
 
-    /// Moves focus once the screen has changed.
-    pub(crate) fn focus_later(&self, target: FocusTarget) {
-        let pages = self.pages;
-        request_animation_frame(move || match target {
-            FocusTarget::Summary => {
-                if let Some(summary) = pages.summary_ref.get() {
-                    let _ = summary.focus();
-                }
-            }
-            FocusTarget::Progress => {
-                if let Some(progress) = pages.progress_ref.get() {
-                    let _ = progress.focus();
-                }
-            }
-            FocusTarget::Question(question) => {
-                if let Some(element) = document().get_element_by_id(&input_id(question)) {
-                    if let Ok(element) =
-                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
-                    {
-                        let _ = element.focus();
-                    }
-                }
-            }
-        });
-    }
-
-    /// Goes to the step of `question` and puts focus on its input.
-    pub(crate) fn show_question(&self, question: QuestionIndex) {
-        let step = self
-            .pages
-            .navigator
-            .with_value(|pages| pages.page_of(question));
-        self.pages.finished.set(false);
-        if self.pages.page.get_untracked() != step {
-            self.go_to(step);
-        }
-        self.focus_later(FocusTarget::Question(question));
-    }
-
     fn back(&self) {
         let current = self.pages.page.get_untracked();
         let previous = self
@@ -158,7 +120,14 @@ impl FormContext {
         if let Some(previous) = previous {
             self.pages.finished.set(false);
             self.go_to(previous);
-            self.focus_later(FocusTarget::Progress);
+            // The step's progress line says where the person is now (the
+            // later parts' `focus_later` does the same after a check).
+            let progress = self.pages.progress_ref;
+            request_animation_frame(move || {
+                if let Some(progress) = progress.get() {
+                    let _ = progress.focus();
+                }
+            });
         }
     }
 
@@ -211,6 +180,11 @@ pub fn FormView(
     /// Called with the state after every change of answer.
     #[prop(optional_no_strip)]
     on_change: Option<ChangeFn>,
+    /// The person answers about themselves (the widget): fields bound to
+    /// the person name their autofill token. Staff type someone else's
+    /// details, which the browser's own must not fill.
+    #[prop(optional)]
+    about_themselves: bool,
 ) -> impl IntoView {
     let language = use_language();
     let draft_key =
@@ -272,6 +246,7 @@ pub fn FormView(
         later: use_later(),
         later_unavailable: RwSignal::new(false),
         awaiting_later: RwSignal::new(false),
+        about_themselves,
     };
     context.refresh_response();
     context
@@ -433,14 +408,6 @@ pub fn FormView(
             </form>
         </div>
     }
-}
-
-/// Where focus goes after the screen changes.
-#[derive(Clone, Copy)]
-pub(crate) enum FocusTarget {
-    Summary,
-    Progress,
-    Question(QuestionIndex),
 }
 
 /// One question: label, help before or after the input, error, input. It is
@@ -679,13 +646,17 @@ fn input_for(
             // Numbers use a text input with a numeric keyboard: type=number
             // silently drops what it cannot parse, which would lose typing.
             let input_mode = (*input_type == InputType::Number).then_some("decimal");
-            // Browsers neither offer nor remember what a private answer holds.
-            let autocomplete = match input_type {
-                _ if private => Some("off"),
-                InputType::Email => Some("email"),
-                InputType::Tel => Some("tel"),
-                _ => None,
-            };
+            // A person's own details are named for the browser's autofill
+            // (WCAG 1.3.5), a birth date too. Nothing else is: an email or
+            // phone question not bound to the person may be someone
+            // else's, and browsers neither offer nor remember what a
+            // private answer holds.
+            let autocomplete = question
+                .field
+                .as_deref()
+                .filter(|_| context.about_themselves)
+                .and_then(autofill_token)
+                .or(private.then_some("off"));
             view! {
                 <input type=html_type id=id placeholder=placeholder inputmode=input_mode autocomplete=autocomplete
                     aria-required=required.then_some("true") aria-invalid=invalid aria-describedby=described_by

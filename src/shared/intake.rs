@@ -339,7 +339,7 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
                 })}
                 {desk.map(|desk| desk.person_header(intake))}
                 <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) initial_answers=initial draft_scope=scope
-                    on_change=on_change.get_value() />
+                    on_change=on_change.get_value() about_themselves=mode == Mode::Widget />
             }.into_any()
         }
         Phase::Sent {

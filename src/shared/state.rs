@@ -30,6 +30,8 @@ pub(crate) struct QuestionSignals {
 /// reachable from the crate.
 #[derive(Clone, Copy)]
 pub(crate) struct FormContext {
+    /// The person answers about themselves (see `FormView`).
+    pub(crate) about_themselves: bool,
     pub(crate) state: StoredValue<FormState>,
     pub(crate) questions: StoredValue<Vec<QuestionSignals>>,
     /// Errors show only after the first attempt to check or submit.

@@ -267,6 +267,35 @@ test('in Spanish, the widget speaks Spanish: the sections the app adds and the g
   await page.close();
 });
 
+test('the person\'s own details name their autofill tokens (WCAG 1.3.5); staff intake, about someone else, names none', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${sandbox.baseUrl}/widget`);
+  await page.waitForSelector('[data-question-id="first-name"]');
+  const tokens = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-question-id] input')]
+    .filter((input) => input.hasAttribute('autocomplete') && input.type !== 'radio')
+    .map((input) => [input.closest('[data-question-id]').dataset.questionId, input.getAttribute('autocomplete')])));
+  assert.deepEqual(await tokens(), {
+    'intake.person.address.line_1': 'address-line1', 'intake.person.address.city': 'address-level2',
+    'intake.person.address.state': 'address-level1', 'first-name': 'given-name', 'last-name': 'family-name',
+    'date-of-birth': 'bday', phone: 'tel', email: 'email', 'postal-code': 'postal-code',
+    // The signature's typed name, for signing.
+    'intake.consent.signature_image': 'name',
+  });
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await page.locator('#staff-token').fill('demo-staff-token');
+  await page.keyboard.press('Enter');
+  await page.locator('#find-last').fill('Lee');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid="new-person"]').click();
+  await page.waitForSelector('[data-question-id="first-name"]');
+  const staffTokens = await tokens();
+  // Only "off", on the private answers the browser must not remember.
+  assert.ok(Object.values(staffTokens).every((token) => token === 'off'), JSON.stringify(staffTokens));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a widget never asks for a staff token, and refuses a staff configuration', async () => {
   const page = await browser.newPage();
   await page.goto(`${sandbox.baseUrl}/widget?config=caspen-widget`);

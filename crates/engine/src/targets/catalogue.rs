@@ -616,9 +616,81 @@ pub fn catalogue(target: TargetKind, mode: Mode) -> &'static [FieldSpec] {
     }
 }
 
+/// The browser's autofill token (HTML's `autocomplete`) for a question
+/// bound to a person field, so a browser can fill in a person's own details
+/// and assistive technology knows what each field is (WCAG 1.3.5). `None`
+/// for fields with no token (race, citizenship and the like).
+pub fn autofill_token(field: &str) -> Option<&'static str> {
+    Some(match field.strip_prefix("person.")? {
+        "first_name" => "given-name",
+        "middle_name" => "additional-name",
+        "last_name" => "family-name",
+        "preferred_name" => "nickname",
+        "title" => "honorific-prefix",
+        "suffix" => "honorific-suffix",
+        "date_of_birth" => "bday",
+        "gender" => "sex",
+        "email" => "email",
+        "phones[0].number" => "tel",
+        "address.line_1" => "address-line1",
+        "address.line_2" => "address-line2",
+        "address.city" => "address-level2",
+        "address.state" => "address-level1",
+        "address.postal_code" => "postal-code",
+        // The catalogues take the country as text, as a person names it.
+        "address.country" => "country-name",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn person_fields_name_their_autofill_token() {
+        for (field, token) in [
+            ("person.first_name", Some("given-name")),
+            ("person.last_name", Some("family-name")),
+            ("person.date_of_birth", Some("bday")),
+            ("person.phones[0].number", Some("tel")),
+            ("person.address.line_1", Some("address-line1")),
+            ("person.address.city", Some("address-level2")),
+            ("person.address.state", Some("address-level1")),
+            ("person.address.postal_code", Some("postal-code")),
+            ("person.race", None),
+            ("request.description", None),
+            ("first_name", None),
+        ] {
+            assert_eq!(autofill_token(field), token, "{field}");
+        }
+        // Every token named is one HTML defines.
+        const HTML_TOKENS: [&str; 16] = [
+            "given-name",
+            "additional-name",
+            "family-name",
+            "nickname",
+            "honorific-prefix",
+            "honorific-suffix",
+            "bday",
+            "sex",
+            "email",
+            "tel",
+            "address-line1",
+            "address-line2",
+            "address-level2",
+            "address-level1",
+            "postal-code",
+            "country-name",
+        ];
+        for target in TargetKind::ALL {
+            for spec in catalogue(target, Mode::Widget) {
+                if let Some(token) = autofill_token(spec.field) {
+                    assert!(HTML_TOKENS.contains(&token), "{}: {token}", spec.field);
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_catalogue_names_each_field_and_wire_path_once() {

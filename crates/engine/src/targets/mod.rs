@@ -42,7 +42,7 @@ pub use reconcile::Guarantee;
 mod search;
 mod trust;
 
-pub use catalogue::{catalogue, FieldFormat, FieldSpec};
+pub use catalogue::{autofill_token, catalogue, FieldFormat, FieldSpec};
 pub use config::{
     AuthMode, ConfigError, ConfigProblem, Mode, Operation, TargetConfig, TargetKind,
     UniteUsEncoding,
