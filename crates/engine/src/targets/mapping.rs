@@ -579,10 +579,13 @@ pub fn consent_section(config: &TargetConfig, form: Option<&Form>) -> Option<Val
         ("field", Value::from(spec.field)),
         ("is_required", Value::from(required)),
     ]);
+    // No heading of its own: the signature's legend and help say what it
+    // is, and a form that has a consent section of its own (most do) would
+    // otherwise show two headed "Consent", one after the other.
     Some(object([
         ("id", Value::from(CONSENT_SECTION_ID)),
         ("name", Value::from("Consent")),
-        ("display_name", Value::from(true)),
+        ("display_name", Value::from(false)),
         ("section_type", Value::from("form_group")),
         ("display_order", Value::from(1_000_000)),
         ("questions", Value::Array(vec![signature])),
