@@ -311,8 +311,8 @@ test('a deployment without a search route says so and goes straight to a new per
   await page.close();
 });
 
-test('an idle staff screen locks, forgets the token and keeps the answers', async () => {
-  const page = await browser.newPage();
+/** On a fake clock: signs in to Caspen, starts a new person and types a note, as the idle journeys begin. */
+async function typeNoteUnderFakeClock(page) {
   await page.clock.install();
   await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
   await signInByKeyboard(page);
@@ -320,6 +320,11 @@ test('an idle staff screen locks, forgets the token and keeps the answers', asyn
   await page.locator('[data-testid="new-person"]').click();
   await page.waitForSelector('[data-question-id="notes"]');
   await page.locator('[data-question-id="notes"] textarea').fill('Prefers mornings');
+}
+
+test('an idle staff screen locks, forgets the token and keeps the answers', async () => {
+  const page = await browser.newPage();
+  await typeNoteUnderFakeClock(page);
   // The demo configuration locks after the default 15 minutes without input.
   await page.clock.fastForward('16:00');
   await page.locator('[data-testid="locked"]').waitFor();
@@ -335,13 +340,7 @@ test('an idle staff screen locks, forgets the token and keeps the answers', asyn
 test('a minute before the idle lock a dialog warns; staying signed in keeps the screen, and reading counts as activity', async () => {
   const page = await browser.newPage();
   const errors = watchErrors(page);
-  await page.clock.install();
-  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
-  await signInByKeyboard(page);
-  await searchByKeyboard(page, 'Ann', 'Lee');
-  await page.locator('[data-testid="new-person"]').click();
-  await page.waitForSelector('[data-question-id="notes"]');
-  await page.locator('[data-question-id="notes"] textarea').fill('Prefers mornings');
+  await typeNoteUnderFakeClock(page);
   const warningOpen = () => page.evaluate(() => Boolean(document.querySelector('[data-testid="idle-warning"]')?.open));
   // Ten minutes in, focus moves as a screen reader's reading mode moves it: that is activity.
   await page.clock.fastForward('10:00');
