@@ -8,7 +8,7 @@ const KIB = 1024;
 const MIB = 1024 * 1024;
 // One frame at 60 Hz, the rate at which headless Chromium produces frames here.
 const FRAME_MS = 1000 / 60;
-const AIMS = { firstLoadGzipKiB: 150, firstQuestionFactor: 5, toggleFactor: 20, heapBelowPeers: true };
+const AIMS = { firstLoadGzipKiB: 150, firstQuestionFactor: 5, toggleFactor: 20, heapBelowPeers: true, phoneFirstQuestionFactor: 3 };
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -56,8 +56,8 @@ function cell(stats, measure) {
 }
 
 /** The rows of one form's table: label, then per renderer its cell and (for peers) its ratio. */
-function tableRows(form, renderers, samples) {
-  return measures(form).map((measure) => {
+function tableRows(form, renderers, samples, measuresOf = measures) {
+  return measuresOf(form).map((measure) => {
     const stats = Object.fromEntries(renderers.map((renderer) => [renderer.key, summary(samples[renderer.key].map(measure.value))]));
     const ours = stats.ours.median;
     const cells = renderers.map((renderer) => ({
@@ -68,9 +68,26 @@ function tableRows(form, renderers, samples) {
   });
 }
 
-function plainTable(form, renderers, samples, runCount) {
-  const rows = tableRows(form, renderers, samples);
-  const header = [`${form.questionCount} questions (${form.dependentCount} conditional), ${runCount} cold runs: median (min–max); × is peer ÷ ours`, ...renderers.map((renderer) => renderer.name)];
+/** The phone profile's measures, in table order. */
+function phoneMeasures(phone) {
+  return [
+    { label: 'transferred over the network, load and settling (KB)', value: (run) => run.transferred / KIB, digits: 0 },
+    { label: 'first question shown (ms)', value: (run) => run.firstQuestionMs, digits: 0 },
+    { label: `toggle: show ${phone.dependentCount}, to the frame after (ms)`, value: (run) => run.show.nextFrameMs, digits: 1 },
+    { label: '  click to first frame showing it (ms)', value: (run) => run.show.changedMs, digits: 1 },
+    { label: '  frames until shown', value: (run) => run.show.frames, digits: 0, noRatio: true },
+  ];
+}
+
+function phoneTitle(phone) {
+  const { settings } = phone;
+  return `Phone profile: ${phone.questionCount} questions (${phone.dependentCount} conditional), CPU ${settings.cpuSlowdown}× slower, `
+    + `${number(settings.downKbitPerS / 1000, 1)} Mbit/s down, ${number(settings.upKbitPerS / 1000, 2)} Mbit/s up, ${settings.roundTripMs} ms round trip`;
+}
+
+function plainTable(form, renderers, samples, runCount, measuresOf = measures, title = null) {
+  const rows = tableRows(form, renderers, samples, measuresOf);
+  const header = [`${title ?? `${form.questionCount} questions (${form.dependentCount} conditional)`}, ${runCount} cold runs: median (min–max); × is peer ÷ ours`, ...renderers.map((renderer) => renderer.name)];
   const lines = [header, ...rows.map((row) => [row.label, ...row.cells.map((item) => (item.ratio ? `${item.text}  ${item.ratio}` : item.text))])];
   const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
   widths[0] = Math.max(...lines.slice(1).map((line) => line[0].length));
@@ -78,8 +95,8 @@ function plainTable(form, renderers, samples, runCount) {
   return [header[0], format(['', ...header.slice(1)]), ...lines.slice(1).map(format)].join('\n');
 }
 
-function markdownTable(form, renderers, samples) {
-  const rows = tableRows(form, renderers, samples);
+function markdownTable(form, renderers, samples, measuresOf = measures) {
+  const rows = tableRows(form, renderers, samples, measuresOf);
   const header = ['measure', ...renderers.flatMap((renderer) => (renderer.key === 'ours' ? [renderer.name] : [renderer.name, '÷ ours']))];
   const body = rows.map((row) => [row.label.trim().replace(/^/, row.label.startsWith('  ') ? '… ' : ''), ...row.cells.flatMap((item, index) => (renderers[index].key === 'ours' ? [item.text] : [item.text, item.ratio]))]);
   const align = header.map((_, index) => (index === 0 ? '---' : '---:'));
@@ -158,6 +175,20 @@ function aimVerdicts(forms, renderers, samples, build) {
   return verdicts;
 }
 
+/** The phone profile's aim: its first question against the fastest peer's. */
+function phoneVerdict(phone) {
+  const medianOf = (key) => median(phone.samples[key].map((run) => run.firstQuestionMs));
+  const ours = medianOf('ours');
+  const fastest = phone.renderers.filter((renderer) => renderer.key !== 'ours')
+    .map((peer) => ({ peer, ms: medianOf(peer.key) })).sort((a, b) => a.ms - b.ms)[0];
+  const factor = fastest.ms / ours;
+  return {
+    aim: `Phone profile: first question ≥ ${AIMS.phoneFirstQuestionFactor}× faster than the fastest peer`,
+    met: factor >= AIMS.phoneFirstQuestionFactor,
+    figures: `${phone.questionCount} questions: ours (the widget) ${number(ours, 0)} ms, fastest peer ${fastest.peer.name} ${number(fastest.ms, 0)} ms, ${number(factor, 1)}× ${metOrNot(factor >= AIMS.phoneFirstQuestionFactor)}.`,
+  };
+}
+
 function loadNote(load, logicalCpus) {
   const figures = `The 1-minute load average was ${load.before.toFixed(2)} before the run, at most ${load.highest.toFixed(2)} during it and ${load.after.toFixed(2)} after it, on ${logicalCpus} logical CPUs (the benchmark itself keeps about one busy).`;
   const others = Object.entries(load.othersSeen).sort((a, b) => b[1] - a[1]);
@@ -223,10 +254,12 @@ stored answers, or in the OR list beside conditions that fail on unanswered
 questions), so "Yes" shows every dependent question and "No" hides them all.
 \`node bench/generate.mjs DIR\` writes the three formats of each form to DIR.`;
 
-export function renderReport({ renderers, forms, samples, runCount, machine, versions, build, load, startedAt }) {
-  const verdicts = aimVerdicts(forms, renderers, samples, build);
+export function renderReport({ renderers, forms, samples, runCount, machine, versions, build, load, startedAt, phone }) {
+  const verdicts = [...aimVerdicts(forms, renderers, samples, build), ...(phone ? [phoneVerdict(phone)] : [])];
+  const phoneForm = phone && { questionCount: phone.questionCount, dependentCount: phone.dependentCount };
   const text = [
     ...forms.map((form) => plainTable(form, renderers, samples[form.name], runCount)),
+    ...(phone ? [plainTable(phoneForm, phone.renderers, phone.samples, phone.runCount, () => phoneMeasures(phone), phoneTitle(phone))] : []),
     ...verdicts.map((verdict) => `${verdict.met ? 'MET    ' : 'NOT MET'}  ${verdict.aim}: ${verdict.figures}`),
     loadNote(load, machine.logicalCpus),
   ].join('\n\n');
@@ -259,7 +292,21 @@ ${forms.map((form) => `### ${form.questionCount} questions, ${form.dependentCoun
 
 ${markdownTable(form, renderers, samples[form.name])}
 `).join('\n')}
-Our preview's definition check said, for the generated forms: ${forms.map((form) => `${form.questionCount} questions, “${form.definitionCheck}”`).join('; ')}.
+${phone ? `### ${phoneTitle(phone)}
+
+What a person meets on a mid-range phone on a mobile network: ours is the
+public widget's own build (\`/widget\`, the Unite US configuration, the form
+from its form configuration, and the sections the app adds), the peers their
+pages as above. The DevTools protocol slows the CPU and the network
+(\`Emulation.setCPUThrottlingRate\`, \`Network.emulateNetworkConditions\`), the
+server sends gzip (level 6) as a real one would, and "transferred" is what
+crossed the network before the first question's page settled, headers
+included. The widget's sections of its own (the address, the signature)
+show questions the peers do not have.
+
+${markdownTable(phoneForm, phone.renderers, phone.samples, () => phoneMeasures(phone))}
+
+` : ''}Our preview's definition check said, for the generated forms: ${forms.map((form) => `${form.questionCount} questions, “${form.definitionCheck}”`).join('; ')}.
 
 ## Aims (issue 8)
 

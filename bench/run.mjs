@@ -17,8 +17,15 @@
 //   WebAssembly memory (ours keeps its state there), and the DOM's heap.
 // It then prints a table and writes docs/benchmarks.md.
 //
+// Then the phone profile: the public widget's build (Unite US configuration,
+// the form from its form configuration) and the peers' pages, on the
+// 50-question form, with the DevTools protocol slowing the CPU 4× and the
+// network to a mobile one (see PHONE), and the server sending gzip as a real
+// one would; first question and the "Yes" toggle.
+//
 // Settings: INTAKE_BENCH_RUNS (default 7) cold runs per renderer and size;
-// INTAKE_BENCH_SIZES (default 50,200,1000) the form sizes.
+// INTAKE_BENCH_SIZES (default 50,200,1000) the form sizes;
+// INTAKE_BENCH_PHONE=0 leaves the phone profile out.
 
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -39,6 +46,14 @@ const RENDERERS = [
   { key: 'surveyjs', name: 'SurveyJS', url: (form) => `/bench/pages/surveyjs.html?form=/bench-forms/${form.name}.surveyjs.json`, question: (id) => `[data-name="${id}"]` },
   { key: 'formio', name: 'Form.io', url: (form) => `/bench/pages/formio.html?form=/bench-forms/${form.name}.formio.json`, question: (id) => `.formio-component-${id}` },
 ];
+// The phone profile: the widget's own build, against the same peer pages.
+const PHONE_RENDERERS = [
+  { key: 'ours', name: 'ours (widget)', url: () => '/widget', question: (id) => `[data-question-id="${id}"]` },
+  ...RENDERERS.filter((renderer) => renderer.key !== 'ours'),
+];
+// A mid-range phone on a mobile network, as Lighthouse's mobile throttling
+// has it: CPU 4× slower, 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip.
+const PHONE = { cpuSlowdown: 4, downKbitPerS: 1600, upKbitPerS: 750, roundTripMs: 150, formSize: 50 };
 const SHIPPED_TYPES = { 'text/html': 'html', 'text/javascript': 'js', 'text/css': 'css', 'application/wasm': 'wasm' };
 const LOAD_TIMEOUT_MS = 180_000;
 const TOGGLE_TIMEOUT_MS = 60_000;
@@ -194,11 +209,86 @@ async function measureOnce(browser, server, form, renderer) {
   }
 }
 
+/**
+ * One cold load of the phone profile's form by one renderer under the
+ * phone's CPU and network: the time to the first question, the bytes that
+ * crossed the network, and the "Yes" toggle. Throws when a question the
+ * form shows is missing after loading or the toggle never completes.
+ */
+async function measurePhoneOnce(browser, server, form, renderer) {
+  const dependents = new Set(form.dependentIds);
+  const initiallyShown = form.questionIds.filter((id) => !dependents.has(id));
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  try {
+    const page = await context.newPage();
+    const failures = [];
+    page.on('pageerror', (error) => failures.push(`uncaught: ${error.message}`));
+    page.on('request', (request) => { if (!request.url().startsWith(server.baseUrl)) failures.push(`request outside the local server: ${request.url()}`); });
+    await page.addInitScript(installProbe, { renderer: renderer.key, initiallyShownCount: initiallyShown.length });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: PHONE.roundTripMs,
+      downloadThroughput: (PHONE.downKbitPerS * 1000) / 8,
+      uploadThroughput: (PHONE.upKbitPerS * 1000) / 8,
+    });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE.cpuSlowdown });
+    let transferred = 0;
+    cdp.on('Network.loadingFinished', (event) => { transferred += event.encodedDataLength; });
+
+    await page.goto(`${server.baseUrl}${renderer.url(form)}`, { timeout: LOAD_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__bench.allQuestionsAt !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
+    const firstQuestionMs = await page.evaluate(() => window.__bench.firstQuestionAt);
+    await page.waitForTimeout(SETTLE_MS * PHONE.cpuSlowdown);
+    const transferredOnLoad = transferred;
+    const shown = new Set(await page.evaluate(() => window.__bench.shownIds()));
+    const missing = initiallyShown.filter((id) => !shown.has(id));
+    if (missing.length > 0) throw new Error(`${renderer.name} (phone) lacks ${missing.length} questions of ${form.name} after loading: ${missing.slice(0, 5).join(', ')}`);
+
+    await page.evaluate((options) => window.__bench.armToggle(options), { dependentIds: form.dependentIds, expectShown: true, timeoutMs: TOGGLE_TIMEOUT_MS });
+    await page.locator(renderer.question(form.master.id)).getByText(form.master.yes, { exact: true }).click();
+    const show = await page.evaluate(() => window.__bench.toggle);
+    if (show.timedOut) throw new Error(`${renderer.name} (phone): after "${form.master.yes}" on ${form.name}, ${show.stillWrong.length} dependent questions had not appeared within ${TOGGLE_TIMEOUT_MS} ms`);
+    if (failures.length > 0) throw new Error(`${renderer.name} (phone) on ${form.name}:\n  ${failures.join('\n  ')}`);
+    return { firstQuestionMs, transferred: transferredOnLoad, show };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The phone profile's runs, renderers rotating as in the desktop runs. */
+async function measurePhone(browser, server, form) {
+  server.setCompression(true);
+  try {
+    console.error(`bench: phone profile, checking ${PHONE_RENDERERS.length} renderers`);
+    for (const renderer of PHONE_RENDERERS) await measurePhoneOnce(browser, server, form, renderer);
+    const samples = Object.fromEntries(PHONE_RENDERERS.map((renderer) => [renderer.key, []]));
+    for (let run = 0; run < runCount; run += 1) {
+      console.error(`bench: phone profile, run ${run + 1} of ${runCount}`);
+      for (let offset = 0; offset < PHONE_RENDERERS.length; offset += 1) {
+        const renderer = PHONE_RENDERERS[(run + offset) % PHONE_RENDERERS.length];
+        samples[renderer.key].push(await measurePhoneOnce(browser, server, form, renderer));
+      }
+    }
+    return { settings: PHONE, renderers: PHONE_RENDERERS.map(({ key, name }) => ({ key, name })), samples, runCount, questionCount: form.questionCount, dependentCount: form.dependentIds.length };
+  } finally {
+    server.setCompression(false);
+  }
+}
+
 async function main() {
   const dist = snapshotDist();
   const build = ourBuild(dist);
   const forms = sizes.map((size) => generateForm(size));
+  const withPhone = process.env.INTAKE_BENCH_PHONE !== '0';
+  const phoneForm = withPhone ? generateForm(PHONE.formSize) : null;
   const served = new Map();
+  if (phoneForm) {
+    // What the Unite US widget reads at start: the group's form, and no
+    // service types (the form asks for none).
+    served.set('unite-us-form-config.json', JSON.stringify({ data: { form: phoneForm.uniteUs.form, service_types: [] } }));
+  }
   for (const form of forms) {
     served.set(`${form.name}.json`, JSON.stringify(form.uniteUs));
     served.set(`${form.name}.surveyjs.json`, JSON.stringify(form.surveyJs));
@@ -236,6 +326,7 @@ async function main() {
         }
       }
     }
+    const phone = phoneForm ? await measurePhone(browser, server, phoneForm) : null;
     const load = loadWatch.stop();
     const report = renderReport({
       renderers: RENDERERS.map(({ key, name }) => ({ key, name })),
@@ -247,6 +338,7 @@ async function main() {
       build,
       load,
       startedAt,
+      phone,
     });
     console.log(report.text);
     mkdirSync(join(repoDir, 'docs'), { recursive: true });

@@ -4,12 +4,22 @@
 //   generated forms, from memory;
 // - `/bench/pages/...`: the SurveyJS and Form.io pages;
 // - `/bench/node_modules/...`: the peers' packages, as the pages load them;
-// - anything else: our release build (dist/), with single-page fallback to
-//   index.html as in tests/e2e/support.mjs, so `/preview?...` is our app.
+// - `/unite_us/v3/widgets/assistance_requests/form_config`: the Unite US
+//   form configuration the widget reads at start, holding the phone
+//   profile's generated form (`unite-us-form-config.json` among the forms);
+// - anything else: our release build (dist/), a directory's index.html for
+//   its path (`/widget` is the widget's own build), with single-page
+//   fallback to index.html as in tests/e2e/support.mjs, so `/preview?...` is
+//   our app.
+//
+// The phone profile turns on `compress`: a real server sends text and
+// WebAssembly gzip-encoded, and the throttled network must carry what it
+// would; what the runner counts is still each file's own bytes.
 //
 // dist/ is read into memory once at start: another engineer may rebuild it
 // during a run, and a half-written build must not end up in the figures.
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, relative, sep } from 'node:path';
@@ -108,13 +118,27 @@ function referencedBy(files, htmlPath) {
  */
 export async function startServer({ dist, forms }) {
   let sent = [];
+  let compress = false;
+  const encoded = new Map();
   const send = (response, status, contentType, body) => {
     sent.push({ path: new URL(response.req.url, 'http://x').pathname, status, contentType, body });
+    const compressible = /^(text\/|application\/(json|wasm)|image\/svg)/.test(contentType);
+    if (compress && compressible && /\bgzip\b/.test(response.req.headers['accept-encoding'] ?? '')) {
+      const key = `${response.req.url}:${Buffer.byteLength(body)}`;
+      if (!encoded.has(key)) encoded.set(key, gzipSync(body));
+      response.writeHead(status, { 'content-type': contentType, 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      response.end(encoded.get(key));
+      return;
+    }
     response.writeHead(status, { 'content-type': contentType });
     response.end(body);
   };
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    if (path === '/unite_us/v3/widgets/assistance_requests/form_config') {
+      const config = forms.get('unite-us-form-config.json');
+      return config === undefined ? send(response, 404, 'text/plain', 'no form configuration') : send(response, 200, 'application/json', config);
+    }
     if (path.startsWith('/bench-forms/')) {
       const form = forms.get(path.slice('/bench-forms/'.length));
       return form === undefined ? send(response, 404, 'text/plain', 'no such form') : send(response, 200, 'application/json', form);
@@ -127,7 +151,8 @@ export async function startServer({ dist, forms }) {
         return send(response, 404, 'text/plain', 'not found');
       }
     }
-    const file = dist.files.has(path) ? path : '/index.html';
+    const index = `${path.replace(/\/$/, '')}/index.html`;
+    const file = dist.files.has(path) ? path : dist.files.has(index) ? index : '/index.html';
     return send(response, 200, contentTypes[extname(file)] ?? 'application/octet-stream', dist.files.get(file));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -136,5 +161,6 @@ export async function startServer({ dist, forms }) {
     sent = [];
     return taken;
   };
-  return { server, baseUrl: `http://127.0.0.1:${server.address().port}`, takeResponses };
+  const setCompression = (on) => { compress = on; };
+  return { server, baseUrl: `http://127.0.0.1:${server.address().port}`, takeResponses, setCompression };
 }
