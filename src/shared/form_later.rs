@@ -454,19 +454,17 @@ pub(crate) enum FocusTarget {
 impl FormContext {
     /// Moves focus once the screen has changed.
     pub(crate) fn focus_later(&self, target: FocusTarget) {
-        let pages = self.pages;
-        request_animation_frame(move || match target {
+        match target {
+            FocusTarget::Progress => self.focus_progress_later(),
             FocusTarget::Summary => {
-                if let Some(summary) = pages.summary_ref.get() {
-                    let _ = summary.focus();
-                }
+                let summary = self.pages.summary_ref;
+                request_animation_frame(move || {
+                    if let Some(summary) = summary.get() {
+                        let _ = summary.focus();
+                    }
+                });
             }
-            FocusTarget::Progress => {
-                if let Some(progress) = pages.progress_ref.get() {
-                    let _ = progress.focus();
-                }
-            }
-            FocusTarget::Question(question) => {
+            FocusTarget::Question(question) => request_animation_frame(move || {
                 if let Some(element) = document().get_element_by_id(&input_id(question)) {
                     if let Ok(element) =
                         wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
@@ -474,8 +472,8 @@ impl FormContext {
                         let _ = element.focus();
                     }
                 }
-            }
-        });
+            }),
+        }
     }
 
     /// Goes to the step of `question` and puts focus on its input.

@@ -120,15 +120,20 @@ impl FormContext {
         if let Some(previous) = previous {
             self.pages.finished.set(false);
             self.go_to(previous);
-            // The step's progress line says where the person is now (the
-            // later parts' `focus_later` does the same after a check).
-            let progress = self.pages.progress_ref;
-            request_animation_frame(move || {
-                if let Some(progress) = progress.get() {
-                    let _ = progress.focus();
-                }
-            });
+            self.focus_progress_later();
         }
+    }
+
+    /// Moves focus to the step's progress line once the new step is drawn,
+    /// so a screen reader says where the person is now (after Back here,
+    /// and after a check in the later parts' `focus_later`).
+    pub(crate) fn focus_progress_later(&self) {
+        let progress = self.pages.progress_ref;
+        request_animation_frame(move || {
+            if let Some(progress) = progress.get() {
+                let _ = progress.focus();
+            }
+        });
     }
 
     /// Tells the page of the answers now (the preview's panel, the staff

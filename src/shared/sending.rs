@@ -345,7 +345,7 @@ pub(crate) fn sent_view(
         crate::shared::dom::set_title(&first, None);
     });
     view! {
-        <section class="sent" data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
+        <section data-testid="submitted" tabindex="-1" aria-labelledby="sent-title">
             <h2 id="sent-title" class="panel">
                 {move || later().sent_title}
                 <span class="panel-reference">{move || later().sent_reference}": "<strong data-testid="reference">{reference}</strong></span>
