@@ -344,6 +344,11 @@ test('the error summary links a required signature to its typed field, and a req
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.activeElement?.matches('[data-question-id="sign"] .signature input'));
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-invalid')), 'true', 'the typed field is marked invalid');
+  // Both the pad and the typed field show the error's red border (--intake-error, #b3261e).
+  for (const control of ['canvas', 'input[type=text]']) {
+    const colour = await page.locator(`[data-question-id="sign"] ${control}`).evaluate((element) => getComputedStyle(element).borderTopColor);
+    assert.equal(colour, 'rgb(179, 38, 30)', `${control} has a red border`);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });
