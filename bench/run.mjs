@@ -146,6 +146,21 @@ function assertShown(renderer, form, actual, expected, when) {
 }
 
 /**
+ * A page in `context` with the probe installed and every page error,
+ * console error and request outside the local server collected in
+ * `failures`, which the caller checks once it has measured.
+ */
+async function openProbedPage(context, server, renderer, initiallyShownCount) {
+  const page = await context.newPage();
+  const failures = [];
+  page.on('pageerror', (error) => failures.push(`uncaught: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') failures.push(`console: ${message.text()}`); });
+  page.on('request', (request) => { if (!request.url().startsWith(server.baseUrl)) failures.push(`request outside the local server: ${request.url()}`); });
+  await page.addInitScript(installProbe, { renderer: renderer.key, initiallyShownCount });
+  return { page, failures };
+}
+
+/**
  * One cold load of one form by one renderer: a fresh browser context, the
  * load, the heap, the two toggles, and checks that every step showed the
  * questions it should. Throws, naming the renderer and form, when a check
@@ -157,12 +172,7 @@ async function measureOnce(browser, server, form, renderer) {
   const initiallyShown = allIds.filter((id) => !dependents.has(id));
   const context = await browser.newContext();
   try {
-    const page = await context.newPage();
-    const failures = [];
-    page.on('pageerror', (error) => failures.push(`uncaught: ${error.message}`));
-    page.on('console', (message) => { if (message.type() === 'error') failures.push(`console: ${message.text()}`); });
-    page.on('request', (request) => { if (!request.url().startsWith(server.baseUrl)) failures.push(`request outside the local server: ${request.url()}`); });
-    await page.addInitScript(installProbe, { renderer: renderer.key, initiallyShownCount: initiallyShown.length });
+    const { page, failures } = await openProbedPage(context, server, renderer, initiallyShown.length);
 
     server.takeResponses();
     await page.goto(`${server.baseUrl}${renderer.url(form)}`);
@@ -220,11 +230,7 @@ async function measurePhoneOnce(browser, server, form, renderer) {
   const initiallyShown = form.questionIds.filter((id) => !dependents.has(id));
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   try {
-    const page = await context.newPage();
-    const failures = [];
-    page.on('pageerror', (error) => failures.push(`uncaught: ${error.message}`));
-    page.on('request', (request) => { if (!request.url().startsWith(server.baseUrl)) failures.push(`request outside the local server: ${request.url()}`); });
-    await page.addInitScript(installProbe, { renderer: renderer.key, initiallyShownCount: initiallyShown.length });
+    const { page, failures } = await openProbedPage(context, server, renderer, initiallyShown.length);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', {
