@@ -26,7 +26,7 @@ const silent = new Set(['generic', 'none', 'StaticText', 'InlineTextBox', 'LineB
   'LabelText', 'Legend', 'Canvas', 'time', 'emphasis', 'strong', 'ListMarker']);
 
 /** The page's accessibility tree as indented lines, one per node a person meets. */
-async function accessibilityTree(page) {
+async function accessibilityTree(page, reference) {
   const cdp = await page.context().newCDPSession(page);
   const { nodes } = await cdp.send('Accessibility.getFullAXTree');
   await cdp.detach();
@@ -39,9 +39,9 @@ async function accessibilityTree(page) {
       const property = (name) => node.properties?.find((entry) => entry.name === name)?.value?.value;
       const parts = [role];
       const name = node.name?.value?.trim();
-      if (name) parts.push(JSON.stringify(normalise(name)));
+      if (name) parts.push(JSON.stringify(normalise(name, reference)));
       const description = node.description?.value?.trim();
-      if (description) parts.push(`description=${JSON.stringify(normalise(description))}`);
+      if (description) parts.push(`description=${JSON.stringify(normalise(description, reference))}`);
       if (role === 'heading') parts.push(`level=${property('level')}`);
       if (property('required')) parts.push('required');
       const invalid = property('invalid');
@@ -62,16 +62,15 @@ async function accessibilityTree(page) {
 }
 
 /** What differs between runs though nothing a person meets changed: the submission's reference. */
-let reference = null;
-function normalise(text) {
+function normalise(text, reference) {
   const spaced = text.replace(/\s+/g, ' ');
   return reference ? spaced.replaceAll(reference, '<reference>') : spaced;
 }
 
 async function expectTree(page, state) {
-  reference = (await page.locator('[data-testid="reference"]').count()) > 0
+  const reference = (await page.locator('[data-testid="reference"]').count()) > 0
     ? (await page.locator('[data-testid="reference"]').textContent()).trim() : null;
-  const actual = await accessibilityTree(page);
+  const actual = await accessibilityTree(page, reference);
   const file = join(snapshotDir, `${state}.txt`);
   if (updating) {
     await mkdir(snapshotDir, { recursive: true });
