@@ -342,14 +342,22 @@ test('a minute before the idle lock a dialog warns; staying signed in keeps the 
   const errors = watchErrors(page);
   await typeNoteUnderFakeClock(page);
   const warningOpen = () => page.evaluate(() => Boolean(document.querySelector('[data-testid="idle-warning"]')?.open));
+  // A focus moved or a dialog closed may scroll the page, and the browser delivers that scroll
+  // on its own (real) frames, where it counts as activity at the fake time it arrives; so real
+  // frames pass before each jump of the fake clock, and no late scroll lands after one.
+  const jump = async (time) => {
+    // Node's own timer: the page's, waitForTimeout's included, may be the fake clock's.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await page.clock.fastForward(time);
+  };
   // Ten minutes in, focus moves as a screen reader's reading mode moves it: that is activity.
-  await page.clock.fastForward('10:00');
+  await jump('10:00');
   await page.locator('[data-question-id="first-name"] input').focus();
-  await page.clock.fastForward('10:00');
+  await jump('10:00');
   assert.equal(await warningOpen(), false, 'no warning ten minutes after focus moved');
   assert.equal(await page.locator('[data-testid="locked"]').count(), 0, 'not locked 20 minutes after typing: reading counted');
   // The demo configuration locks after 15 minutes: at 14 the warning is there.
-  await page.clock.fastForward('04:10');
+  await jump('04:10');
   await page.waitForFunction(() => document.querySelector('[data-testid="idle-warning"]')?.open);
   const dialog = page.getByRole('alertdialog', { name: 'The screen will lock soon' });
   assert.match(await dialog.textContent(), /locks in about a minute/);
@@ -357,16 +365,16 @@ test('a minute before the idle lock a dialog warns; staying signed in keeps the 
   await expectAccessible(page, 'idle warning');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => !document.querySelector('[data-testid="idle-warning"]')?.open);
-  await page.clock.fastForward('14:10');
+  await jump('14:10');
   assert.equal(await page.locator('[data-testid="locked"]').count(), 0, 'staying signed in started the time again');
   await page.waitForFunction(() => document.querySelector('[data-testid="idle-warning"]')?.open);
   // Escape stays signed in too.
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('[data-testid="idle-warning"]')?.open);
-  await page.clock.fastForward('14:10');
+  await jump('14:10');
   await page.waitForFunction(() => document.querySelector('[data-testid="idle-warning"]')?.open);
   // Nobody answers: the screen locks, the warning goes, focus is on the lock's heading.
-  await page.clock.fastForward('01:00');
+  await jump('01:00');
   await page.locator('[data-testid="locked"]').waitFor();
   assert.equal(await warningOpen(), false);
   await page.waitForFunction(() => document.activeElement?.id === 'locked-title');
