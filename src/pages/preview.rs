@@ -8,7 +8,9 @@ use leptos::task::spawn_local;
 
 use std::rc::Rc;
 
-use intake_engine::targets::{coverage, plan, Coverage, Guarantee, SubmissionInput, TargetConfig};
+use intake_engine::targets::{
+    coverage, guarantees, plan, Coverage, Guarantee, SubmissionInput, TargetConfig,
+};
 
 use crate::shared::form_view::{ChangeFn, FormView};
 use crate::shared::http::{get_text, FetchError};
@@ -223,22 +225,23 @@ impl ResponsePanel {
             let planned = self.config.with_value(|config| {
                 config.as_ref().map(|config| {
                     let input = SubmissionInput::from_state(state, config, PREVIEW_REFERENCE);
-                    plan(config, &input)
+                    let planned = plan(config, &input);
+                    let guarantees =
+                        guarantees(config, input.existing_id.is_some(), &planned.steps);
+                    (planned, guarantees)
                 })
             });
-            self.payload_json.set(
-                planned
-                    .as_ref()
-                    .map(|planned| intake_engine::json::to_pretty_text(&planned.to_preview_json())),
-            );
+            self.payload_json.set(planned.as_ref().map(|(planned, _)| {
+                intake_engine::json::to_pretty_text(&planned.to_preview_json())
+            }));
             self.guarantees.set(
                 planned
-                    .map(|planned| {
+                    .map(|(planned, guarantees)| {
                         planned
                             .steps
                             .iter()
                             .map(|step| step.label.clone())
-                            .zip(planned.guarantees)
+                            .zip(guarantees)
                             .collect()
                     })
                     .unwrap_or_default(),

@@ -536,7 +536,7 @@ pub static ENGLISH: Text = Text {
         update_switched_off: |vendor| format!("This deployment does not update people in {vendor}: they are listed so you can tell whether the person is already on file. Change a record there."),
         guarantee: |guarantee| match guarantee {
             Guarantee::Once => "sent again safely: a repeat cannot make a second record.",
-            Guarantee::LookedForFirst => "looked for by its reference before it is sent again. If the browser itself resent it, staff are told which extra record to remove.",
+            Guarantee::LookedForFirst => "looked for before it is sent again, by its reference or by the person it names. If the browser itself resent it, staff are told which extra record to remove.",
             Guarantee::AtLeastOnce => "sent again, which may make a second record unless the organisation's gateway honours the idempotency key.",
         },
         records_searching: |count| format!("Searching: {count} records read so far."),
@@ -671,7 +671,7 @@ pub static SPANISH: Text = Text {
         update_switched_off: |vendor| format!("Esta instalación no actualiza personas en {vendor}: se muestran para saber si la persona ya está registrada. Cambie un registro allí."),
         guarantee: |guarantee| match guarantee {
             Guarantee::Once => "se vuelve a enviar sin riesgo: repetirlo no puede crear un segundo registro.",
-            Guarantee::LookedForFirst => "se busca por su referencia antes de volver a enviarlo. Si el propio navegador lo reenvió, se indica al personal qué registro sobrante eliminar.",
+            Guarantee::LookedForFirst => "se busca antes de volver a enviarlo, por su referencia o por la persona que nombra. Si el propio navegador lo reenvió, se indica al personal qué registro sobrante eliminar.",
             Guarantee::AtLeastOnce => "se vuelve a enviar, lo que puede crear un segundo registro salvo que la pasarela de la organización respete la clave de idempotencia.",
         },
         records_searching: |count| format!("Buscando: {count} registros leídos hasta ahora."),

@@ -78,6 +78,18 @@ pub fn put(submission: &Submission) -> bool {
     if submission.sealed.is_none() {
         return false;
     }
+    if HELD
+        .with(|held| {
+            let mut held = held.borrow_mut();
+            let held = held.as_mut()?;
+            held.retain(|kept| kept.reference != submission.reference);
+            held.push(submission.clone());
+            Some(())
+        })
+        .is_some()
+    {
+        return true;
+    }
     let mut submissions = all();
     match submissions
         .iter_mut()
@@ -90,12 +102,26 @@ pub fn put(submission: &Submission) -> bool {
 }
 
 pub fn get(reference: &str) -> Option<Submission> {
-    all()
-        .into_iter()
-        .find(|submission| submission.reference == reference)
+    let held = HELD.with(|held| {
+        held.borrow()
+            .as_ref()?
+            .iter()
+            .find(|submission| submission.reference == reference)
+            .cloned()
+    });
+    held.or_else(|| {
+        all()
+            .into_iter()
+            .find(|submission| submission.reference == reference)
+    })
 }
 
 pub fn remove(reference: &str) {
+    HELD.with(|held| {
+        if let Some(held) = held.borrow_mut().as_mut() {
+            held.retain(|submission| submission.reference != reference);
+        }
+    });
     let mut submissions = all();
     submissions.retain(|submission| submission.reference != reference);
     write(&submissions);
@@ -126,15 +152,32 @@ pub fn waiting_for(config: &TargetConfig) -> Vec<Submission> {
         .collect()
 }
 
-/// Deletes every stored submission made under `config` (staff sign-out:
-/// nothing a signed-in person typed stays on a shared desk).
-pub fn remove_all_of(config: &TargetConfig) {
+/// Moves every stored submission made under `config` from storage into
+/// this page's memory, and keeps every later write there too, until
+/// [`release_held`] (the staff lock: nothing a signed-in person typed stays
+/// in storage on a shared desk while nobody is signed in). A send still in
+/// flight, or a retry whose timer fires, then updates or removes the held
+/// copy instead of writing the submission back to storage. Sign-out holds
+/// and reloads, which drops what is held.
+pub fn hold_in_memory(config: &TargetConfig) {
     let binding = config.binding();
-    let mut submissions = all();
-    let before = submissions.len();
-    submissions.retain(|submission| submission.target != binding);
-    if submissions.len() != before {
-        write(&submissions);
+    let (ours, others): (Vec<Submission>, Vec<Submission>) = all()
+        .into_iter()
+        .partition(|submission| submission.target == binding);
+    if !ours.is_empty() {
+        write(&others);
+    }
+    HELD.with(|held| held.borrow_mut().get_or_insert_with(Vec::new).extend(ours));
+}
+
+/// Writes what [`hold_in_memory`] held back to storage, as it is now, and
+/// stores again from here on.
+pub fn release_held() {
+    for submission in HELD
+        .with(|held| held.borrow_mut().take())
+        .unwrap_or_default()
+    {
+        put(&submission);
     }
 }
 
@@ -178,6 +221,9 @@ pub fn new_reference() -> String {
 }
 
 thread_local! {
+    /// Submissions kept in memory instead of storage while the desk is
+    /// locked (see [`hold_in_memory`]); `None` when storage is written.
+    static HELD: RefCell<Option<Vec<Submission>>> = const { RefCell::new(None) };
     static TAB_ID: OnceCell<String> = const { OnceCell::new() };
     /// References this tab is sending right now: a second delivery of the
     /// same submission (a double click, a timer and a reconnect at once)

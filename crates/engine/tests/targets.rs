@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use intake_engine::targets::{
-    about_you_section, coverage, plan, step_fits, SubmissionInput, TargetConfig,
+    about_you_section, coverage, guarantees, plan, step_fits, SubmissionInput, TargetConfig,
 };
 use intake_engine::{load_form_with_leading_sections, FormState};
 use serde_json::{json, Value};
@@ -83,7 +83,7 @@ fn check(name: &str) {
         "about_you": about_you.first().map(|section| section["questions"].as_array().map(|questions| questions.iter().map(|q| q["field"].clone()).collect::<Vec<_>>())),
         "requests": planned.to_preview_json(),
         "unstorable": planned.unstorable.iter().map(|(question, why)| json!([question, why])).collect::<Vec<_>>(),
-        "guarantees": planned.guarantees.iter().map(|guarantee| guarantee.as_str()).collect::<Vec<_>>(),
+        "guarantees": guarantees(&config, input.existing_id.is_some(), &planned.steps).iter().map(|guarantee| guarantee.as_str()).collect::<Vec<_>>(),
         "missing_required_without_about_you": statically.missing_required.iter().map(|(field, _)| field.clone()).collect::<Vec<_>>(),
     });
     if std::env::var_os("INTAKE_BLESS").is_some() {

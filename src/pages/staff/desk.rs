@@ -3,7 +3,7 @@
 
 use intake_engine::targets::{
     parse_search, plan_search, FormChoice, FoundPerson, PersonQuery, PersonRecord, SearchPage,
-    ServiceTypeChoice, Submission, SubmissionInput, TargetConfig, MAX_RECORDS_SEARCHED,
+    ServiceTypeChoice, SubmissionInput, TargetConfig, MAX_RECORDS_SEARCHED,
 };
 use intake_engine::Form;
 use leptos::prelude::*;
@@ -36,8 +36,6 @@ pub(super) struct DeskState {
     /// while locked the form is off the screen and out of storage, and
     /// this memory is all that keeps them.
     pub(super) answers_now: StoredValue<Option<Map<String, Value>>, LocalStorage>,
-    /// Submissions of this deployment taken out of storage while locked.
-    pub(super) held: StoredValue<Vec<Submission>, LocalStorage>,
     /// What the person should know about their session (a locked one
     /// closed because another token signed in).
     pub(super) session_notice: RwSignal<Option<&'static str>>,
@@ -75,7 +73,6 @@ impl DeskState {
             token: RwSignal::new_local(None),
             token_digest: StoredValue::new_local(None),
             answers_now: StoredValue::new_local(None),
-            held: StoredValue::new_local(Vec::new()),
             session_notice: RwSignal::new(None),
             editing: StoredValue::new_local(None),
             duplicates: RwSignal::new(Vec::new()),

@@ -2,7 +2,7 @@
 //! service type on the find screen.
 
 use intake_engine::targets::{
-    intake_forms_url, parse_forms_available, parse_service_types, FormChoice, Operation,
+    intake_forms_url, parse_forms_available, parse_service_types, service_types_url, FormChoice,
     TargetConfig, TargetKind,
 };
 use leptos::prelude::*;
@@ -26,7 +26,7 @@ pub(super) async fn first_intake_form(intake: Staff, config: &TargetConfig) -> O
         return None;
     }
     intake.desk.picks_form.set_value(true);
-    if let Some(url) = config.url(Operation::ServiceTypes, &[]) {
+    if let Some(url) = service_types_url(config) {
         let answer = http::get_with_credential(&url, intake.credential().as_deref()).await;
         if let Some(types) = answer
             .status

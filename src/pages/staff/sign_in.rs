@@ -222,8 +222,7 @@ pub(super) fn lock(intake: Staff, locked: RwSignal<bool>, config: &TargetConfig)
             }
         });
     }
-    intake.desk.held.set_value(outbox::waiting_for(config));
-    outbox::remove_all_of(config);
+    outbox::hold_in_memory(config);
     clear_session_storage();
     crate::shared::dom::focus_when_drawn("#locked-title");
 }
@@ -231,10 +230,7 @@ pub(super) fn lock(intake: Staff, locked: RwSignal<bool>, config: &TargetConfig)
 /// Opens the lock: the same token gets its session back; another token
 /// starts from the search, and the submissions waiting are sent with it.
 pub(super) fn unlock(intake: Staff, locked: RwSignal<bool>, same_session: bool) {
-    for submission in intake.desk.held.get_value() {
-        let _ = outbox::put(&submission);
-    }
-    intake.desk.held.set_value(Vec::new());
+    outbox::release_held();
     if !same_session {
         intake.desk.answers_now.set_value(None);
         find_another(intake);
@@ -286,7 +282,7 @@ pub(super) fn Session(intake: Staff, locked: RwSignal<bool>) -> impl IntoView {
                     // drops every answer in memory.
                     intake.desk.token.set(None);
                     if let Some(config) = intake.config.get_value() {
-                        outbox::remove_all_of(&config);
+                        outbox::hold_in_memory(&config);
                     }
                     clear_session_storage();
                     let _ = window().location().reload();

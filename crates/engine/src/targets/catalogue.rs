@@ -127,7 +127,9 @@ const UNITE_US_TITLES: &[&str] = &["Mr.", "Miss", "Mrs.", "Ms.", "Dr."];
 const UNITE_US_SUFFIXES: &[&str] = &["Jr.", "Sr.", "III", "IV", "V", "Esq.", "Ph.D"];
 const UNITE_US_ADDRESS_TYPES: &[&str] = &["home", "mailing", "work", "unknown"];
 const UNITE_US_PHONE_TYPES: &[&str] = &["mobile", "home", "work", "fax", "unknown"];
+#[cfg(feature = "staff")]
 const UNITE_US_COMMUNICATION_METHODS: &[&str] = &["phone_call", "sms", "email", "no_preference"];
+#[cfg(feature = "staff")]
 const UNITE_US_COMMUNICATION_TIMES: &[&str] = &["any_time", "morning", "afternoon", "evening"];
 
 /// The Unite US widget's assistance request; wire paths are inside
@@ -282,6 +284,7 @@ const UNITE_US_WIDGET: &[FieldSpec] = &[
 ];
 
 /// A Unite US contact, as staff create it; wire paths are inside `contact`.
+#[cfg(feature = "staff")]
 const UNITE_US_CONTACT: &[FieldSpec] = &[
     required(field("person.first_name", "first_name", Text, "First name")),
     // "contact[middle_name_initial]" and "contact[preferred_first_name]"
@@ -327,12 +330,10 @@ const UNITE_US_CONTACT: &[FieldSpec] = &[
         UNITE_US_MARITAL_STATUSES,
         "Marital status",
     ),
-    field(
-        "person.email",
-        "email_addresses.0.email_address",
-        Email,
-        "Email address",
-    ),
+    // The document's own scalar (`contact[email_address]`, "Contact's
+    // primary email address"), rather than an item of `email_addresses`,
+    // whose items the document types only as strings.
+    field("person.email", "email_address", Email, "Email address"),
     field(
         "person.phones[0].number",
         "phone_numbers.0.phone_number",
@@ -608,7 +609,13 @@ const CASPEN: &[FieldSpec] = &[
 pub fn catalogue(target: TargetKind, mode: Mode) -> &'static [FieldSpec] {
     match (target, mode) {
         (TargetKind::UniteUs, Mode::Widget) => UNITE_US_WIDGET,
+        #[cfg(feature = "staff")]
         (TargetKind::UniteUs, Mode::Staff) => UNITE_US_CONTACT,
+        // A build without staff intake (the public widget's) reads a staff
+        // configuration only to refuse it: its fields are checked against
+        // the requestor's, which name the same person fields.
+        #[cfg(not(feature = "staff"))]
+        (TargetKind::UniteUs, Mode::Staff) => UNITE_US_WIDGET,
         (TargetKind::Casebook, _) => CASEBOOK,
         (TargetKind::PersonsV1, _) => PERSONS_V1,
         (TargetKind::CharityCrm, _) => CHARITY_CRM,

@@ -14,7 +14,10 @@ use super::mapping::PlannedRequest;
 use super::outbox::{
     classify, upsert_status, Response, StepOutcome, Submission, SubmissionStatus, UpsertOutcome,
 };
-use super::reconcile::{can_look, lookup_request, read_lookup, Looked, MAX_LOOKUP_PAGES};
+use super::reconcile::{
+    can_look, looks_by_fields, lookup_request, read_lookup, read_matches_before, Looked,
+    MAX_LOOKUP_PAGES,
+};
 
 /// How long a tab's claim on a submission lasts: longer than one request.
 pub const CLAIM_MS: f64 = 60_000.0;
@@ -44,7 +47,9 @@ pub enum NextAction {
     Send { step: PlannedRequest, url: String },
     /// As `Send`, but the current step is a create that may already have
     /// made its record: `request` reads a page of the list to find it,
-    /// and its answer goes to [`after_look`].
+    /// and its answer goes to [`after_look`]. Also before a create found
+    /// again by its fields is first sent: then `request` reads who matches
+    /// it already.
     Look { request: PlannedRequest },
 }
 
@@ -130,9 +135,19 @@ pub fn next_action(
     }
     submission.claimed_by = Some(tab.to_string());
     submission.claim_until_ms = now_ms + CLAIM_MS;
-    if submission.outcome_unknown && can_look(config, &step) {
+    let by_fields = looks_by_fields(config, &step);
+    let look = if by_fields && !submission.looked_before {
+        // A create that was already sent without this read (stored by an
+        // earlier version) cannot be told apart from people who were there.
+        !submission.outcome_unknown
+    } else {
+        submission.outcome_unknown
+            && can_look(config, &step)
+            && (!by_fields || submission.matches_before.is_some())
+    };
+    if look {
         return NextAction::Look {
-            request: lookup_request(config, submission.lookup_page.as_deref()),
+            request: lookup_request(config, &step, submission.lookup_page.as_deref()),
         };
     }
     let url = step.resolved_url(submission.captured_id.as_deref());
@@ -229,15 +244,25 @@ pub fn after_look(
             duplicates: Vec::new(),
         };
     };
-    let request = lookup_request(config, submission.lookup_page.as_deref());
+    let request = lookup_request(config, &step, submission.lookup_page.as_deref());
     let outcome = classify(&request, response, submission.attempts, jitter);
-    let looked = match outcome {
-        StepOutcome::Done { .. } => read_lookup(config, &submission.reference, &response.body),
+    let readable = match outcome {
+        StepOutcome::Done { .. } => true,
         StepOutcome::Retry { .. } | StepOutcome::SignIn => {
             submission.apply(&outcome, now_ms);
             return report(submission, outcome, step, response);
         }
-        StepOutcome::Rejected(_) => Err("The list could not be read.".into()),
+        StepOutcome::Rejected(_) => false,
+    };
+    if !submission.outcome_unknown {
+        note_matches_before(submission, &step, config, readable, response);
+        return AfterStep::NextStep;
+    }
+    let before = submission.matches_before.as_deref().unwrap_or_default();
+    let looked = if readable {
+        read_lookup(config, &step, &submission.reference, before, &response.body)
+    } else {
+        Err("The list could not be read.".into())
     };
     match looked {
         Ok(Looked::Found { id, also }) => {
@@ -264,6 +289,50 @@ pub fn after_look(
         Ok(_) | Err(_) => {
             submission.stop_looking();
             AfterStep::NextStep
+        }
+    }
+}
+
+/// Adds one page of the people matching a create before it is first sent
+/// (see [`NextAction::Look`]); past the last page, or past
+/// [`MAX_LOOKUP_PAGES`], or on an answer that cannot be read, the create
+/// is sent, and an unreadable or unfinished list leaves its unknown
+/// outcome to be settled by sending it again.
+fn note_matches_before(
+    submission: &mut Submission,
+    step: &PlannedRequest,
+    config: &TargetConfig,
+    readable: bool,
+    response: &Response,
+) {
+    let page = if readable {
+        read_matches_before(config, step, &response.body).ok()
+    } else {
+        None
+    };
+    let Some((found, next)) = page else {
+        submission.matches_before = None;
+        submission.looked_before = true;
+        submission.stop_looking();
+        return;
+    };
+    submission
+        .matches_before
+        .get_or_insert_with(Vec::new)
+        .extend(found);
+    match next {
+        Some(token) if submission.lookup_pages + 1 < MAX_LOOKUP_PAGES => {
+            submission.lookup_pages += 1;
+            submission.lookup_page = Some(token);
+        }
+        other => {
+            // Past the last page the read is whole; past the bound it is
+            // not, and cannot be counted on.
+            if other.is_some() {
+                submission.matches_before = None;
+            }
+            submission.looked_before = true;
+            submission.stop_looking();
         }
     }
 }
@@ -960,5 +1029,132 @@ mod tests {
                 duplicates: vec!["cli_9".into()]
             }
         );
+    }
+
+    /// A Casebook staff create, found again by its fields.
+    fn casebook_create() -> (TargetConfig, Submission) {
+        let staff =
+            TargetConfig::from_json(&json!({"target": "casebook", "mode": "staff"})).unwrap();
+        let mut create = PlannedRequest::bare(HttpMethod::Post, "/casebook/people/people");
+        create.capture_id = Some("/data/id".into());
+        create.body = Some(crate::targets::RequestBody::Json(
+            json!({"data": {"type": "people",
+            "attributes": {"first_name": "Rosa", "last_name": "Diaz",
+                "date_of_birth": "1990-05-06", "email": "rosa@example.org"}}}),
+        ));
+        let submission = Submission::new(
+            "ref-1".into(),
+            staff.binding(),
+            "form".into(),
+            "Rosa Diaz".into(),
+            vec![create],
+            0.0,
+        );
+        (staff, submission)
+    }
+
+    fn people(people: serde_json::Value, next: Option<u32>) -> Response {
+        let next = next.map(|page| format!("/casebook/people/people?page[number]={page}"));
+        answer(
+            Some(200),
+            &json!({"data": people, "links": {"next": next}}).to_string(),
+        )
+    }
+
+    fn person(id: &str, email: &str) -> serde_json::Value {
+        json!({"id": id, "type": "people", "attributes": {"first_name": "ROSA", "last_name": "Diaz",
+            "date_of_birth": "1990-05-06", "email": email}})
+    }
+
+    #[test]
+    fn a_create_without_a_reference_reads_who_matches_before_and_finds_the_new_match_after() {
+        let (staff, mut submission) = casebook_create();
+        // Before the first send: who already matches, on every page.
+        let first = look(&staff, &mut submission, NOW);
+        assert!(first.starts_with("/casebook/people/people?"), "{first}");
+        for part in [
+            "filter%5Bfirst_name%5D=Rosa",
+            "filter%5Blast_name%5D=Diaz",
+            "filter%5Bdate_of_birth%5D=1990-05-06",
+        ] {
+            assert!(first.contains(part), "{first} lacks {part}");
+        }
+        let page_one = json!([
+            person("7", "rosa@example.org"),
+            person("8", "other@example.org")
+        ]);
+        assert_eq!(
+            after_look(
+                &mut submission,
+                &staff,
+                &people(page_one, Some(2)),
+                0.5,
+                NOW
+            ),
+            AfterStep::NextStep
+        );
+        assert!(look(&staff, &mut submission, NOW).contains("page%5Bnumber%5D=2"));
+        assert_eq!(
+            after_look(&mut submission, &staff, &people(json!([]), None), 0.5, NOW),
+            AfterStep::NextStep
+        );
+        assert_eq!(submission.matches_before, Some(vec!["7".into()]));
+        assert!(submission.looked_before);
+        // The create goes, and its connection drops: the outcome is unknown.
+        assert!(matches!(
+            first_try(&staff, &mut submission, None),
+            AfterStep::Wait { .. }
+        ));
+        // After a reload, the stored copy looks again, and the match that
+        // was not there before is the record it made; a second new one is
+        // a duplicate (the browser's own resend), the old one is neither.
+        let mut stored = Submission::from_json(&submission.to_json()).unwrap();
+        assert_eq!(look(&staff, &mut stored, LATER), first);
+        let after = json!([
+            person("7", "rosa@example.org"),
+            person("12", "rosa@example.org"),
+            person("8", "other@example.org"),
+            person("13", "Rosa@Example.org")
+        ]);
+        assert_eq!(
+            after_look(&mut stored, &staff, &people(after, None), 0.5, LATER),
+            AfterStep::Sent {
+                record_id: Some("12".into()),
+                upsert: None,
+                duplicates: vec!["13".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn a_create_whose_matches_before_could_not_be_read_is_sent_again_after_an_unknown_outcome() {
+        let (staff, mut submission) = casebook_create();
+        look(&staff, &mut submission, NOW);
+        assert_eq!(
+            after_look(
+                &mut submission,
+                &staff,
+                &answer(Some(200), "<html>"),
+                0.5,
+                NOW
+            ),
+            AfterStep::NextStep
+        );
+        assert_eq!(submission.matches_before, None);
+        assert!(submission.looked_before);
+        first_try(&staff, &mut submission, Some(502));
+        assert!(matches!(
+            next_action(&mut submission, &staff, TAB, true, LATER),
+            NextAction::Send { .. }
+        ));
+        // A create stored by an earlier version, sent without that read, is
+        // sent again rather than taken for someone who was there before.
+        let (_, mut earlier) = casebook_create();
+        earlier.outcome_unknown = true;
+        earlier.attempts = 1;
+        assert!(matches!(
+            next_action(&mut earlier, &staff, TAB, true, LATER),
+            NextAction::Send { .. }
+        ));
     }
 }

@@ -105,8 +105,9 @@ pub fn read_form_config(body: &AnswerBody) -> Result<FormConfig, FormConfigProbl
 }
 
 /// The URL listing the intake forms available for one service type, or for
-/// any when `service_type_id` is `None`. Every form fits on one page: a
-/// group has tens of forms, not thousands.
+/// any when `service_type_id` is `None`, within the configuration's program
+/// when it names one ("Groups: Forms Available for Use", `q[program_id]`).
+/// Every form fits on one page: a group has tens of forms, not thousands.
 pub fn intake_forms_url(config: &TargetConfig, service_type_id: Option<&str>) -> Option<String> {
     let mut url = config.url(Operation::FormsAvailable, &[])?;
     url.push_str("?q%5Buse_type%5D=intake&per=100");
@@ -114,7 +115,30 @@ pub fn intake_forms_url(config: &TargetConfig, service_type_id: Option<&str>) ->
         url.push_str("&q%5Bservice_type_ids%5D%5B%5D=");
         url.push_str(&percent::encode_segment(id));
     }
+    push_program(&mut url, config);
     Some(url)
+}
+
+/// The URL listing the service types the group offers, within the
+/// configuration's program when it names one ("Groups: Service Types
+/// Offered", `q[program_id]`).
+pub fn service_types_url(config: &TargetConfig) -> Option<String> {
+    let mut url = config.url(Operation::ServiceTypes, &[])?;
+    push_program(&mut url, config);
+    Some(url)
+}
+
+/// Adds `q[program_id]` when the configuration names a program.
+fn push_program(url: &mut String, config: &TargetConfig) {
+    if let Some(program) = config
+        .program_id
+        .as_deref()
+        .filter(|id| !id.trim().is_empty())
+    {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str("q%5Bprogram_id%5D=");
+        url.push_str(&percent::encode_segment(program.trim()));
+    }
 }
 
 /// Reads the forms from a `{"data": [form, ...]}` answer, in the server's
@@ -264,6 +288,24 @@ mod tests {
         assert_eq!(
             intake_forms_url(&config, Some("")),
             intake_forms_url(&config, None)
+        );
+    }
+
+    #[test]
+    fn a_configured_program_narrows_the_forms_and_the_service_types() {
+        let mut config = staff_config();
+        assert_eq!(
+            service_types_url(&config).unwrap(),
+            "https://api.example.org/v3/groups/group%201/service_types"
+        );
+        config.program_id = Some(" prog 7 ".into());
+        assert_eq!(
+            service_types_url(&config).unwrap(),
+            "https://api.example.org/v3/groups/group%201/service_types?q%5Bprogram_id%5D=prog%207"
+        );
+        assert_eq!(
+            intake_forms_url(&config, Some("st-1")).unwrap(),
+            "https://api.example.org/v3/groups/group%201/forms/available_for_use?q%5Buse_type%5D=intake&per=100&q%5Bservice_type_ids%5D%5B%5D=st-1&q%5Bprogram_id%5D=prog%207"
         );
     }
 

@@ -329,7 +329,7 @@ pub fn settle_lookup(config: &TargetConfig, body: &[u8], page: Option<&str>) -> 
         _ => PersonQuery::default(),
     };
     if query.last_name.is_empty() {
-        return reconcile::lookup_request(&staff, page);
+        return reconcile::list_request(&staff, page);
     }
     plan_search(&staff, &query, page)
 }
@@ -384,7 +384,7 @@ pub fn read_settle_lookup(
                     })
                 })
                 .ok_or("The create carries no reference.")?;
-            reconcile::read_lookup(&staff, reference.trim(), answer)
+            reconcile::read_reference(&staff, field, reference.trim(), answer)
         }
     }
 }

@@ -306,8 +306,6 @@ impl PlannedRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
     pub steps: Vec<PlannedRequest>,
-    /// For each step, what a retry after an unknown outcome can do.
-    pub guarantees: Vec<super::reconcile::Guarantee>,
     /// Answers this target cannot store: (question id, why). Not sent.
     pub unstorable: Vec<(String, String)>,
 }
@@ -857,15 +855,7 @@ pub fn plan(config: &TargetConfig, input: &SubmissionInput) -> Plan {
             ));
         }
     }
-    let guarantees = steps
-        .iter()
-        .map(|step| super::reconcile::guarantee(config, input.existing_id.is_some(), step))
-        .collect();
-    Plan {
-        steps,
-        guarantees,
-        unstorable,
-    }
+    Plan { steps, unstorable }
 }
 
 fn unite_us(config: &TargetConfig, input: &SubmissionInput, record: Value) -> Vec<PlannedRequest> {

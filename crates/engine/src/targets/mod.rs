@@ -38,7 +38,7 @@ mod percent;
 mod person;
 pub mod probe;
 mod reconcile;
-pub use reconcile::Guarantee;
+pub use reconcile::{guarantees, Guarantee};
 mod search;
 mod trust;
 
@@ -55,7 +55,8 @@ pub use encode::rails_form_encode;
 pub use errors::{normalise_error, place_errors, PlacedErrors, ServerErrors};
 pub use forms::{
     intake_forms_url, parse_forms_available, parse_service_types, read_form_config,
-    service_types_from, FormChoice, FormConfig, FormConfigProblem, ServiceTypeChoice,
+    service_types_from, service_types_url, FormChoice, FormConfig, FormConfigProblem,
+    ServiceTypeChoice,
 };
 pub use mapping::{
     about_you_section, consent_section, coverage, plan, translate_built_in, write_method,

@@ -74,6 +74,14 @@ pub struct Submission {
     pub lookup_page: Option<String>,
     /// While looking: the pages read so far.
     pub lookup_pages: u32,
+    /// For a create found again by its fields (see
+    /// [`super::reconcile::looks_by_fields`]): the records that already
+    /// matched it before it was first sent, as far as the list has been
+    /// read; `None` before the first page, or when the list could not be
+    /// read (then an unknown outcome is settled by sending again).
+    pub matches_before: Option<Vec<String>>,
+    /// The read of [`Submission::matches_before`] has ended, whole or not.
+    pub looked_before: bool,
 }
 
 impl SubmissionStatus {
@@ -140,6 +148,8 @@ impl Submission {
             "outcome_unknown": self.outcome_unknown,
             "lookup_page": self.lookup_page,
             "lookup_pages": self.lookup_pages,
+            "matches_before": self.matches_before,
+            "looked_before": self.looked_before,
         })
     }
 
@@ -184,6 +194,19 @@ impl Submission {
                 .and_then(Value::as_u64)
                 .and_then(|pages| u32::try_from(pages).ok())
                 .unwrap_or(0),
+            matches_before: value
+                .get("matches_before")
+                .and_then(Value::as_array)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                }),
+            looked_before: value
+                .get("looked_before")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -245,6 +268,8 @@ impl Submission {
             outcome_unknown: false,
             lookup_page: None,
             lookup_pages: 0,
+            matches_before: None,
+            looked_before: false,
         }
     }
 

@@ -95,7 +95,7 @@ pub fn plan_probes(config: &TargetConfig) -> Vec<Probe> {
             }
             probes.extend(read(
                 "Service types",
-                url(Operation::ServiceTypes),
+                super::forms::service_types_url(config),
                 Reader::ServiceTypes,
             ));
         }

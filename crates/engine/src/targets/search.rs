@@ -749,6 +749,22 @@ fn record_value<'a>(target: TargetKind, root: &'a Value, wire: &str) -> Option<&
             return Some(value);
         }
     }
+    // Unite US takes the primary email as `email_address` and answers with
+    // it among `email_addresses` (assumed), the primary one first.
+    if target == TargetKind::UniteUs && wire == "email_address" {
+        let listed = root
+            .get("email_addresses")
+            .and_then(Value::as_array)
+            .and_then(|emails| {
+                let primary = emails.iter().find(|email| email["is_primary"] == true);
+                primary.or(emails.first())
+            })
+            .and_then(|email| email.get("email_address"))
+            .filter(present);
+        if let Some(value) = value_at(root, wire).filter(present).or(listed) {
+            return Some(value);
+        }
+    }
     value_at(root, wire).filter(present)
 }
 
