@@ -208,7 +208,7 @@ fn report(
             AfterStep::Sent {
                 record_id: submission.captured_id.clone(),
                 upsert: upsert_status(&response.body),
-                duplicates: Vec::new(),
+                duplicates: submission.duplicates.clone(),
             }
         }
         StepOutcome::Done { .. } => AfterStep::NextStep,
@@ -241,7 +241,7 @@ pub fn after_look(
         return AfterStep::Sent {
             record_id: submission.captured_id.clone(),
             upsert: None,
-            duplicates: Vec::new(),
+            duplicates: submission.duplicates.clone(),
         };
     };
     let request = lookup_request(config, &step, submission.lookup_page.as_deref());
@@ -269,17 +269,9 @@ pub fn after_look(
             let done = StepOutcome::Done {
                 captured_id: Some(id),
             };
+            submission.duplicates.extend(also);
             submission.apply(&done, now_ms);
-            match report(submission, done, step, &Response::default()) {
-                AfterStep::Sent {
-                    record_id, upsert, ..
-                } => AfterStep::Sent {
-                    record_id,
-                    upsert,
-                    duplicates: also,
-                },
-                other => other,
-            }
+            report(submission, done, step, &Response::default())
         }
         Ok(Looked::NextPage(token)) if submission.lookup_pages + 1 < MAX_LOOKUP_PAGES => {
             submission.lookup_pages += 1;
@@ -1023,6 +1015,39 @@ mod tests {
         ]);
         assert_eq!(
             after_look(&mut submission, &staff, &clients(twice, None), 0.5, LATER),
+            AfterStep::Sent {
+                record_id: Some("cli_8".into()),
+                upsert: None,
+                duplicates: vec!["cli_9".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn duplicates_found_by_a_look_are_reported_when_the_last_step_is_done() {
+        let (staff, mut submission) = staff_create();
+        let mut answers = steps()[1].clone();
+        answers.method = HttpMethod::Post;
+        submission.steps.push(answers);
+        first_try(&staff, &mut submission, None);
+        look(&staff, &mut submission, LATER);
+        let twice = json!([
+            {"id": "cli_8", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"},
+            {"id": "cli_9", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"}
+        ]);
+        assert_eq!(
+            after_look(&mut submission, &staff, &clients(twice, None), 0.5, LATER),
+            AfterStep::NextStep
+        );
+        // Stored and read back between the two steps, as a reload would.
+        let mut stored = Submission::from_json(&submission.to_json()).unwrap();
+        let NextAction::Send { step, url } = next_action(&mut stored, &staff, TAB, true, LATER)
+        else {
+            panic!("the answers are sent next");
+        };
+        assert_eq!(url, "/gateway/caspen/v1/clients/cli_8");
+        assert_eq!(
+            after_answer(&mut stored, step, &answer(Some(200), "{}"), 0.5, LATER),
             AfterStep::Sent {
                 record_id: Some("cli_8".into()),
                 upsert: None,

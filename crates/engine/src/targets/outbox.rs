@@ -82,6 +82,10 @@ pub struct Submission {
     pub matches_before: Option<Vec<String>>,
     /// The read of [`Submission::matches_before`] has ended, whole or not.
     pub looked_before: bool,
+    /// Other records a create made, found while looking for it (the
+    /// browser's own resend of a dropped request): reported once every
+    /// step is done, for staff to remove.
+    pub duplicates: Vec<String>,
 }
 
 impl SubmissionStatus {
@@ -150,6 +154,7 @@ impl Submission {
             "lookup_pages": self.lookup_pages,
             "matches_before": self.matches_before,
             "looked_before": self.looked_before,
+            "duplicates": self.duplicates,
         })
     }
 
@@ -207,6 +212,11 @@ impl Submission {
                 .get("looked_before")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            duplicates: value
+                .get("duplicates")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
         })
     }
 
@@ -270,6 +280,7 @@ impl Submission {
             lookup_pages: 0,
             matches_before: None,
             looked_before: false,
+            duplicates: Vec::new(),
         }
     }
 
