@@ -122,6 +122,9 @@ impl Step {
 pub struct Section {
     pub id: String,
     pub name: String,
+    /// As the definition gives it: where the app places a section of its
+    /// own beside this one.
+    pub display_order: Option<f64>,
     /// Whether the section's name is shown as a heading.
     pub display_name: bool,
     pub section_type: SectionType,

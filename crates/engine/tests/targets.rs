@@ -263,3 +263,46 @@ fn server_errors_land_on_the_question_bound_to_the_field() {
     );
     assert_eq!(placed.general, vec!["nonsense path: odd".to_string()]);
 }
+
+/// GOV.UK's order: the name first, then the rest of the person's details
+/// together. What the built-in section adds goes right after the form's
+/// first section about the person when the form asks the name, and leads
+/// when it does not.
+#[test]
+fn built_in_details_follow_the_forms_own_questions_about_the_person() {
+    let definition = json!({"id": "f", "name": "F", "sections": [
+        {"id": "need", "name": "Your request", "display_order": 2, "questions": [
+            {"id": "q-need", "label_text": "What do you need?", "input_type": "text", "display_order": 1}]},
+        {"id": "you", "name": "About you", "display_order": 1, "questions": [
+            {"id": "q-first", "label_text": "First name", "input_type": "text", "field": "person.first_name", "display_order": 1},
+            {"id": "q-last", "label_text": "Last name", "input_type": "text", "field": "person.last_name", "display_order": 2}]}
+    ]});
+    let sections_with = |config: &TargetConfig, definition: &Value| {
+        let plain = load_form_with_leading_sections(definition, &[]).expect("the form loads");
+        let built_in: Vec<Value> = about_you_section(config, Some(&plain.form), &[])
+            .into_iter()
+            .collect();
+        let loaded = load_form_with_leading_sections(definition, &built_in).expect("it loads");
+        loaded
+            .form
+            .sections
+            .iter()
+            .map(|section| section.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let caspen = TargetConfig::from_json(&json!({"target": "caspen", "mode": "widget",
+        "base_url": "/gateway/caspen/v1", "auth": "none", "require": ["person.address.city"]}))
+    .expect("the configuration reads");
+    assert_eq!(
+        sections_with(&caspen, &definition),
+        ["About you", "Your details", "Your request"]
+    );
+    // A form that does not ask the name: the built-in section asks it, first.
+    let mut nameless = definition.clone();
+    nameless["sections"][1]["questions"] = json!([
+        {"id": "q-born", "label_text": "Date of birth", "input_type": "date", "field": "person.date_of_birth", "display_order": 1}]);
+    assert_eq!(
+        sections_with(&caspen, &nameless),
+        ["Your details", "About you", "Your request"]
+    );
+}
