@@ -87,13 +87,6 @@ pub fn load_form_with_leading_sections(
     let (root, prefix) = unwrap_envelope(value)?;
     check_limits(root, &prefix, leading)?;
     let mut reader = Reader::default();
-    let mut built_in = Vec::new();
-    for (position, section_value) in leading.iter().enumerate() {
-        let path = format!("(built in)[{position}]");
-        if let Some(object) = section_value.as_object() {
-            built_in.push(reader.section(object, &path));
-        }
-    }
     let mut raw_sections = Vec::new();
     let section_list = reader.list(root.get("sections"), &join(&prefix, "sections"), None);
     for (position, section_value) in section_list.iter().enumerate() {
@@ -103,9 +96,14 @@ pub fn load_form_with_leading_sections(
             None => reader.warn(&path, None, "this section is not an object and was skipped"),
         }
     }
-    // After the form's own: a built-in section whose display order equals
-    // one of theirs (placed beside it) sorts after it.
-    raw_sections.append(&mut built_in);
+    // After the form's own, so that a built-in section given the display
+    // order of one of them (to stand beside it) sorts after it.
+    for (position, section_value) in leading.iter().enumerate() {
+        let path = format!("(built in)[{position}]");
+        if let Some(object) = section_value.as_object() {
+            raw_sections.push(reader.section(object, &path));
+        }
+    }
     // Flat shape: questions beside the sections, each naming its section.
     let flat_path = join(&prefix, "questions");
     let flat_questions = reader.list(root.get("questions"), &flat_path, None);

@@ -467,27 +467,23 @@ pub fn about_you_section(
     }
     // GOV.UK's order asks the name first, then the rest of a person's
     // details together. When the form asks the name itself, what this
-    // section adds (an address, say) goes right after the form's first
-    // section about the person, not before it; otherwise it leads.
-    let asks_name = questions.iter().any(|question| {
-        matches!(
-            question["field"].as_str(),
-            Some("person.first_name" | "person.last_name")
-        )
-    });
-    let beside = form.filter(|_| !asks_name).and_then(|form| {
-        form.sections
-            .iter()
-            .find(|section| {
-                section.questions.iter().any(|&index| {
-                    form.questions
-                        .get(index)
-                        .and_then(|question| question.field.as_deref())
-                        .is_some_and(|field| field.starts_with("person."))
-                })
-            })?
-            .display_order
-    });
+    // section adds (an address, say) takes the display order of the form's
+    // section that asks it, and the loader sorts it right after that one;
+    // otherwise it leads. A fractional order is taken whole, which can put
+    // it one section early.
+    let beside = form
+        .filter(|_| bound.contains(&"person.first_name"))
+        .and_then(|form| {
+            form.sections
+                .iter()
+                .find(|section| {
+                    section.questions.iter().any(|&index| {
+                        form.questions.get(index).and_then(|q| q.field.as_deref())
+                            == Some("person.first_name")
+                    })
+                })?
+                .display_order
+        });
     let name = match config.mode {
         Mode::Widget => "Your details",
         Mode::Staff => "The person",
@@ -497,7 +493,10 @@ pub fn about_you_section(
         ("name", Value::from(name)),
         ("display_name", Value::from(true)),
         ("section_type", Value::from("form_group")),
-        ("display_order", Value::from(beside.unwrap_or(-1_000_000.0))),
+        (
+            "display_order",
+            Value::from(beside.map_or(-1_000_000, |order| order as i64)),
+        ),
         ("questions", Value::Array(questions)),
     ]))
 }
