@@ -832,15 +832,20 @@ mod tests {
         // Caspen takes no id of ours, so a 409 means nothing here.
         let mut create = steps()[0].clone();
         create.conflict_means_done = false;
-        let submission = Submission::new(
+        let submission = only_step(&staff, create);
+        (staff, submission)
+    }
+
+    /// A submission "ref-1" of one step under `config`.
+    fn only_step(config: &TargetConfig, step: PlannedRequest) -> Submission {
+        Submission::new(
             "ref-1".into(),
-            staff.binding(),
+            config.binding(),
             "form".into(),
             "Rosa Diaz".into(),
-            vec![create],
+            vec![step],
             0.0,
-        );
-        (staff, submission)
+        )
     }
 
     /// Sends the create and answers it with `status`.
@@ -1004,17 +1009,23 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn more_than_one_record_found_by_the_reference_is_reported_as_duplicates() {
-        let (staff, mut submission) = staff_create();
-        first_try(&staff, &mut submission, None);
-        look(&staff, &mut submission, LATER);
+    /// Sends the create, loses its answer, and reads a list where two
+    /// records carry its reference (the browser sent it again).
+    fn made_twice_then_looked(staff: &TargetConfig, submission: &mut Submission) -> AfterStep {
+        first_try(staff, submission, None);
+        look(staff, submission, LATER);
         let twice = json!([
             {"id": "cli_8", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"},
             {"id": "cli_9", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"}
         ]);
+        after_look(submission, staff, &clients(twice, None), 0.5, LATER)
+    }
+
+    #[test]
+    fn more_than_one_record_found_by_the_reference_is_reported_as_duplicates() {
+        let (staff, mut submission) = staff_create();
         assert_eq!(
-            after_look(&mut submission, &staff, &clients(twice, None), 0.5, LATER),
+            made_twice_then_looked(&staff, &mut submission),
             AfterStep::Sent {
                 record_id: Some("cli_8".into()),
                 upsert: None,
@@ -1029,14 +1040,8 @@ mod tests {
         let mut answers = steps()[1].clone();
         answers.method = HttpMethod::Post;
         submission.steps.push(answers);
-        first_try(&staff, &mut submission, None);
-        look(&staff, &mut submission, LATER);
-        let twice = json!([
-            {"id": "cli_8", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"},
-            {"id": "cli_9", "first_name": "R", "last_name": "D", "notes": "Intake reference: ref-1"}
-        ]);
         assert_eq!(
-            after_look(&mut submission, &staff, &clients(twice, None), 0.5, LATER),
+            made_twice_then_looked(&staff, &mut submission),
             AfterStep::NextStep
         );
         // Stored and read back between the two steps, as a reload would.
@@ -1067,14 +1072,7 @@ mod tests {
             "attributes": {"first_name": "Rosa", "last_name": "Diaz",
                 "date_of_birth": "1990-05-06", "email": "rosa@example.org"}}}),
         ));
-        let submission = Submission::new(
-            "ref-1".into(),
-            staff.binding(),
-            "form".into(),
-            "Rosa Diaz".into(),
-            vec![create],
-            0.0,
-        );
+        let submission = only_step(&staff, create);
         (staff, submission)
     }
 

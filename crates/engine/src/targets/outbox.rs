@@ -166,6 +166,15 @@ impl Submission {
         // A field written by a later version than some stored entries:
         // absent there, and read as none.
         let later_text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+        let later_ids = |key: &str| -> Option<Vec<String>> {
+            let ids = value.get(key)?.as_array()?;
+            Some(
+                ids.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            )
+        };
         Some(Submission {
             reference: text("reference")?,
             target: text("target")?,
@@ -199,29 +208,12 @@ impl Submission {
                 .and_then(Value::as_u64)
                 .and_then(|pages| u32::try_from(pages).ok())
                 .unwrap_or(0),
-            matches_before: value
-                .get("matches_before")
-                .and_then(Value::as_array)
-                .map(|ids| {
-                    ids.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                }),
+            matches_before: later_ids("matches_before"),
             looked_before: value
                 .get("looked_before")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            duplicates: value
-                .get("duplicates")
-                .and_then(Value::as_array)
-                .map(|ids| {
-                    ids.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            duplicates: later_ids("duplicates").unwrap_or_default(),
         })
     }
 
