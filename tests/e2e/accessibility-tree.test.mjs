@@ -1,4 +1,5 @@
-// What a screen reader is told on each state of the public widget, checked
+// What a screen reader is told on each state of the public widget and of
+// staff intake, checked
 // against a stored snapshot: every node of Chromium's accessibility tree that
 // a person meets (headings, landmarks, controls, groups, links, live regions),
 // with its role, name, description and states (required, invalid, checked,
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sandboxSuite, axeAudit, watchErrors, answerEverything } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, answerEverything, signInStaff } from './support.mjs';
 
 let sandbox, browser;
 const audit = axeAudit('accessibility tree');
@@ -112,6 +113,33 @@ test('the widget in Spanish, with errors', async () => {
   await page.locator('.intake-form button[type=submit]').click();
   await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
   await expectTree(page, 'widget-errors-es');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('staff intake: the sign-in, the find screen with a person found, the person open, and the lock', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.clock.install();
+  await page.goto(`${sandbox.baseUrl}/staff?config=caspen-staff`);
+  await page.waitForSelector('#staff-token');
+  await expectTree(page, 'staff-sign-in');
+  await signInStaff(page, 'demo-staff-token');
+  await page.waitForFunction(() => document.activeElement?.id === 'find-title');
+  const find = page.locator('[data-testid="find-person"]');
+  await find.getByLabel('First name').fill('Maria');
+  await find.getByLabel('Last name').fill('Garcia');
+  await find.getByRole('button', { name: 'Search' }).click();
+  await page.locator('[data-testid="search-results"] [data-person-id]').first().waitFor();
+  await expectTree(page, 'staff-found');
+  await page.locator('[data-testid="search-results"] [data-person-id]').first().click();
+  await page.waitForFunction(() => document.activeElement?.id === 'person-title');
+  await page.waitForSelector('[data-question-id="notes"]');
+  await expectTree(page, 'staff-person');
+  await page.clock.fastForward('16:00');
+  await page.locator('[data-testid="locked"]').waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'locked-title');
+  await expectTree(page, 'staff-locked');
   assert.deepEqual(errors, []);
   await page.close();
 });

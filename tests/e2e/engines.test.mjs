@@ -369,7 +369,7 @@ for (const engineName of ENGINES) {
       await page.waitForSelector('[data-question-id="first-name"] label');
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'es');
       const text = await page.evaluate(() => document.querySelector('form').innerText);
-      for (const spanish of ['Sus datos', 'Tipo de dirección', 'Consentimiento', 'Su firma']) assert.match(text, new RegExp(spanish), spanish);
+      for (const spanish of ['Sobre usted', 'Tipo de dirección', 'Consentimiento', 'Su firma']) assert.match(text, new RegExp(spanish), spanish);
       for (const english of ['Your details', 'Address type', 'Your signature', 'Date of birth']) {
         assert.ok(!new RegExp(`(^|\\n)${english}( \\*)?(\\n|$)`).test(text), `"${english}" is still in English`);
       }

@@ -259,7 +259,7 @@ test('in Spanish, the widget speaks Spanish: the sections the app adds and the g
     'Your request', 'What do you need help with?', 'Describe your situation', 'Consent']) {
     assert.ok(!new RegExp(`(^|\\n)${english}( \\*)?(\\n|$)`).test(text), `"${english}" is still in English:\n${text}`);
   }
-  for (const spanish of ['Sus datos', 'Dirección', 'Tipo de dirección', 'Casa', 'Consentimiento', 'Su firma', 'Borrar la firma']) {
+  for (const spanish of ['Sobre usted', 'Dirección', 'Tipo de dirección', 'Casa', 'Consentimiento', 'Su firma', 'Borrar la firma']) {
     assert.match(text, new RegExp(spanish), spanish);
   }
   await expectAccessible(page, 'widget in Spanish');

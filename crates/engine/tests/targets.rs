@@ -266,14 +266,14 @@ fn server_errors_land_on_the_question_bound_to_the_field() {
 
 /// GOV.UK's order: the name first, then the rest of the person's details
 /// together. What the built-in section adds goes right after the form's
-/// first section about the person when the form asks the name, and leads
-/// when it does not.
+/// section that asks the name, under that section's heading, when the form
+/// asks the name, and leads, with its own heading, when it does not.
 #[test]
 fn built_in_details_follow_the_forms_own_questions_about_the_person() {
     let definition = json!({"id": "f", "name": "F", "sections": [
-        {"id": "need", "name": "Your request", "display_order": 2, "questions": [
+        {"id": "need", "name": "Your request", "display_order": 2, "display_name": true, "questions": [
             {"id": "q-need", "label_text": "What do you need?", "input_type": "text", "display_order": 1}]},
-        {"id": "you", "name": "About you", "display_order": 1, "questions": [
+        {"id": "you", "name": "About you", "display_order": 1, "display_name": true, "questions": [
             {"id": "q-first", "label_text": "First name", "input_type": "text", "field": "person.first_name", "display_order": 1},
             {"id": "q-last", "label_text": "Last name", "input_type": "text", "field": "person.last_name", "display_order": 2}]}
     ]});
@@ -283,11 +283,15 @@ fn built_in_details_follow_the_forms_own_questions_about_the_person() {
             .into_iter()
             .collect();
         let loaded = load_form_with_leading_sections(definition, &built_in).expect("it loads");
+        // A section whose name is not shown is written in brackets.
         loaded
             .form
             .sections
             .iter()
-            .map(|section| section.name.clone())
+            .map(|section| match section.display_name {
+                true => section.name.clone(),
+                false => format!("({})", section.name),
+            })
             .collect::<Vec<_>>()
     };
     let caspen = TargetConfig::from_json(&json!({"target": "caspen", "mode": "widget",
@@ -295,7 +299,7 @@ fn built_in_details_follow_the_forms_own_questions_about_the_person() {
     .expect("the configuration reads");
     assert_eq!(
         sections_with(&caspen, &definition),
-        ["About you", "Your details", "Your request"]
+        ["About you", "(Your details)", "Your request"]
     );
     // A form that does not ask the name: the built-in section asks it, first.
     let mut nameless = definition.clone();

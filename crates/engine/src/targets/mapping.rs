@@ -491,7 +491,9 @@ pub fn about_you_section(
     Some(object([
         ("id", Value::from(ABOUT_YOU_SECTION_ID)),
         ("name", Value::from(name)),
-        ("display_name", Value::from(true)),
+        // Beside the form's own section about the person, it goes on under
+        // that section's heading rather than add a second one.
+        ("display_name", Value::from(beside.is_none())),
         ("section_type", Value::from("form_group")),
         (
             "display_order",
