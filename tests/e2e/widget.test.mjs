@@ -272,6 +272,8 @@ test('the person\'s own details name their autofill tokens (WCAG 1.3.5); staff i
   const errors = watchErrors(page);
   await page.goto(`${sandbox.baseUrl}/widget`);
   await page.waitForSelector('[data-question-id="first-name"]');
+  // The signature's typed field comes with the later parts.
+  await page.waitForSelector('[data-testid="signature-pad"]');
   const tokens = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-question-id] input')]
     .filter((input) => input.hasAttribute('autocomplete') && input.type !== 'radio')
     .map((input) => [input.closest('[data-question-id]').dataset.questionId, input.getAttribute('autocomplete')])));
