@@ -15,22 +15,25 @@ import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 
 /**
- * POSTs `body` and resolves with the answer's status as soon as it comes. A
- * server that refuses a body before reading it answers and closes while the
- * body is still being written; fetch then fails the whole request, so the
- * answer is taken from the response event and a write cut short after it
- * is not an error.
+ * POSTs `body` and resolves with the answer's status. The body waits for the
+ * server's "100 Continue" (`Expect: 100-continue`), as a client sending a
+ * large body should: a server that refuses it by its declared length answers
+ * at once, and the body is never written. Written anyway, the server would
+ * close while it was still arriving, and the answer could be lost.
  */
 function postStatus(url, headers, body) {
   return new Promise((resolve, reject) => {
-    let answered = false;
-    const outgoing = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-      answered = true;
+    const outgoing = httpRequest(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    }, (response) => {
       response.resume();
       resolve(response.statusCode);
+      outgoing.destroy();
     });
-    outgoing.on('error', (error) => { if (!answered) reject(error); });
-    outgoing.end(body);
+    outgoing.on('continue', () => outgoing.end(body));
+    outgoing.on('error', reject);
+    outgoing.flushHeaders();
   });
 }
 
