@@ -78,19 +78,20 @@ pub fn put(submission: &Submission) -> bool {
     if submission.sealed.is_none() {
         return false;
     }
-    if HELD
-        .with(|held| {
-            let mut held = held.borrow_mut();
-            let held = held.as_mut()?;
-            held.retain(|kept| kept.reference != submission.reference);
-            held.push(submission.clone());
-            Some(())
-        })
-        .is_some()
-    {
+    let held = HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        held.as_mut().map(|held| replace_or_add(held, submission))
+    });
+    if held.is_some() {
         return true;
     }
     let mut submissions = all();
+    replace_or_add(&mut submissions, submission);
+    write(&submissions)
+}
+
+/// Puts `submission` in the place of the one with its reference, or last.
+fn replace_or_add(submissions: &mut Vec<Submission>, submission: &Submission) {
     match submissions
         .iter_mut()
         .find(|stored| stored.reference == submission.reference)
@@ -98,7 +99,6 @@ pub fn put(submission: &Submission) -> bool {
         Some(stored) => *stored = submission.clone(),
         None => submissions.push(submission.clone()),
     }
-    write(&submissions)
 }
 
 pub fn get(reference: &str) -> Option<Submission> {

@@ -15,7 +15,7 @@ use super::outbox::{
     classify, upsert_status, Response, StepOutcome, Submission, SubmissionStatus, UpsertOutcome,
 };
 use super::reconcile::{
-    can_look, looks_by_fields, lookup_request, read_lookup, read_matches_before, Looked,
+    can_look, free_text_field, lookup_request, read_lookup, read_matches_before, Looked,
     MAX_LOOKUP_PAGES,
 };
 
@@ -135,16 +135,17 @@ pub fn next_action(
     }
     submission.claimed_by = Some(tab.to_string());
     submission.claim_until_ms = now_ms + CLAIM_MS;
-    let by_fields = looks_by_fields(config, &step);
-    let look = if by_fields && !submission.looked_before {
-        // A create that was already sent without this read (stored by an
-        // earlier version) cannot be told apart from people who were there.
-        !submission.outcome_unknown
-    } else {
-        submission.outcome_unknown
-            && can_look(config, &step)
-            && (!by_fields || submission.matches_before.is_some())
-    };
+    let look = can_look(config, &step)
+        && match (free_text_field(config.target), submission.looked_before) {
+            // Found by the reference its record carries.
+            (Some(_), _) => submission.outcome_unknown,
+            // Found by its fields: who matches already is read before the
+            // first send. A create already sent without that read (stored
+            // by an earlier version) cannot be told apart from people who
+            // were there, so it is not looked for.
+            (None, false) => !submission.outcome_unknown,
+            (None, true) => submission.outcome_unknown && submission.matches_before.is_some(),
+        };
     if look {
         return NextAction::Look {
             request: lookup_request(config, &step, submission.lookup_page.as_deref()),

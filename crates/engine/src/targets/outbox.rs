@@ -75,7 +75,7 @@ pub struct Submission {
     /// While looking: the pages read so far.
     pub lookup_pages: u32,
     /// For a create found again by its fields (see
-    /// [`super::reconcile::looks_by_fields`]): the records that already
+    /// [`super::reconcile::sent_person`]): the records that already
     /// matched it before it was first sent, as far as the list has been
     /// read; `None` before the first page, or when the list could not be
     /// read (then an unknown outcome is settled by sending again).

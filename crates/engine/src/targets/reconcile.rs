@@ -62,12 +62,6 @@ pub fn can_look(config: &TargetConfig, step: &PlannedRequest) -> bool {
         && (free_text_field(config.target).is_some() || sent_person(config, step).is_some())
 }
 
-/// Whether `step` is a create found again by its fields, so that the people
-/// matching it are read before it is first sent.
-pub fn looks_by_fields(config: &TargetConfig, step: &PlannedRequest) -> bool {
-    free_text_field(config.target).is_none() && can_look(config, step)
-}
-
 /// The person a Unite US or Casebook create names, read from its body as
 /// the target's search answer would show it; `None` for other targets, or
 /// when the create lacks a first or last name (Unite US searches by both).
@@ -479,7 +473,7 @@ mod tests {
             ),
             ("Rosa María", Some("1990-05-06"), None)
         );
-        assert!(can_look(&staff, &step) && looks_by_fields(&staff, &step));
+        assert!(can_look(&staff, &step) && free_text_field(TargetKind::UniteUs).is_none());
         let query = lookup_request(&staff, &step, None).url;
         assert!(
             query.contains("q%5Bfirst_name%5D=Rosa%20Mar%C3%ADa"),
