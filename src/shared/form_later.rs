@@ -158,7 +158,7 @@ pub(crate) fn error_summary(context: FormContext) -> AnyView {
             <h2 id="error-summary-title">{move || language.get().later_text().error_summary_title}</h2>
             <ul>
                 {move || { let language = language.get(); context.summary.get().into_iter().map(|(question, issue)| {
-                    let message = context.state.with_value(|state| issue_message(&issue, &state.form().questions[question], &language));
+                    let message = context.state.with_value(|state| issue_message(&issue, &state.form().questions[question], &language, context.about_themselves));
                     let href = format!("#{}", input_id(question));
                     view! { <li><a href=href on:click=move |event| { event.prevent_default(); context.show_question(question); }>{message}</a></li> }
                 }).collect_view() }}
@@ -192,7 +192,7 @@ pub(crate) fn question_error(
                     .errors
                     .get()
                     .iter()
-                    .map(|issue| issue_message(issue, &form.questions[index], &language))
+                    .map(|issue| issue_message(issue, &form.questions[index], &language, context.about_themselves))
                     .collect();
                 messages.extend(context.server_errors.with(|errors| {
                     errors

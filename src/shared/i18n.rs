@@ -5,7 +5,7 @@
 #[cfg(feature = "full")]
 use intake_engine::targets::Guarantee;
 use intake_engine::targets::{BuiltInWords, LinkRefusal, Mode, UpsertOutcome};
-use intake_engine::{number_text, Issue, IssueKind, LoadError, Question};
+use intake_engine::{number_text, AnswerKind, InputType, Issue, IssueKind, LoadError, Question};
 
 use crate::shared::http::FetchError;
 
@@ -45,14 +45,15 @@ impl Language {
         }
     }
 
-    /// The message for an issue in this language, given the question's
-    /// label; `None` uses the engine's own English message. Not in [`Text`]:
-    /// a function named in a catalogue, which is data, would be in every
-    /// build's first load, and only the later parts word issues.
-    fn issue_translator(&self) -> Option<fn(&IssueKind, &str) -> String> {
+    /// How issues are worded in this language, and whether an author's
+    /// message (in the definition's language, taken to be English) is shown
+    /// as written. Not in [`Text`]: a function named in a catalogue, which
+    /// is data, would be in every build's first load, and only the later
+    /// parts word issues.
+    fn issue_wording(&self) -> (fn(&IssueKind, &IssueSubject) -> String, bool) {
         match self.primary() {
-            "es" => Some(spanish_issue),
-            _ => None,
+            "es" => (spanish_issue, false),
+            _ => (english_issue, true),
         }
     }
 
@@ -279,36 +280,168 @@ fn spanish_failure(failure: &FailureKind) -> String {
     }
 }
 
-fn spanish_issue(kind: &IssueKind, label: &str) -> String {
+/// What an issue's message is about: the question as the person meets it.
+pub struct IssueSubject<'a> {
+    /// The question's label in the interface language, without a trailing
+    /// colon or star.
+    label: &'a str,
+    answer: AnswerKind,
+    /// The person's detail the question asks for (`first_name`,
+    /// `date_of_birth`), when it is bound to one.
+    person_field: Option<&'a str>,
+    signature: bool,
+    /// The widget, where the person answers about themselves; staff intake
+    /// answers about someone else.
+    about_themselves: bool,
+}
+
+impl IssueSubject<'_> {
+    /// The person's detail as a noun to put after "your" ("first name",
+    /// "ZIP code"), taken from the label when it is a short name rather than
+    /// a question ("How should we contact you?" is not).
+    fn person_noun(&self) -> Option<String> {
+        self.person_field?;
+        let label = self.label;
+        if label.is_empty() || label.ends_with('?') || label.split_whitespace().count() > 4 {
+            return None;
+        }
+        let mut letters = label.chars();
+        let first = letters.next()?;
+        // An initialism keeps its capitals: "ZIP code".
+        let noun = if letters.next().is_some_and(char::is_uppercase) {
+            label.to_string()
+        } else {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        };
+        Some(noun)
+    }
+}
+
+/// GOV.UK's pattern: say what to do ("Enter your first name", "Select how we
+/// should contact you"), naming the question, in the person's language.
+fn english_issue(kind: &IssueKind, subject: &IssueSubject) -> String {
+    let quoted = if subject.label.is_empty() {
+        "this question".to_string()
+    } else {
+        format!("“{}”", subject.label)
+    };
+    let noun = subject.person_noun();
+    let whose = if subject.about_themselves {
+        "your"
+    } else {
+        "the person’s"
+    };
     match kind {
-        IssueKind::Required => format!("{label}: responda a esta pregunta"),
-        IssueKind::NotANumber => format!("{label}: escriba un número"),
-        IssueKind::NotAWholeNumber => format!("{label}: escriba un número entero"),
+        // Whoever signs, signs for themselves.
+        IssueKind::Required if subject.signature => {
+            "Sign in the box, or type your full name to sign".into()
+        }
+        IssueKind::Required if subject.person_field == Some("preferred_communication_method") => {
+            if subject.about_themselves {
+                "Select how we should contact you".into()
+            } else {
+                "Select how to contact the person".into()
+            }
+        }
+        IssueKind::Required => match (subject.answer, noun) {
+            (AnswerKind::SingleChoice | AnswerKind::MultipleChoice, Some(noun)) => {
+                format!("Select {whose} {noun}")
+            }
+            (AnswerKind::Flag, _) => format!("Select {quoted} to continue"),
+            (AnswerKind::SingleChoice, None) => format!("Select an answer for {quoted}"),
+            (AnswerKind::MultipleChoice, None) => {
+                format!("Select at least one answer for {quoted}")
+            }
+            (_, Some(noun)) => format!("Enter {whose} {noun}"),
+            (_, None) => format!("Enter an answer for {quoted}"),
+        },
+        IssueKind::NotANumber => format!("{quoted} must be a number"),
+        IssueKind::NotAWholeNumber => format!("{quoted} must be a whole number"),
         IssueKind::GreaterThan(bound) => {
-            format!("{label}: debe ser mayor que {}", number_text(*bound))
+            format!("{quoted} must be greater than {}", number_text(*bound))
         }
         IssueKind::GreaterThanOrEqualTo(bound) => {
-            format!("{label}: debe ser {} o más", number_text(*bound))
+            format!("{quoted} must be {} or more", number_text(*bound))
         }
-        IssueKind::EqualTo(bound) => format!("{label}: debe ser {}", number_text(*bound)),
-        IssueKind::NotEqualTo(bound) => format!("{label}: no puede ser {}", number_text(*bound)),
-        IssueKind::LessThan(bound) => {
-            format!("{label}: debe ser menor que {}", number_text(*bound))
-        }
+        IssueKind::EqualTo(bound) => format!("{quoted} must be {}", number_text(*bound)),
+        IssueKind::NotEqualTo(bound) => format!("{quoted} must not be {}", number_text(*bound)),
+        IssueKind::LessThan(bound) => format!("{quoted} must be less than {}", number_text(*bound)),
         IssueKind::LessThanOrEqualTo(bound) => {
-            format!("{label}: debe ser {} o menos", number_text(*bound))
+            format!("{quoted} must be {} or less", number_text(*bound))
         }
-        IssueKind::TooFewSelections(minimum) => format!("{label}: elija al menos {minimum}"),
-        IssueKind::TooManySelections(maximum) => format!("{label}: elija como máximo {maximum}"),
-        IssueKind::InvalidEmail => {
-            format!("{label}: escriba un correo electrónico, como nombre@ejemplo.com")
+        IssueKind::TooFewSelections(1) => format!("Select at least one answer for {quoted}"),
+        IssueKind::TooFewSelections(minimum) => {
+            format!("Select at least {minimum} answers for {quoted}")
         }
-        IssueKind::InvalidDate => format!("{label}: escriba una fecha real"),
-        IssueKind::IncompleteDuration => format!("{label}: escriba la fecha de inicio y la de fin"),
+        IssueKind::TooManySelections(1) => format!("Select no more than one answer for {quoted}"),
+        IssueKind::TooManySelections(maximum) => {
+            format!("Select no more than {maximum} answers for {quoted}")
+        }
+        IssueKind::InvalidEmail => match noun {
+            Some(_) => "Enter an email address in the correct format, like name@example.com".into(),
+            None => format!(
+                "Enter an email address for {quoted} in the correct format, like name@example.com"
+            ),
+        },
+        IssueKind::InvalidDate => match noun {
+            Some(_) => format!("{} must be a real date", subject.label),
+            None => format!("{quoted} must be a real date"),
+        },
+        IssueKind::IncompleteDuration => format!("Enter both a start and an end date for {quoted}"),
         IssueKind::DurationEndsBeforeStart => {
-            format!("{label}: la fecha de fin debe ser igual o posterior a la de inicio")
+            format!("The end date for {quoted} must be the same as or after the start date")
         }
-        IssueKind::UnknownOption(id) => format!("{label}: «{id}» no es una de las opciones"),
+        IssueKind::UnknownOption(id) => format!("“{id}” is not one of the answers for {quoted}"),
+    }
+}
+
+fn spanish_issue(kind: &IssueKind, subject: &IssueSubject) -> String {
+    let quoted = if subject.label.is_empty() {
+        "esta pregunta".to_string()
+    } else {
+        format!("«{}»", subject.label)
+    };
+    let noun = subject.person_noun();
+    match kind {
+        IssueKind::Required if subject.signature => "Firme en el recuadro o escriba su nombre completo para firmar".into(),
+        IssueKind::Required if subject.person_field == Some("preferred_communication_method") => {
+            if subject.about_themselves {
+                "Elija cómo debemos comunicarnos con usted".into()
+            } else {
+                "Elija cómo comunicarse con la persona".into()
+            }
+        }
+        // "Su" is "your" and "their" alike.
+        IssueKind::Required => match (subject.answer, noun) {
+            (AnswerKind::SingleChoice | AnswerKind::MultipleChoice, Some(noun)) => format!("Elija su {noun}"),
+            (AnswerKind::Flag, _) => format!("Marque {quoted} para continuar"),
+            (AnswerKind::SingleChoice, None) => format!("Elija una respuesta para {quoted}"),
+            (AnswerKind::MultipleChoice, None) => format!("Elija al menos una respuesta para {quoted}"),
+            (_, Some(noun)) => format!("Escriba su {noun}"),
+            (_, None) => format!("Escriba una respuesta para {quoted}"),
+        },
+        IssueKind::NotANumber => format!("{quoted} debe ser un número"),
+        IssueKind::NotAWholeNumber => format!("{quoted} debe ser un número entero"),
+        IssueKind::GreaterThan(bound) => format!("{quoted} debe ser mayor que {}", number_text(*bound)),
+        IssueKind::GreaterThanOrEqualTo(bound) => format!("{quoted} debe ser {} o más", number_text(*bound)),
+        IssueKind::EqualTo(bound) => format!("{quoted} debe ser {}", number_text(*bound)),
+        IssueKind::NotEqualTo(bound) => format!("{quoted} no puede ser {}", number_text(*bound)),
+        IssueKind::LessThan(bound) => format!("{quoted} debe ser menor que {}", number_text(*bound)),
+        IssueKind::LessThanOrEqualTo(bound) => format!("{quoted} debe ser {} o menos", number_text(*bound)),
+        IssueKind::TooFewSelections(1) => format!("Elija al menos una respuesta para {quoted}"),
+        IssueKind::TooFewSelections(minimum) => format!("Elija al menos {minimum} respuestas para {quoted}"),
+        IssueKind::TooManySelections(1) => format!("Elija como máximo una respuesta para {quoted}"),
+        IssueKind::TooManySelections(maximum) => format!("Elija como máximo {maximum} respuestas para {quoted}"),
+        IssueKind::InvalidEmail => match noun {
+            Some(_) => "Escriba un correo electrónico con el formato correcto, como nombre@ejemplo.com".into(),
+            None => format!("Escriba un correo electrónico con el formato correcto para {quoted}, como nombre@ejemplo.com"),
+        },
+        IssueKind::InvalidDate => format!("{quoted} debe ser una fecha real"),
+        IssueKind::IncompleteDuration => format!("Escriba la fecha de inicio y la de fin de {quoted}"),
+        IssueKind::DurationEndsBeforeStart => {
+            format!("En {quoted}, la fecha de fin debe ser igual o posterior a la de inicio")
+        }
+        IssueKind::UnknownOption(id) => format!("«{id}» no es una de las respuestas de {quoted}"),
     }
 }
 
@@ -730,23 +863,42 @@ pub static SPANISH_LATER: LaterText = LaterText {
     signature_cleared: "Firma borrada.",
 };
 
-/// The message to show for an issue. In English: the engine's message, which
-/// is the author's wording when the definition gives one. In other languages:
-/// our translated message with the question's translated label, because a
-/// definition's `translations` have no place for validator messages and an
-/// English message would not help a person reading Spanish.
-pub fn issue_message(issue: &Issue, question: &Question, language: &Language) -> String {
-    match language.issue_translator() {
-        Some(translate) => {
-            let label = question
-                .label(&language.code)
-                .trim()
-                .trim_end_matches([':', '*'])
-                .trim();
-            translate(&issue.kind, label)
-        }
-        None => issue.message.clone(),
+/// The message to show for an issue, in the interface language. An
+/// author's own message is shown as written while the interface is in
+/// English; in another language our own wording is used with the question's
+/// translated label, because a definition's `translations` have no place for
+/// validator messages and an English message would not help a person
+/// reading Spanish. `about_themselves` is the widget's "your"; staff intake
+/// asks about someone else.
+pub fn issue_message(
+    issue: &Issue,
+    question: &Question,
+    language: &Language,
+    about_themselves: bool,
+) -> String {
+    let (wording, shows_author_messages) = language.issue_wording();
+    if let Some(message) = issue
+        .author_message
+        .as_ref()
+        .filter(|_| shows_author_messages)
+    {
+        return message.clone();
     }
+    let subject = IssueSubject {
+        label: question
+            .label(&language.code)
+            .trim()
+            .trim_end_matches([':', '*'])
+            .trim(),
+        answer: AnswerKind::of(question),
+        person_field: question
+            .field
+            .as_deref()
+            .and_then(|field| field.strip_prefix("person.")),
+        signature: question.input_type == InputType::Signature,
+        about_themselves,
+    };
+    wording(&issue.kind, &subject)
 }
 
 #[cfg(test)]
@@ -771,5 +923,147 @@ mod tests {
             SPANISH_LATER.change
         );
         assert_eq!(Language::new("fr").later_text().change, "Change");
+    }
+
+    /// Each question's messages after one empty check, then after the
+    /// answers given, in `language`, for the widget or for staff.
+    fn messages(
+        answers: &[(&str, &str)],
+        language: &str,
+        about_themselves: bool,
+    ) -> Vec<(String, String)> {
+        let loaded = intake_engine::load_form_str(
+            r#"{"sections": [{"id": "s", "questions": [
+                {"id": "first", "input_type": "text", "label_text": "First name", "field": "person.first_name", "is_required": true,
+                 "translations": {"es": {"label_text": "Nombre"}}},
+                {"id": "zip", "input_type": "text", "label_text": "ZIP code", "field": "person.address.postal_code", "is_required": true},
+                {"id": "birth", "input_type": "date", "label_text": "Date of birth", "field": "person.date_of_birth", "is_required": true},
+                {"id": "email", "input_type": "email", "label_text": "Email address", "field": "person.email"},
+                {"id": "contact", "input_type": "radio", "label_text": "How should we contact you?", "is_required": true,
+                 "field": "person.preferred_communication_method", "input_options": [{"id": "phone", "label": "Phone"}]},
+                {"id": "kind", "input_type": "radio", "label_text": "Address type", "field": "person.address.address_type", "is_required": true,
+                 "input_options": [{"id": "home", "label": "Home"}]},
+                {"id": "story", "input_type": "textarea", "label_text": "Describe your situation", "is_required": true},
+                {"id": "needs", "input_type": "checkbox", "label_text": "Needs", "min_selections": 2, "max_selections": 3,
+                 "input_options": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]},
+                {"id": "agree", "input_type": "checkbox", "label_text": "I agree", "is_required": true},
+                {"id": "size", "input_type": "number", "label_text": "Household size",
+                 "validators": [{"validation_type": "numericality", "greater_than_or_equal_to": 1, "message": "must be at least 1"}]}
+            ]}]}"#,
+        )
+        .expect("the test form loads");
+        let mut state = intake_engine::FormState::new(loaded.form);
+        let given: serde_json::Map<String, serde_json::Value> = answers
+            .iter()
+            .map(|(id, answer)| {
+                let value = serde_json::from_str(answer)
+                    .unwrap_or_else(|_| serde_json::Value::from(*answer));
+                (id.to_string(), value)
+            })
+            .collect();
+        assert!(state.set_answers_from_json(&given).is_empty());
+        let language = Language::new(language);
+        state
+            .all_issues()
+            .into_iter()
+            .flat_map(|(index, issues)| {
+                let question = &state.form().questions[index];
+                issues
+                    .iter()
+                    .map(|issue| {
+                        (
+                            question.id.clone(),
+                            issue_message(issue, question, &language, about_themselves),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    fn message_for(messages: &[(String, String)], id: &str) -> String {
+        messages
+            .iter()
+            .filter(|(question, _)| question == id)
+            .map(|(_, message)| message.clone())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    #[test]
+    fn issues_say_what_to_do_with_the_person_s_own_details_in_each_language() {
+        let english = messages(&[], "en", true);
+        for (id, expected) in [
+            ("first", "Enter your first name"),
+            ("zip", "Enter your ZIP code"),
+            ("birth", "Enter your date of birth"),
+            ("contact", "Select how we should contact you"),
+            ("kind", "Select your address type"),
+            ("story", "Enter an answer for “Describe your situation”"),
+            ("agree", "Select “I agree” to continue"),
+        ] {
+            assert_eq!(message_for(&english, id), expected, "{id}");
+        }
+        let staff = messages(&[], "en", false);
+        assert_eq!(
+            message_for(&staff, "first"),
+            "Enter the person’s first name"
+        );
+        assert_eq!(
+            message_for(&staff, "contact"),
+            "Select how to contact the person"
+        );
+        let spanish = messages(&[], "es", true);
+        for (id, expected) in [
+            ("first", "Escriba su nombre"),
+            ("contact", "Elija cómo debemos comunicarnos con usted"),
+            (
+                "story",
+                "Escriba una respuesta para «Describe your situation»",
+            ),
+            ("agree", "Marque «I agree» para continuar"),
+        ] {
+            assert_eq!(message_for(&spanish, id), expected, "{id}");
+        }
+    }
+
+    #[test]
+    fn rule_issues_name_the_question_and_the_author_s_words_stay_in_english_only() {
+        let answers = [
+            ("birth", "1985-02-30"),
+            ("email", "maria.example.org"),
+            ("needs", r#"["a"]"#),
+            ("size", "0"),
+        ];
+        let english = messages(&answers, "en", true);
+        assert_eq!(
+            message_for(&english, "birth"),
+            "Date of birth must be a real date"
+        );
+        assert_eq!(
+            message_for(&english, "email"),
+            "Enter an email address in the correct format, like name@example.com"
+        );
+        assert_eq!(
+            message_for(&english, "needs"),
+            "Select at least 2 answers for “Needs”"
+        );
+        assert_eq!(
+            message_for(&english, "size"),
+            "Household size must be at least 1"
+        );
+        let spanish = messages(&answers, "es", true);
+        assert_eq!(
+            message_for(&spanish, "birth"),
+            "«Date of birth» debe ser una fecha real"
+        );
+        assert_eq!(
+            message_for(&spanish, "needs"),
+            "Elija al menos 2 respuestas para «Needs»"
+        );
+        assert_eq!(
+            message_for(&spanish, "size"),
+            "«Household size» debe ser 1 o más"
+        );
     }
 }

@@ -338,7 +338,7 @@ test('the error summary links a required signature to its typed field, and a req
   assert.ok(radios.every((radio) => property(radio, 'invalid') === 'false'), 'no radio is invalid before a check');
   await page.locator('.intake-form button[type=submit]').click();
   await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'error-summary');
-  const link = page.locator('[data-testid="error-summary"] a', { hasText: 'signature' });
+  const link = page.locator('[data-testid="error-summary"] a', { hasText: 'type your full name to sign' });
   assert.equal(await link.count(), 1, await page.locator('[data-testid="error-summary"]').textContent());
   await link.focus();
   await page.keyboard.press('Enter');

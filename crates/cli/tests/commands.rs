@@ -75,7 +75,7 @@ fn evaluate_without_answers_reports_required_questions() {
     let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         result["errors"],
-        serde_json::json!({"q1": ["Housing?: select an answer"]})
+        serde_json::json!({"q1": [{"kind": "required"}]})
     );
 }
 

@@ -30,8 +30,8 @@ pub struct Evaluation {
     pub visible: Vec<String>,
     /// Ids of questions hidden by conditions, in display order.
     pub hidden: Vec<String>,
-    /// Question id → messages, for shown questions with a problem.
-    pub errors: BTreeMap<String, Vec<String>>,
+    /// Question id → issues, for shown questions with a problem.
+    pub errors: BTreeMap<String, Vec<Issue>>,
     pub form_response: Vec<FormResponseEntry>,
 }
 
@@ -311,10 +311,7 @@ impl FormState {
         let errors = self
             .all_issues()
             .into_iter()
-            .map(|(index, issues)| {
-                let messages = issues.into_iter().map(|issue| issue.message).collect();
-                (self.form.questions[index].id.clone(), messages)
-            })
+            .map(|(index, issues)| (self.form.questions[index].id.clone(), issues))
             .collect();
         Evaluation {
             visible,

@@ -4,11 +4,14 @@
 use crate::answer::{Answer, AnswerKind};
 use crate::date::iso_date_to_epoch_seconds;
 use crate::model::{InputType, Question, ValidatorKind};
-use crate::number::{number_text, parse_number};
+use crate::number::parse_number;
+use serde::Serialize;
 
-/// Why an answer is not acceptable, so a UI can pick its own wording when the
-/// form's author gave none.
-#[derive(Clone, Debug, PartialEq)]
+/// Why an answer is not acceptable. The engine words nothing itself: the
+/// interface's catalogue says each kind in the person's language, and the
+/// `intake evaluate` command prints the kind as it is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum IssueKind {
     Required,
     NotANumber,
@@ -28,79 +31,35 @@ pub enum IssueKind {
     UnknownOption(String),
 }
 
-/// One problem with an answer and the English message to show for it: the
-/// author's validator message when there is one, otherwise our own.
-#[derive(Clone, Debug, PartialEq)]
+/// One problem with an answer: its kind, and the form author's own wording
+/// for it when the definition's validator gives one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Issue {
+    #[serde(flatten)]
     pub kind: IssueKind,
-    pub message: String,
-    /// True when `message` is the form author's own wording; a UI shows that
-    /// as it is and may translate only the engine's default messages.
-    pub from_author: bool,
+    /// The author's message, after the question's label when it reads as
+    /// the end of a sentence ("is required" → "First name is required"), as
+    /// the reference does. It is in the definition's language: a
+    /// definition's `translations` have no place for validator messages.
+    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    pub author_message: Option<String>,
 }
 
 /// A numericality bound, the test an answer must pass against it, and the
 /// issue when it does not.
 type BoundCheck = (Option<f64>, fn(f64, f64) -> bool, fn(f64) -> IssueKind);
 
-fn label_of(question: &Question) -> String {
+fn author_message(question: &Question, message: &str) -> String {
+    let message = message.trim();
     let label = question
         .label_text
         .trim()
         .trim_end_matches([':', '*'])
         .trim();
-    if label.is_empty() {
-        "This question".to_string()
-    } else {
-        label.to_string()
-    }
-}
-
-/// The author's message, placed after the label when it reads as the end of
-/// a sentence ("is required" → "First name is required"), as the reference does.
-fn author_message(question: &Question, message: &str) -> String {
-    let message = message.trim();
-    if message.chars().next().is_some_and(char::is_lowercase) {
-        format!("{} {message}", label_of(question))
+    if !label.is_empty() && message.chars().next().is_some_and(char::is_lowercase) {
+        format!("{label} {message}")
     } else {
         message.to_string()
-    }
-}
-
-fn default_message(question: &Question, kind: &IssueKind) -> String {
-    let label = label_of(question);
-    match kind {
-        IssueKind::Required => match AnswerKind::of(question) {
-            AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Flag => {
-                format!("{label}: select an answer")
-            }
-            _ => format!("{label} is required"),
-        },
-        IssueKind::NotANumber => format!("{label} must be a number"),
-        IssueKind::NotAWholeNumber => format!("{label} must be a whole number"),
-        IssueKind::GreaterThan(bound) => {
-            format!("{label} must be greater than {}", number_text(*bound))
-        }
-        IssueKind::GreaterThanOrEqualTo(bound) => {
-            format!("{label} must be {} or more", number_text(*bound))
-        }
-        IssueKind::EqualTo(bound) => format!("{label} must be {}", number_text(*bound)),
-        IssueKind::NotEqualTo(bound) => format!("{label} must not be {}", number_text(*bound)),
-        IssueKind::LessThan(bound) => format!("{label} must be less than {}", number_text(*bound)),
-        IssueKind::LessThanOrEqualTo(bound) => {
-            format!("{label} must be {} or less", number_text(*bound))
-        }
-        IssueKind::TooFewSelections(minimum) => format!("{label}: select at least {minimum}"),
-        IssueKind::TooManySelections(maximum) => format!("{label}: select no more than {maximum}"),
-        IssueKind::InvalidEmail => {
-            format!("{label} must be an email address, like name@example.com")
-        }
-        IssueKind::InvalidDate => format!("{label} must be a real date"),
-        IssueKind::IncompleteDuration => format!("{label}: enter both a start and an end date"),
-        IssueKind::DurationEndsBeforeStart => {
-            format!("{label}: the end date must be on or after the start date")
-        }
-        IssueKind::UnknownOption(id) => format!("{label}: \"{id}\" is not one of the choices"),
     }
 }
 
@@ -135,17 +94,19 @@ pub(crate) fn validate(question: &Question, answer: Option<&Answer>) -> Vec<Issu
             _ => None,
         });
     let mut issues: Vec<Issue> = Vec::new();
+    // One message once: an author who gives two rules the same message
+    // ("a whole number from 1 to 20") means one problem.
     let mut push = |kind: IssueKind, author: Option<&str>| {
-        let message = match author {
-            Some(message) => author_message(question, message),
-            None => default_message(question, &kind),
+        let issue = Issue {
+            kind,
+            author_message: author.map(|message| author_message(question, message)),
         };
-        if !issues.iter().any(|issue| issue.message == message) {
-            issues.push(Issue {
-                kind,
-                message,
-                from_author: author.is_some(),
-            });
+        let repeated = issues.iter().any(|known| match &issue.author_message {
+            Some(message) => known.author_message.as_ref() == Some(message),
+            None => known.kind == issue.kind,
+        });
+        if !repeated {
+            issues.push(issue);
         }
     };
     let Some(answer) = answer.filter(|answer| !answer.is_blank()) else {
