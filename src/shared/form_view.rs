@@ -5,9 +5,11 @@
 use intake_engine::targets::autofill_token;
 use intake_engine::Navigator;
 use intake_engine::{
-    Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType, Question, QuestionIndex,
+    date_from_parts, date_parts, Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType,
+    Question, QuestionIndex,
 };
 use leptos::prelude::*;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::shared::draft;
@@ -460,7 +462,7 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
                 HelpTextPosition::AfterInput => (None, help),
             };
             let required = question.required();
-            let grouped = matches!(AnswerKind::of(question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration)
+            let grouped = matches!(AnswerKind::of(question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration | AnswerKind::Date)
                 && question.input_type != InputType::Select
                 || question.is_multi_select()
                 || question.input_type == InputType::Signature;
@@ -498,6 +500,49 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
     }
 }
 
+/// One of the fields that together give one answer: a date's day, month
+/// or year, a duration's start or end.
+struct PartField {
+    label: &'static str,
+    value: String,
+    autocomplete: Option<&'static str>,
+}
+
+/// Labelled fields that together give one answer; `on_input` is told which
+/// field changed and what it holds now. One view for every such question,
+/// so the widget's first load carries its code once.
+fn part_fields(
+    index: QuestionIndex,
+    fields: Vec<PartField>,
+    input_type: &'static str,
+    invalid: impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
+    on_input: Rc<dyn Fn(usize, String)>,
+) -> AnyView {
+    // A date's parts are typed as numbers; a duration's are date fields.
+    let (class, input_mode) = match input_type {
+        "text" => ("date-part", Some("numeric")),
+        _ => ("duration-part", None),
+    };
+    fields
+        .into_iter()
+        .enumerate()
+        .map(|(position, field)| {
+            let on_input = on_input.clone();
+            // The first field is the question's, for the error summary's link.
+            let id = if position == 0 { input_id(index) } else { format!("q-{index}-{position}") };
+            view! {
+                <div class=class>
+                    <label for=id.clone()>{field.label}</label>
+                    <input type=input_type id=id inputmode=input_mode autocomplete=field.autocomplete
+                        aria-invalid=invalid prop:value=field.value
+                        on:input=move |event| on_input(position, event_target_value(&event)) />
+                </div>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
 fn text_answer(value: String) -> Option<Answer> {
     (!value.is_empty()).then_some(Answer::Text(value))
 }
@@ -520,6 +565,15 @@ fn input_for(
     };
     let placeholder = question.placeholder(&lang.code).map(str::to_string);
     let text = lang.text();
+    // A person's own details are named for the browser's autofill (WCAG
+    // 1.3.5), a birth date too. Nothing else is: an email or phone question
+    // not bound to the person may be someone else's, and browsers neither
+    // offer nor remember what a private answer holds.
+    let autofill = question
+        .field
+        .as_deref()
+        .filter(|_| context.about_themselves)
+        .and_then(autofill_token);
     match (&question.input_type, AnswerKind::of(question)) {
         (_, AnswerKind::NoAnswer) => ().into_any(),
         (InputType::Textarea, _) => view! {
@@ -532,23 +586,19 @@ fn input_for(
                 Some(Answer::Duration { start, end }) => (start, end),
                 _ => (String::new(), String::new()),
             };
-            let start = RwSignal::new(start);
-            let end = RwSignal::new(end);
-            let update = move || {
-                let (start, end) = (start.get_untracked(), end.get_untracked());
+            let fields = vec![
+                PartField { label: text.start_date, value: start, autocomplete: None },
+                PartField { label: text.end_date, value: end, autocomplete: None },
+            ];
+            part_fields(index, fields, "date", invalid, Rc::new(move |position, typed| {
+                let (mut start, mut end) = match context.answer(index) {
+                    Some(Answer::Duration { start, end }) => (start, end),
+                    _ => (String::new(), String::new()),
+                };
+                *if position == 0 { &mut start } else { &mut end } = typed;
                 let answer = (!start.is_empty() || !end.is_empty()).then_some(Answer::Duration { start, end });
                 context.set_answer(index, answer);
-            };
-            view! {
-                <div class="duration">
-                    <label for=id.clone()>{text.start_date}</label>
-                    <input type="date" id=id prop:value=move || start.get() aria-invalid=invalid
-                        on:change=move |event| { start.set(event_target_value(&event)); update(); } />
-                    <label for=format!("q-{index}-end")>{text.end_date}</label>
-                    <input type="date" id=format!("q-{index}-end") prop:value=move || end.get() aria-invalid=invalid
-                        on:change=move |event| { end.set(event_target_value(&event)); update(); } />
-                </div>
-            }.into_any()
+            }))
         }
         (_, AnswerKind::SingleChoice) if question.input_type == InputType::Select => {
             let chosen = match context.answer(index) {
@@ -616,6 +666,38 @@ fn input_for(
                 }
             }).collect_view().into_any()
         }
+        // GOV.UK's date input, in the order the language writes dates: day,
+        // month and year, each a numeric field with
+        // its own label and autofill token. A browser's date field speaks the
+        // browser's language and order, not the page's, and turns what it
+        // cannot read into nothing; these keep what was typed, for the
+        // engine to call it not a real date.
+        (_, AnswerKind::Date) => {
+            let birthday = autofill == Some("bday");
+            let private = question.is_sensitive;
+            let typed = date_parts(&current_text);
+            let order = text.date_order;
+            let fields = order.iter().zip(text.date_labels).map(|(&position, label)| {
+                PartField {
+                    label,
+                    value: typed[position].to_string(),
+                    autocomplete: if birthday {
+                        Some(["bday-day", "bday-month", "bday-year"][position])
+                    } else {
+                        private.then_some("off")
+                    },
+                }
+            }).collect();
+            part_fields(index, fields, "text", invalid, Rc::new(move |field, typed| {
+                let answer = match context.answer(index) {
+                    Some(Answer::Text(text)) => text,
+                    _ => String::new(),
+                };
+                let mut parts = date_parts(&answer);
+                parts[order[field]] = &typed;
+                context.set_answer(index, date_from_parts(parts).map(Answer::Text));
+            }))
+        }
         // The signature pad comes with the later parts, fetched as soon as
         // the form is on screen; it is at the end of the form.
         (InputType::Signature, _) => {
@@ -636,7 +718,6 @@ fn input_for(
         }
         (input_type, kind) => {
             let html_type = match (input_type, kind) {
-                (_, AnswerKind::Date) => "date".to_string(),
                 (InputType::Number, _) => "text".to_string(),
                 (InputType::Email | InputType::Tel | InputType::Url | InputType::Time, _) => input_type.as_str().to_string(),
                 // A definition's password question is asked as text: a
@@ -651,17 +732,7 @@ fn input_for(
             // Numbers use a text input with a numeric keyboard: type=number
             // silently drops what it cannot parse, which would lose typing.
             let input_mode = (*input_type == InputType::Number).then_some("decimal");
-            // A person's own details are named for the browser's autofill
-            // (WCAG 1.3.5), a birth date too. Nothing else is: an email or
-            // phone question not bound to the person may be someone
-            // else's, and browsers neither offer nor remember what a
-            // private answer holds.
-            let autocomplete = question
-                .field
-                .as_deref()
-                .filter(|_| context.about_themselves)
-                .and_then(autofill_token)
-                .or(private.then_some("off"));
+            let autocomplete = autofill.or(private.then_some("off"));
             view! {
                 <input type=html_type id=id placeholder=placeholder inputmode=input_mode autocomplete=autocomplete
                     aria-required=required.then_some("true") aria-invalid=invalid aria-describedby=described_by

@@ -97,6 +97,11 @@ pub struct Text {
     pub choose: &'static str,
     pub start_date: &'static str,
     pub end_date: &'static str,
+    /// The order this language writes a date's parts in, as positions in
+    /// `intake_engine::date_parts` (0 the day, 1 the month, 2 the year).
+    pub date_order: [usize; 3],
+    /// The labels of a date's fields, in that order.
+    pub date_labels: [&'static str; 3],
     pub send: &'static str,
     pub sending: &'static str,
     pub pending_submissions: fn(usize) -> String,
@@ -605,6 +610,10 @@ pub static ENGLISH: Text = Text {
     choose: "Choose…",
     start_date: "Start date",
     end_date: "End date",
+    // The order people in the United States write dates in, as the US Web
+    // Design System's memorable date asks them.
+    date_order: [1, 0, 2],
+    date_labels: ["Month", "Day", "Year"],
     send: "Send",
     sending: "Sending…",
     pending_submissions: |count| if count == 1 { "1 submission is saved on this device and waiting to be sent.".into() } else { format!("{count} submissions are saved on this device and waiting to be sent.") },
@@ -740,6 +749,8 @@ pub static SPANISH: Text = Text {
     choose: "Elija…",
     start_date: "Fecha de inicio",
     end_date: "Fecha de fin",
+    date_order: [0, 1, 2],
+    date_labels: ["Día", "Mes", "Año"],
     send: "Enviar",
     sending: "Enviando…",
     pending_submissions: |count| if count == 1 { "1 envío está guardado en este dispositivo, esperando a enviarse.".into() } else { format!("{count} envíos están guardados en este dispositivo, esperando a enviarse.") },

@@ -40,9 +40,11 @@ const tabToSubmit = (page) => tabToMatch(page, 'button[type="submit"]');
 /** A date typed as a person does, with its separators (WebKit's date field moves on at a slash, not after two digits). */
 async function typeDate(page, questionId, iso) {
   const [year, month, day] = iso.split('-');
-  await page.type(`${month}/${day}/${year}`);
-  const value = await page.evaluate((id) => document.querySelector(`[data-question-id="${id}"] input`).value, questionId);
-  assert.equal(value, iso, `the date field took ${month}/${day}/${year} as typed`);
+  await page.type(month); await page.press('Tab');
+  await page.type(day); await page.press('Tab');
+  await page.type(year);
+  const values = await page.evaluate((id) => [...document.querySelectorAll(`[data-question-id="${id}"] input`)].map((input) => input.value), questionId);
+  assert.deepEqual(values, [month, day, year], `the date's month, day and year fields took ${month} ${day} ${year} as typed`);
 }
 
 /**

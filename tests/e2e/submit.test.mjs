@@ -4,7 +4,7 @@
 // sign-in. Every journey ends with exactly one stored record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sandboxSuite, axeAudit, watchErrors, signInStaff, startNewPerson } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, signInStaff, startNewPerson, fillDate } from './support.mjs';
 
 let sandbox, browser;
 const audit = axeAudit('submit');
@@ -54,6 +54,8 @@ async function fill(page, answers) {
       await question.locator('input[type="checkbox"]').first().check();
     } else if (await question.locator('input[type="radio"]').count()) {
       await question.getByLabel(value, { exact: true }).check();
+    } else if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      await fillDate(page, id, value);
     } else {
       await question.locator('input, textarea').first().fill(value);
     }

@@ -309,10 +309,31 @@ export const widgetAnswers = {
   'intake.person.address.line_1': '1 Main St', 'intake.person.address.city': 'Austin', 'intake.person.address.state': 'TX',
 };
 
+/**
+ * Fills a date question's three fields, found by their labels (English's by
+ * default), from an ISO date; `scope` is a page, frame or locator.
+ */
+export async function fillDate(scope, questionId, iso, labels = { day: 'Day', month: 'Month', year: 'Year' }) {
+  const [year, month, day] = iso.split('-');
+  const question = scope.locator(`[data-question-id="${questionId}"]`);
+  for (const [part, value] of Object.entries({ day, month, year })) {
+    await question.getByLabel(labels[part], { exact: true }).fill(value);
+  }
+}
+
+/** Types an ISO date into a date question by keyboard, focus on its first field: month, day, year in English. */
+export async function typeDate(keyboard, iso) {
+  const [year, month, day] = iso.split('-');
+  await keyboard.type(month); await keyboard.press('Tab');
+  await keyboard.type(day); await keyboard.press('Tab');
+  await keyboard.type(year);
+}
+
 /** Answers every question of the demo widget but the signature, which comes with the later parts. */
 export async function answerAllButTheSignature(page) {
   for (const [id, value] of Object.entries(widgetAnswers)) {
-    await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
+    if (id === 'date-of-birth') await fillDate(page, id, value);
+    else await page.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
   }
   await page.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).click();
   await page.locator('[data-question-id="need"] select').selectOption({ label: 'Food' });

@@ -3,7 +3,7 @@
 // with touch and a drawn signature, and by keyboard alone with a typed one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sandboxSuite, axeAudit, watchErrors, keyboard, startDemoHost, widgetAnswers as answers, answerAllButTheSignature, answerEverything } from './support.mjs';
+import { sandboxSuite, axeAudit, watchErrors, keyboard, startDemoHost, widgetAnswers as answers, answerAllButTheSignature, answerEverything, typeDate, fillDate } from './support.mjs';
 
 let sandbox, browser, host, hostUrl;
 const audit = axeAudit('widget');
@@ -32,6 +32,7 @@ test('embedded on another origin: completed by touch with a drawn signature; the
   await frame.locator('[data-question-id="first-name"] input').waitFor();
   assert.match(policy ?? '', /script-src 'self' 'wasm-unsafe-eval'/, 'the widget page is served with the strict policy');
   for (const [id, value] of Object.entries(answers)) {
+    if (id === 'date-of-birth') { await fillDate(frame, id, value); continue; }
     await frame.locator(`[data-question-id="${id}"]`).locator('input, textarea').first().fill(value);
   }
   await frame.locator('[data-question-id="contact-preference"]').getByText('Phone call', { exact: true }).tap();
@@ -104,7 +105,8 @@ test('the widget by keyboard alone, signed by typing a name, under the CSP', asy
   const { tabTo } = keyboard(page);
   for (const [id, value] of Object.entries(answers)) {
     await tabTo(id);
-    await page.keyboard.type(id === 'date-of-birth' ? '05061990' : value);
+    if (id === 'date-of-birth') await typeDate(page.keyboard, value);
+    else await page.keyboard.type(value);
   }
   await tabTo('contact-preference'); await page.keyboard.press('Space');
   await tabTo('need'); await page.keyboard.press('ArrowDown');
@@ -277,13 +279,17 @@ test('the person\'s own details name their autofill tokens (WCAG 1.3.5); staff i
   const tokens = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-question-id] input')]
     .filter((input) => input.hasAttribute('autocomplete') && input.type !== 'radio')
     .map((input) => [input.closest('[data-question-id]').dataset.questionId, input.getAttribute('autocomplete')])));
-  assert.deepEqual(await tokens(), {
+  const { ['date-of-birth']: _, ...single } = await tokens();
+  assert.deepEqual(single, {
     'intake.person.address.line_1': 'address-line1', 'intake.person.address.city': 'address-level2',
     'intake.person.address.state': 'address-level1', 'first-name': 'given-name', 'last-name': 'family-name',
-    'date-of-birth': 'bday', phone: 'tel', email: 'email', 'postal-code': 'postal-code',
+    phone: 'tel', email: 'email', 'postal-code': 'postal-code',
     // The signature's typed name, for signing.
     'intake.consent.signature_image': 'name',
   });
+  // The date of birth's month, day and year, in the order they are asked.
+  assert.deepEqual(await page.locator('[data-question-id="date-of-birth"] input').evaluateAll((inputs) => inputs.map((input) => input.autocomplete)),
+    ['bday-month', 'bday-day', 'bday-year']);
   await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
   await page.locator('#staff-token').fill('demo-staff-token');
   await page.keyboard.press('Enter');

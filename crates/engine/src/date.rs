@@ -73,9 +73,72 @@ pub fn epoch_seconds_to_iso_date(seconds: i64) -> Option<String> {
     Some(format!("{year:04}-{month:02}-{day:02}"))
 }
 
+/// The answer a date asked as day, month and year gives (GOV.UK's date
+/// input), from its parts in [`date_parts`]'s order: `YYYY-MM-DD`, with a
+/// one-digit day or month given its leading zero. Whatever else was typed
+/// is joined the same way rather than corrected, so it is kept and reported
+/// as not a real date; a hyphen typed in a part becomes a dash, which keeps
+/// the parts apart. `None` when all three are empty.
+pub fn date_from_parts([day, month, year]: [&str; 3]) -> Option<String> {
+    let part = |part: &str| {
+        let part = part.trim().replace('-', "‐");
+        if part.len() == 1 && part.bytes().all(|byte| byte.is_ascii_digit()) {
+            format!("0{part}")
+        } else {
+            part
+        }
+    };
+    if [day, month, year].iter().all(|part| part.trim().is_empty()) {
+        return None;
+    }
+    Some(format!("{}-{}-{}", part(year), part(month), part(day)))
+}
+
+/// The day, month and year of a date answer, as [`date_from_parts`] joins
+/// them; missing parts are empty.
+pub fn date_parts(text: &str) -> [&str; 3] {
+    let mut parts = text.splitn(3, '-');
+    let year = parts.next().unwrap_or_default();
+    let month = parts.next().unwrap_or_default();
+    let day = parts.next().unwrap_or_default();
+    [day, month, year]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_typed_in_three_parts_is_kept_as_typed() {
+        for ((day, month, year), answer) in [
+            (("12", "4", "1985"), Some("1985-04-12")),
+            ((" 1 ", "12", "1985"), Some("1985-12-01")),
+            (("", "", ""), None),
+            (("12", "", ""), Some("--12")),
+            (("12", "April", "85"), Some("85-April-12")),
+            (("12", "4-", "1985"), Some("1985-4‐-12")),
+        ] {
+            let joined = date_from_parts([day, month, year]);
+            assert_eq!(joined.as_deref(), answer, "{day}/{month}/{year}");
+            if let Some(joined) = joined {
+                let read = date_parts(&joined);
+                assert_eq!(date_from_parts(read), Some(joined.clone()));
+                assert_eq!(read[2], year.trim(), "{joined}");
+            }
+        }
+        assert_eq!(iso_date_to_epoch_seconds("1985-04-12"), Some(482_112_000));
+        for mistyped in [
+            "--12",
+            "85-April-12",
+            "1985-13-12",
+            "1985-02-30",
+            "1985-4‐-12",
+        ] {
+            assert_eq!(iso_date_to_epoch_seconds(mistyped), None, "{mistyped}");
+        }
+        assert_eq!(date_parts(""), ["", "", ""]);
+        assert_eq!(date_parts("1985-04-12"), ["12", "04", "1985"]);
+    }
 
     #[test]
     fn known_dates_convert_both_ways() {
