@@ -474,6 +474,10 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
                 required && grouped && AnswerKind::of(question) == AnswerKind::SingleChoice;
             let star = move || required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
             let label_text = question.label(&lang.code).to_string();
+            // A required group other than radios says so to a screen reader
+            // in words (the style sheet adds them, unseen, to its name): the
+            // star is hidden from it, and a group cannot be marked required.
+            let required_word = if required && !required_radios { lang.text().required_group } else { "" }.to_string();
             let input = input_for(question, index, context, &lang, described_by, has_error);
             let class = move || if has_error() { "question has-error" } else { "question" };
             if question.input_type == InputType::Block {
@@ -483,7 +487,7 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
                     <div class=class data-question-id=question_id.clone()>
                         <fieldset aria-describedby=described_by role=required_radios.then_some("radiogroup")
                             aria-required=required_radios.then_some("true")>
-                            <legend>{label_text}{star()}</legend>
+                            <legend data-required=required_word>{label_text}{star()}</legend>
                             {help_before}{error}{input}{help_after}
                         </fieldset>
                     </div>

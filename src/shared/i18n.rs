@@ -112,6 +112,8 @@ pub struct Text {
     pub checking: &'static str,
     pub unusable_configuration: &'static str,
     pub widget_title: &'static str,
+    /// Shown after a required group's name, where a field shows a star.
+    pub required_group: &'static str,
     /// Shown where the signature pad will be until it has been downloaded.
     pub signature_loading: &'static str,
     pub staff_title: &'static str,
@@ -621,6 +623,7 @@ pub static ENGLISH: Text = Text {
     checking: "Checking…",
     unusable_configuration: "This intake page is not set up correctly",
     widget_title: "Ask for help",
+    required_group: " (required)",
     signature_loading: "Loading the signature pad…",
     staff_title: "Intake",
     #[cfg(feature = "full")]
@@ -758,6 +761,7 @@ pub static SPANISH: Text = Text {
     checking: "Revisando…",
     unusable_configuration: "Esta página de admisión no está bien configurada",
     widget_title: "Pedir ayuda",
+    required_group: " (obligatoria)",
     signature_loading: "Cargando el área de firma…",
     staff_title: "Admisión",
     #[cfg(feature = "full")]

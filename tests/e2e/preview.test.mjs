@@ -312,7 +312,7 @@ test('a hostile definition is shown as text and runs no script, under the CSP', 
   await page.close();
 });
 
-test('the error summary links a required signature to its typed field, and a required radio group says so to assistive technology', async () => {
+test('the error summary links a required signature to its typed field, and required radio and checkbox groups say so to assistive technology', async () => {
   const page = await browser.newPage();
   const errors = watchErrors(page);
   await page.goto(`${baseUrl}/preview`);
@@ -321,6 +321,8 @@ test('the error summary links a required signature to its typed field, and a req
       { id: 'contact', input_type: 'radio', label_text: 'How should we contact you?', is_required: true, display_order: 1,
         input_options: [{ id: 'phone', option_label: 'Phone' }, { id: 'email', option_label: 'Email' }] },
       { id: 'sign', input_type: 'signature', label_text: 'Your signature', is_required: true, display_order: 2 },
+      { id: 'needs', input_type: 'checkbox', label_text: 'What do you need?', min_selections: 1, display_order: 3,
+        input_options: [{ id: 'food', option_label: 'Food' }, { id: 'rent', option_label: 'Rent' }] },
     ] }] } });
   await page.locator('#pasted-definition').fill(definition);
   await page.getByRole('button', { name: 'Render this definition' }).click();
@@ -334,6 +336,9 @@ test('the error summary links a required signature to its typed field, and a req
   assert.ok(group, `a radio group: ${nodes.map((node) => node.role?.value).join(' ')}`);
   assert.match(group.name?.value, /^How should we contact you\?/);
   assert.equal(property(group, 'required'), true, 'the radio group is required');
+  // A checkbox list cannot be marked required: its name says so in words.
+  const checkboxes = nodes.find((node) => node.role?.value === 'group' && node.name?.value?.startsWith('What do you need?'));
+  assert.equal(checkboxes?.name?.value, 'What do you need? (required)');
   const radios = nodes.filter((node) => node.role?.value === 'radio');
   assert.deepEqual(radios.map((node) => node.name?.value), ['Phone', 'Email']);
   assert.ok(radios.every((radio) => property(radio, 'invalid') === 'false'), 'no radio is invalid before a check');
