@@ -5,6 +5,7 @@
 //! (sign-in, finding the person, editing, choosing the form) the staff page
 //! adds through [`Desk`]; the widget's own build has no staff page.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -101,12 +102,20 @@ async fn read_form(intake: Intake, config: &TargetConfig) -> Result<Form, PageFa
 /// A definition without questions: the form is then the built-in "About
 /// you" alone, and only the person is saved.
 pub(crate) fn person_only_definition(config: &TargetConfig) -> Value {
+    let mut translations = serde_json::Map::new();
+    for (language, title) in &config.title_translations {
+        translations.insert(
+            language.clone(),
+            intake_engine::json::object([("name", Value::from(title.as_str()))]),
+        );
+    }
     intake_engine::json::object([
         ("id", Value::from(format!("intake-{}", config.target))),
         (
             "name",
             Value::from(config.title.clone().unwrap_or_default()),
         ),
+        ("translations", Value::Object(translations)),
         ("sections", Value::Array(Vec::new())),
     ])
 }
@@ -242,7 +251,8 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
         desk: StoredValue::new_local(desk.map(|desk| Rc::new(desk) as Rc<dyn Desk>)),
     };
 
-    let title = RwSignal::new(None::<String>);
+    // The deployment's title and its translations.
+    let title = RwSignal::new(None::<(String, BTreeMap<String, String>)>);
     spawn_local(async move {
         match read_configuration(mode).await {
             Ok(config) => {
@@ -252,7 +262,7 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
                     }
                 }
                 let signs_in = config.auth == AuthMode::StaffToken;
-                title.set(config.title.clone());
+                title.set(config.title.clone().map(|title| (title, config.title_translations.clone())));
                 intake.config.set_value(Some(Rc::new(config)));
                 count_waiting(intake);
                 if signs_in {
@@ -354,12 +364,14 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
     };
 
     let heading = move || {
-        title.get().unwrap_or_else(|| {
-            match mode {
-                Mode::Widget => text().widget_title,
-                Mode::Staff => text().staff_title,
+        let language = language.get();
+        title.with(|title| match title {
+            Some((title, translations)) => translations.get(language.primary()).unwrap_or(title).clone(),
+            None => match mode {
+                Mode::Widget => language.text().widget_title,
+                Mode::Staff => language.text().staff_title,
             }
-            .to_string()
+            .to_string(),
         })
     };
     let content = move || {

@@ -251,6 +251,8 @@ test('in Spanish, the widget speaks Spanish: the sections the app adds and the g
   await page.goto(`${sandbox.baseUrl}/widget?lang=es`);
   await page.waitForSelector('[data-question-id]');
   assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  // The deployment's own title, from its configuration's translations.
+  assert.equal(await page.locator('h1').textContent(), 'Pida ayuda a Demo Community Services');
   // The signature pad comes with the later parts; its words are checked once it is there.
   await page.waitForSelector('[data-testid="signature-pad"]');
   const text = await page.locator('form').innerText();

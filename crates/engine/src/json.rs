@@ -392,13 +392,14 @@ impl Reader<'_> {
 /// this way, rather than with `serde_json::json!`, keeps serde's serializer
 /// out of the code that builds the form (the `json!` macro converts each
 /// member with `serde_json::to_value`).
+/// Members are inserted one by one: collecting them would bring the
+/// map's bulk build and a sort into the widget's first load.
 pub fn object<'a>(members: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
-    Value::Object(
-        members
-            .into_iter()
-            .map(|(key, value)| (key.to_string(), value))
-            .collect(),
-    )
+    let mut object = Map::new();
+    for (key, value) in members {
+        object.insert(key.to_string(), value);
+    }
+    Value::Object(object)
 }
 
 /// Writes compact JSON text.

@@ -346,8 +346,6 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-/// A stable sort: items without a display order keep their relative place
-/// after those that have one.
 /// Orders `(text, position)` pairs by text, then position, and says which
 /// positions repeat an earlier one's text: `(first, repeat)` pairs. Returns
 /// the positions in text order too. Sorting once keeps this fast for the
@@ -384,20 +382,38 @@ fn plain_text(value: Option<&Value>) -> Option<Cow<'_, str>> {
 /// Our extension for names, which Unite US's format gives in one language:
 /// `"translations": {"es": {"name": "..."}}` on a form or a section.
 fn name_translations(object: &Map<String, Value>) -> BTreeMap<String, String> {
-    let mut names = BTreeMap::new();
+    translations_of(object, "name")
+}
+
+/// Language → text, from `"translations": {"es": {key: "..."}}` on an
+/// object (a form's or a section's name, a deployment's title). What is
+/// not text is left out.
+pub(crate) fn translations_of(object: &Map<String, Value>, key: &str) -> BTreeMap<String, String> {
+    let mut texts = BTreeMap::new();
     if let Some(Value::Object(languages)) = object.get("translations") {
-        for (language, texts) in languages {
-            if let Some(name) = texts.get("name").and_then(Value::as_str) {
-                names.insert(language.clone(), name.to_string());
+        for (language, translated) in languages {
+            if let Some(text) = translated.get(key).and_then(Value::as_str) {
+                texts.insert(language.to_ascii_lowercase(), text.trim().to_string());
             }
         }
     }
-    names
+    texts
 }
 
-fn sort_by_display_order<T>(items: &mut [T], order: impl Fn(&T) -> Option<f64>) {
-    items.sort_by(|a, b| match (order(a), order(b)) {
-        (Some(a), Some(b)) => a.total_cmp(&b),
+/// A stable sort: items without a display order keep their relative place
+/// after those that have one. The orders are sorted, with each item's place,
+/// rather than the items, so the sort's code is in the widget's first load
+/// once for sections, questions and options alike.
+fn sort_by_display_order<T>(items: &mut Vec<T>, order: impl Fn(&T) -> Option<f64>) {
+    let mut orders: Vec<(Option<f64>, usize)> = items.iter().map(order).zip(0..).collect();
+    sort_orders(&mut orders);
+    let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
+    items.extend(orders.into_iter().filter_map(|(_, place)| slots[place].take()));
+}
+
+fn sort_orders(orders: &mut [(Option<f64>, usize)]) {
+    orders.sort_by(|(a, _), (b, _)| match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(b),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,

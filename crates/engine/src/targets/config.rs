@@ -255,8 +255,11 @@ pub struct TargetConfig {
     pub language: Option<String>,
     /// Staff mode: minutes without input before the screen locks.
     pub idle_timeout_minutes: u32,
-    /// A title shown above the form.
+    /// A title shown above the form, in the deployment's `language`.
     pub title: Option<String>,
+    /// Language → the title in that language:
+    /// `"translations": {"es": {"title": "..."}}`, as a form's names are.
+    pub title_translations: BTreeMap<String, String>,
     /// Days an unsent submission may wait on the device before it is
     /// deleted.
     pub keep_unsent_days: u32,
@@ -408,6 +411,7 @@ const KNOWN_KEYS: &[&str] = &[
     "language",
     "idle_timeout_minutes",
     "title",
+    "translations",
     "keep_unsent_days",
 ];
 
@@ -663,6 +667,7 @@ impl TargetConfig {
             language: string(object, "language")?,
             idle_timeout_minutes,
             title: string(object, "title")?,
+            title_translations: crate::load::translations_of(object, "title"),
             keep_unsent_days,
             name: String::new(),
             fingerprint: String::new(),
@@ -784,6 +789,20 @@ mod tests {
             Ok(_) => panic!("{config} was accepted"),
             Err(error) => error,
         }
+    }
+
+    #[test]
+    fn the_title_has_its_translations() {
+        let config = TargetConfig::from_json(&json!({
+            "target": "caspen", "base_url": "https://api.example.org", "title": "Ask for help",
+            "translations": {"ES": {"title": " Pida ayuda "}, "fr": {"name": "not a title"}, "de": {"title": 3}}
+        }))
+        .expect("the configuration is usable");
+        assert_eq!(config.title.as_deref(), Some("Ask for help"));
+        assert_eq!(
+            config.title_translations,
+            BTreeMap::from([("es".to_string(), "Pida ayuda".to_string())])
+        );
     }
 
     #[test]
