@@ -430,7 +430,7 @@ async fn the_spanish_interface_uses_the_catalogue_and_the_definitions_translatio
     let language = RwSignal::new(intake_app::i18n::Language::new("es"));
     intake_app::install_later_parts();
     leptos::mount::mount_to(container.clone(), move || {
-        provide_context(intake_app::LanguageContext(language));
+        provide_context(intake_app::LanguageContext(language, RwSignal::new(false)));
         view! { <FormView form=std::sync::Arc::new(form.clone()) /> }
     })
     .forget();

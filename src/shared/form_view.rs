@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::shared::draft;
 use crate::shared::i18n::Language;
-use crate::shared::language::use_language;
+use crate::shared::language::{use_language, LanguageContext};
 use crate::shared::later::{self, use_later};
 pub use crate::shared::state::{ChangeFn, Submitter};
 use crate::shared::state::{FormContext, Pages, QuestionSignals};
@@ -194,6 +194,12 @@ pub fn FormView(
     about_themselves: bool,
 ) -> impl IntoView {
     let language = use_language();
+    // The document claims a language the catalogue lacks only while a form
+    // that has its words is on screen (see `LanguageContext`).
+    if let Some(LanguageContext(_, speaks)) = use_context() {
+        speaks.set(form.speaks(&language.get_untracked().code));
+        on_cleanup(move || speaks.set(false));
+    }
     let draft_key =
         keep_draft.then(|| draft::scoped_key(&form.id, &form.name, draft_scope.as_deref()));
     let mut state = FormState::from_shared(form);
@@ -670,9 +676,9 @@ fn input_for(
                 }
             }).collect_view().into_any()
         }
-        // GOV.UK's date input, in the order the language writes dates: day,
-        // month and year, each a numeric field with
-        // its own label and autofill token. A browser's date field speaks the
+        // GOV.UK's date input: the day, the month and the year, in the
+        // order the language writes them, each a numeric field with its own
+        // label and autofill token. A browser's date field speaks the
         // browser's language and order, not the page's, and turns what it
         // cannot read into nothing; these keep what was typed, for the
         // engine to call it not a real date.

@@ -57,6 +57,13 @@ impl Language {
         }
     }
 
+    /// Whether the catalogue has this language's words.
+    pub fn has_catalogue(&self) -> bool {
+        INTERFACE_LANGUAGES
+            .iter()
+            .any(|(code, _)| *code == self.primary())
+    }
+
     /// Writing direction for the `dir` attribute.
     pub fn direction(&self) -> &'static str {
         match self.primary() {
@@ -77,11 +84,7 @@ pub fn initial_language(url_parameter: Option<String>, browser_languages: &[Stri
     browser_languages
         .iter()
         .map(|code| Language::new(code))
-        .find(|language| {
-            INTERFACE_LANGUAGES
-                .iter()
-                .any(|(code, _)| *code == language.primary())
-        })
+        .find(Language::has_catalogue)
         .unwrap_or_else(|| Language::new("en"))
 }
 

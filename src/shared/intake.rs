@@ -262,7 +262,12 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
                     }
                 }
                 let signs_in = config.auth == AuthMode::StaffToken;
-                title.set(config.title.clone().map(|title| (title, config.title_translations.clone())));
+                title.set(
+                    config
+                        .title
+                        .clone()
+                        .map(|title| (title, config.title_translations.clone())),
+                );
                 intake.config.set_value(Some(Rc::new(config)));
                 count_waiting(intake);
                 if signs_in {
@@ -366,7 +371,10 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
     let heading = move || {
         let language = language.get();
         title.with(|title| match title {
-            Some((title, translations)) => translations.get(language.primary()).unwrap_or(title).clone(),
+            Some((title, translations)) => translations
+                .get(language.primary())
+                .unwrap_or(title)
+                .clone(),
             None => match mode {
                 Mode::Widget => language.text().widget_title,
                 Mode::Staff => language.text().staff_title,

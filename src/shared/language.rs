@@ -6,9 +6,12 @@ use leptos::prelude::*;
 use crate::shared::dom::url_parameter;
 use crate::shared::i18n::{self, Language, INTERFACE_LANGUAGES};
 
-/// The interface language, shared by every page through context.
+/// The interface language, shared by every page through context, and
+/// whether the form on screen has words of its own in it (its
+/// `translations`): a language the catalogue lacks is claimed for the
+/// document only then.
 #[derive(Clone, Copy)]
-pub struct LanguageContext(pub RwSignal<i18n::Language>);
+pub struct LanguageContext(pub RwSignal<i18n::Language>, pub RwSignal<bool>);
 
 /// The current language; English when no context was provided (tests).
 pub fn use_language() -> RwSignal<i18n::Language> {
@@ -33,14 +36,22 @@ pub(crate) fn provide_language() {
         url_parameter("lang"),
         &browser_languages(),
     ));
-    provide_context(LanguageContext(language));
-    // The document's lang and dir follow the choice, so screen readers
-    // pronounce it right and right-to-left languages lay out mirrored.
+    let form_speaks = RwSignal::new(false);
+    provide_context(LanguageContext(language, form_speaks));
+    // The document's lang and dir follow the words it shows, so screen
+    // readers pronounce them right and right-to-left languages lay out
+    // mirrored: the chosen language where the catalogue or the form on
+    // screen has its words, English (the catalogue's fallback) otherwise.
     Effect::new(move |_| {
-        let language = language.get();
+        let chosen = language.get();
+        let shown = if chosen.has_catalogue() || form_speaks.get() {
+            chosen
+        } else {
+            Language::new("en")
+        };
         if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("lang", &language.code);
-            let _ = root.set_attribute("dir", language.direction());
+            let _ = root.set_attribute("lang", &shown.code);
+            let _ = root.set_attribute("dir", shown.direction());
         }
     });
 }

@@ -227,7 +227,7 @@ for (const engineName of ENGINES) {
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid')), 'true');
     });
 
-    journey('in Spanish the preview speaks Spanish, errors included; a right-to-left language turns the page', async (page) => {
+    journey('in Spanish the preview speaks Spanish, errors included; a right-to-left language turns the page where the form speaks it', async (page) => {
       await page.goto(`${sandbox.baseUrl}/preview?form=/forms/assistance-request.json&lang=es`);
       await page.waitForSelector('[data-question-id="first-name"] label');
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'es');
@@ -236,9 +236,23 @@ for (const engineName of ENGINES) {
       await page.waitFor(() => document.activeElement?.dataset?.testid === 'error-summary');
       assert.match(await page.text('[data-testid="error-summary"]'), /Hay un problema/);
       await expectAccessible(page, 'preview in Spanish with errors');
+      const claimed = () => page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]);
+      // The demo form has no Arabic: the page is English, and says so.
       await page.goto(`${sandbox.baseUrl}/preview?form=/forms/assistance-request.json&lang=ar`);
       await page.waitForSelector('[data-question-id="first-name"] label');
-      assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+      assert.deepEqual(await claimed(), ['en', 'ltr']);
+      // A definition with Arabic words turns the page right to left.
+      await page.goto(`${sandbox.baseUrl}/preview?lang=ar`);
+      await page.waitForSelector('#pasted-definition');
+      await page.evaluate((text) => {
+        const box = document.getElementById('pasted-definition');
+        box.value = text;
+        box.dispatchEvent(new Event('input', { bubbles: true }));
+      }, JSON.stringify({ form: { id: 'arabic', name: 'Help', sections: [{ id: 's', questions: [
+        { id: 'need', input_type: 'text', label_text: 'What do you need?', translations: { ar: { label_text: 'ماذا تحتاج؟' } } }] }] } }));
+      await page.click('#pasted-definition ~ button[type="submit"]');
+      await page.waitForSelector('[data-question-id="need"] label');
+      assert.deepEqual(await claimed(), ['ar', 'rtl']);
       await expectAccessible(page, 'preview right to left');
     });
 

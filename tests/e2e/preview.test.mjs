@@ -149,12 +149,27 @@ test('in Spanish the page speaks Spanish, is accessible with and without errors,
   await page.close();
 });
 
-test('a right-to-left content language turns the page right to left', async () => {
+test('a language is claimed only where its words are: a form with Arabic translations turns the page right to left, one without stays English', async () => {
   const page = await browser.newPage();
+  const claimed = () => page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]);
+  // No Arabic in the catalogue or in this definition: the page is English, and says so.
   await page.goto(`${baseUrl}/preview?form=/forms/assistance-request.json&lang=ar`);
   await page.waitForSelector('[data-question-id]');
-  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
-  await expectAccessible(page, 'assistance request, right to left');
+  assert.deepEqual(await claimed(), ['en', 'ltr']);
+  // The paste screen has no form yet: English too.
+  await page.goto(`${baseUrl}/preview?lang=ar`);
+  await page.locator('#pasted-definition').waitFor();
+  assert.deepEqual(await claimed(), ['en', 'ltr']);
+  const definition = JSON.stringify({ form: { id: 'arabic', name: 'Help', translations: { ar: { name: 'مساعدة' } }, sections: [{
+    id: 's', questions: [
+      { id: 'need', input_type: 'text', label_text: 'What do you need?', translations: { ar: { label_text: 'ماذا تحتاج؟' } } },
+    ] }] } });
+  await page.locator('#pasted-definition').fill(definition);
+  await page.getByRole('button', { name: 'Render this definition' }).click();
+  await page.waitForSelector('[data-question-id="need"]');
+  assert.deepEqual(await claimed(), ['ar', 'rtl']);
+  assert.equal(await page.locator('[data-question-id="need"] label').textContent(), 'ماذا تحتاج؟');
+  await expectAccessible(page, 'a form in Arabic, right to left');
   await page.close();
 });
 

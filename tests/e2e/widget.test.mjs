@@ -260,10 +260,10 @@ test('in Spanish, the widget speaks Spanish: the sections the app adds and the g
   // group's form (whose definition has Spanish translations), none of which may show.
   for (const english of ['Your details', 'Street address', 'Address type', 'Home', 'Mailing', 'Your signature', 'Clear the signature',
     'Request assistance', 'About you', 'Date of birth', 'Phone number', 'Email address', 'How should we contact you?', 'ZIP code',
-    'Your request', 'What do you need help with?', 'Describe your situation', 'Consent']) {
+    'Your request', 'What do you need help with?', 'Describe your situation', 'Consent', 'Month', 'Day', 'Year']) {
     assert.ok(!new RegExp(`(^|\\n)${english}( \\*)?(\\n|$)`).test(text), `"${english}" is still in English:\n${text}`);
   }
-  for (const spanish of ['Sobre usted', 'Dirección', 'Tipo de dirección', 'Casa', 'Consentimiento', 'Su firma', 'Borrar la firma']) {
+  for (const spanish of ['Sobre usted', 'Dirección', 'Tipo de dirección', 'Casa', 'Consentimiento', 'Su firma', 'Borrar la firma', 'Día', 'Mes', 'Año']) {
     assert.match(text, new RegExp(spanish), spanish);
   }
   await expectAccessible(page, 'widget in Spanish');

@@ -401,23 +401,43 @@ pub(crate) fn translations_of(object: &Map<String, Value>, key: &str) -> BTreeMa
 }
 
 /// A stable sort: items without a display order keep their relative place
-/// after those that have one. The orders are sorted, with each item's place,
-/// rather than the items, so the sort's code is in the widget's first load
-/// once for sections, questions and options alike.
-fn sort_by_display_order<T>(items: &mut Vec<T>, order: impl Fn(&T) -> Option<f64>) {
-    let mut orders: Vec<(Option<f64>, usize)> = items.iter().map(order).zip(0..).collect();
-    sort_orders(&mut orders);
-    let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
-    items.extend(orders.into_iter().filter_map(|(_, place)| slots[place].take()));
+/// after those that have one. The places are sorted, not the items, and
+/// the items then swapped into place, so the sort's code is in the widget's
+/// first load once for sections, questions and options alike.
+fn sort_by_display_order<T>(items: &mut [T], order: impl Fn(&T) -> Option<f64>) {
+    for (from, to) in display_order_swaps(items.iter().map(order).collect()) {
+        items.swap(from, to);
+    }
 }
 
-fn sort_orders(orders: &mut [(Option<f64>, usize)]) {
-    orders.sort_by(|(a, _), (b, _)| match (a, b) {
-        (Some(a), Some(b)) => a.total_cmp(b),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
+/// The swaps that put items with these display orders in order.
+fn display_order_swaps(orders: Vec<Option<f64>>) -> Vec<(usize, usize)> {
+    // `places[i]`: the item that belongs at `i`.
+    let mut places: Vec<usize> = (0..orders.len()).collect();
+    places.sort_unstable_by(|&a, &b| {
+        let by_order = match (orders[a], orders[b]) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        by_order.then(a.cmp(&b))
     });
+    // Walk each cycle of the permutation: the item carried along it is
+    // swapped with the one that belongs where it stands.
+    let mut swaps = Vec::new();
+    for start in 0..places.len() {
+        let mut here = start;
+        while places[here] != usize::MAX {
+            let next = std::mem::replace(&mut places[here], usize::MAX);
+            if next == start {
+                break;
+            }
+            swaps.push((here, next));
+            here = next;
+        }
+    }
+    swaps
 }
 
 struct RawSection {
@@ -1292,6 +1312,45 @@ impl Reader {
             and_conditions,
             or_conditions,
             path: path.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_by_display_order;
+
+    #[test]
+    fn display_orders_sort_stably_with_unordered_items_last() {
+        let mut items = vec![
+            ("c", Some(3.0)),
+            ("none-1", None),
+            ("a", Some(1.0)),
+            ("b-first", Some(2.0)),
+            ("none-2", None),
+            ("b-second", Some(2.0)),
+            ("minus", Some(-1.5)),
+        ];
+        sort_by_display_order(&mut items, |(_, order)| *order);
+        let names: Vec<&str> = items.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            ["minus", "a", "b-first", "b-second", "c", "none-1", "none-2"]
+        );
+        for length in 0..40 {
+            // Reversed orders, and every third without one.
+            let mut items: Vec<(usize, Option<f64>)> = (0..length)
+                .map(|index| (index, (index % 3 != 0).then_some((length - index) as f64)))
+                .collect();
+            let mut expected = items.clone();
+            expected.sort_by(|a, b| match (a.1, b.1) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            sort_by_display_order(&mut items, |(_, order)| *order);
+            assert_eq!(items, expected, "{length} items");
         }
     }
 }

@@ -35,6 +35,15 @@ impl Form {
             .map_or(&self.name, String::as_str)
     }
 
+    /// Whether the definition has words of its own in `language` (a code
+    /// such as `ar` or `es-MX`): a question's translation or its name.
+    pub fn speaks(&self, language: &str) -> bool {
+        self.questions
+            .iter()
+            .any(|question| question.translation(language).is_some())
+            || self.name_translations.contains_key(language)
+    }
+
     pub fn question_index(&self, id: &str) -> Option<QuestionIndex> {
         let position = self
             .index_by_id
@@ -398,5 +407,22 @@ impl Operator {
             "is_not_blank" => Operator::IsNotBlank,
             _ => Operator::Unknown(text.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_form_speaks_the_languages_it_has_words_in() {
+        let form = crate::load_form_str(
+            r#"{"name": "Help", "translations": {"fr": {"name": "Aide"}}, "sections": [{"id": "s", "questions": [
+                {"id": "q", "input_type": "text", "label_text": "Name", "translations": {"ar": {"label_text": "الاسم"}}}]}]}"#,
+        )
+        .expect("the test form loads")
+        .form;
+        assert!(form.speaks("ar"));
+        assert!(form.speaks("ar-EG"), "a region falls back to its language");
+        assert!(form.speaks("fr"));
+        assert!(!form.speaks("de"));
     }
 }

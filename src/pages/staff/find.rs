@@ -1,6 +1,7 @@
 //! Finding the person before any form is opened.
 
 use intake_engine::targets::{searches_whole_list, FoundPerson, Operation, PersonQuery};
+use intake_engine::{date_from_parts, date_parts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -159,10 +160,33 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
                     <label for="find-last">{move || text().full_app.last_name}</label>
                     <input id="find-last" type="text" autocomplete="off" prop:value=move || last_name.get() on:input=move |event| last_name.set(event_target_value(&event)) />
                 </div>
-                <div class="question">
-                    <label for="find-born">{move || text().full_app.date_of_birth}</label>
-                    <input id="find-born" type="date" prop:value=move || born.get() on:input=move |event| born.set(event_target_value(&event)) />
-                </div>
+                // The date of birth as the forms ask it: day, month and year
+                // in the language's order, every word the page's own.
+                <fieldset class="question">
+                    <legend>{move || text().full_app.date_of_birth}</legend>
+                    {move || {
+                        let text = text();
+                        text.date_order.iter().zip(text.date_labels).enumerate().map(|(field, (&position, label))| {
+                            let id = if field == 0 { "find-born".to_string() } else { format!("find-born-{field}") };
+                            view! {
+                                <div class="date-part">
+                                    <label for=id.clone()>{label}</label>
+                                    <input id=id inputmode="numeric" autocomplete="off"
+                                        prop:value=date_parts(&born.get_untracked())[position].to_string()
+                                        on:input=move |event| {
+                                            let typed = event_target_value(&event);
+                                            born.update(|born| {
+                                                let mut parts = date_parts(born);
+                                                parts[position] = &typed;
+                                                let joined = date_from_parts(parts).unwrap_or_default();
+                                                *born = joined;
+                                            });
+                                        } />
+                                </div>
+                            }
+                        }).collect_view()
+                    }}
+                </fieldset>
                 {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
                 <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().full_app.search}</button>
             </form>
