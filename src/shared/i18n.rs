@@ -1054,34 +1054,25 @@ mod tests {
             ("size", "0"),
         ];
         let english = messages(&answers, "en", true);
-        assert_eq!(
-            message_for(&english, "birth"),
-            "Date of birth must be a real date"
-        );
-        assert_eq!(
-            message_for(&english, "email"),
-            "Enter an email address in the correct format, like name@example.com"
-        );
-        assert_eq!(
-            message_for(&english, "needs"),
-            "Select at least 2 answers for “Needs”"
-        );
-        assert_eq!(
-            message_for(&english, "size"),
-            "Household size must be at least 1"
-        );
         let spanish = messages(&answers, "es", true);
-        assert_eq!(
-            message_for(&spanish, "birth"),
-            "«Date of birth» debe ser una fecha real"
-        );
-        assert_eq!(
-            message_for(&spanish, "needs"),
-            "Elija al menos 2 respuestas para «Needs»"
-        );
-        assert_eq!(
-            message_for(&spanish, "size"),
-            "«Household size» debe ser 1 o más"
-        );
+        for (messages, id, expected) in [
+            (&english, "birth", "Date of birth must be a real date"),
+            (
+                &english,
+                "email",
+                "Enter an email address in the correct format, like name@example.com",
+            ),
+            (&english, "needs", "Select at least 2 answers for “Needs”"),
+            (&english, "size", "Household size must be at least 1"),
+            (&spanish, "birth", "«Date of birth» debe ser una fecha real"),
+            (
+                &spanish,
+                "needs",
+                "Elija al menos 2 respuestas para «Needs»",
+            ),
+            (&spanish, "size", "«Household size» debe ser 1 o más"),
+        ] {
+            assert_eq!(message_for(messages, id), expected, "{id}");
+        }
     }
 }
