@@ -281,6 +281,23 @@ async function withPaths(page, config, paths) {
   });
 }
 
+test('a date of birth that is not a real date is left out of the search, and the staff member is told', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${sandbox.baseUrl}/staff?config=/config/caspen-staff.json`);
+  await signInByKeyboard(page);
+  const find = page.locator('[data-testid="find-person"] form');
+  for (const [label, value] of [['Month', '02'], ['Day', '30'], ['Year', '1985']]) {
+    await find.getByLabel(label, { exact: true }).fill(value);
+  }
+  await searchByKeyboard(page, 'Maria', 'Garcia');
+  assert.match(await page.locator('[data-testid="find-person"] .error-message').textContent(), /not a real date, so the search left it out/);
+  assert.match(await page.locator('[data-testid="search-results"]').textContent(), /Maria Garcia/, 'the search ran without it');
+  await expectAccessible(page, 'find with a date left out');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a deployment without an update route lists the people found, says why they cannot be opened', async () => {
   const page = await browser.newPage();
   const errors = watchErrors(page);

@@ -1,7 +1,7 @@
 //! Finding the person before any form is opened.
 
 use intake_engine::targets::{searches_whole_list, FoundPerson, Operation, PersonQuery};
-use intake_engine::{date_from_parts, date_parts};
+use intake_engine::{date_from_parts, date_parts, iso_date_to_epoch_seconds};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -59,7 +59,13 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
             problem.set(Some(text().full_app.search_needs_name.to_string()));
             return;
         }
-        problem.set(None);
+        // A date of birth that is not a real date is left out, so a slip
+        // widens the search rather than emptying it; the staff member is told.
+        let born_left_out = query
+            .date_of_birth
+            .as_deref()
+            .is_some_and(|born| iso_date_to_epoch_seconds(born).is_none());
+        problem.set(born_left_out.then(|| text().full_app.born_left_out.to_string()));
         searched.set(None);
         searching.set(true);
         if searches_whole_list(config.target) {
