@@ -5,7 +5,7 @@
 use intake_engine::targets::autofill_token;
 use intake_engine::Navigator;
 use intake_engine::{
-    date_from_parts, date_parts, Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType,
+    date_parts, date_with_part, Answer, AnswerKind, Form, FormState, HelpTextPosition, InputType,
     Question, QuestionIndex,
 };
 use leptos::prelude::*;
@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::shared::draft;
-use crate::shared::i18n::Language;
+use crate::shared::i18n::{Language, Text};
 use crate::shared::language::{use_language, LanguageContext};
 use crate::shared::later::{self, use_later};
 pub use crate::shared::state::{ChangeFn, Submitter};
@@ -480,15 +480,16 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
                 required && grouped && AnswerKind::of(question) == AnswerKind::SingleChoice;
             let star = move || required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
             let label_text = question.label(&lang.code).to_string();
-            // A required group other than radios says so to a screen reader
-            // in words (the style sheet adds them, unseen, to its name): the
-            // star is hidden from it, and a group cannot be marked required.
-            let required_word = if required && !required_radios { lang.text().required_group } else { "" }.to_string();
             let input = input_for(question, index, context, &lang, described_by, has_error);
             let class = move || if has_error() { "question has-error" } else { "question" };
             if question.input_type == InputType::Block {
                 view! { <div class="question block" data-question-id=question_id.clone()><p>{label_text}</p></div> }.into_any()
             } else if grouped {
+                // A required group other than radios says so to a screen
+                // reader in words (the style sheet adds them, unseen, to its
+                // name): the star is hidden from it, and a group cannot be
+                // marked required.
+                let required_word = if required && !required_radios { lang.text().required_group } else { "" }.to_string();
                 view! {
                     <div class=class data-question-id=question_id.clone()>
                         <fieldset aria-describedby=described_by role=required_radios.then_some("radiogroup")
@@ -513,16 +514,46 @@ fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
 /// One of the fields that together give one answer: a date's day, month
 /// or year, a duration's start or end.
 struct PartField {
+    /// What `on_input` is told this field is.
+    place: usize,
     label: &'static str,
     value: String,
     autocomplete: Option<&'static str>,
 }
 
+/// A date's fields: the day, the month and the year, in the order the
+/// language writes them, each a numeric field with its own label and
+/// `autocomplete` (by the part's place in `date_parts`: day, month, year).
+/// `on_input` is told which part changed, by that place, and what it holds.
+pub(crate) fn date_fields(
+    id: String,
+    value: &str,
+    text: &'static Text,
+    autocomplete: [Option<&'static str>; 3],
+    invalid: impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
+    on_input: Rc<dyn Fn(usize, String)>,
+) -> AnyView {
+    let typed = date_parts(value);
+    let fields = text
+        .date_order
+        .iter()
+        .zip(text.date_labels)
+        .map(|(&position, label)| PartField {
+            place: position,
+            label,
+            value: typed[position].to_string(),
+            autocomplete: autocomplete[position],
+        })
+        .collect();
+    part_fields(id, fields, "text", invalid, on_input)
+}
+
 /// Labelled fields that together give one answer; `on_input` is told which
-/// field changed and what it holds now. One view for every such question,
-/// so the widget's first load carries its code once.
+/// field changed (its `place`) and what it holds now. The first field's id is `id`, for
+/// the error summary's link; the others add their place to it. One view for
+/// every such question, so the widget's first load carries its code once.
 fn part_fields(
-    index: QuestionIndex,
+    id: String,
     fields: Vec<PartField>,
     input_type: &'static str,
     invalid: impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
@@ -538,14 +569,13 @@ fn part_fields(
         .enumerate()
         .map(|(position, field)| {
             let on_input = on_input.clone();
-            // The first field is the question's, for the error summary's link.
-            let id = if position == 0 { input_id(index) } else { format!("q-{index}-{position}") };
+            let id = if position == 0 { id.clone() } else { format!("{id}-{position}") };
             view! {
                 <div class=class>
                     <label for=id.clone()>{field.label}</label>
                     <input type=input_type id=id inputmode=input_mode autocomplete=field.autocomplete
                         aria-invalid=invalid prop:value=field.value
-                        on:input=move |event| on_input(position, event_target_value(&event)) />
+                        on:input=move |event| on_input(field.place, event_target_value(&event)) />
                 </div>
             }
         })
@@ -597,10 +627,10 @@ fn input_for(
                 _ => (String::new(), String::new()),
             };
             let fields = vec![
-                PartField { label: text.start_date, value: start, autocomplete: None },
-                PartField { label: text.end_date, value: end, autocomplete: None },
+                PartField { place: 0, label: text.start_date, value: start, autocomplete: None },
+                PartField { place: 1, label: text.end_date, value: end, autocomplete: None },
             ];
-            part_fields(index, fields, "date", invalid, Rc::new(move |position, typed| {
+            part_fields(id, fields, "date", invalid, Rc::new(move |position, typed| {
                 let (mut start, mut end) = match context.answer(index) {
                     Some(Answer::Duration { start, end }) => (start, end),
                     _ => (String::new(), String::new()),
@@ -683,29 +713,17 @@ fn input_for(
         // cannot read into nothing; these keep what was typed, for the
         // engine to call it not a real date.
         (_, AnswerKind::Date) => {
-            let birthday = autofill == Some("bday");
-            let private = question.is_sensitive;
-            let typed = date_parts(&current_text);
-            let order = text.date_order;
-            let fields = order.iter().zip(text.date_labels).map(|(&position, label)| {
-                PartField {
-                    label,
-                    value: typed[position].to_string(),
-                    autocomplete: if birthday {
-                        Some(["bday-day", "bday-month", "bday-year"][position])
-                    } else {
-                        private.then_some("off")
-                    },
-                }
-            }).collect();
-            part_fields(index, fields, "text", invalid, Rc::new(move |field, typed| {
+            let autocomplete = if autofill == Some("bday") {
+                ["bday-day", "bday-month", "bday-year"].map(Some)
+            } else {
+                [question.is_sensitive.then_some("off"); 3]
+            };
+            date_fields(id, &current_text, text, autocomplete, invalid, Rc::new(move |position, typed| {
                 let answer = match context.answer(index) {
                     Some(Answer::Text(text)) => text,
                     _ => String::new(),
                 };
-                let mut parts = date_parts(&answer);
-                parts[order[field]] = &typed;
-                context.set_answer(index, date_from_parts(parts).map(Answer::Text));
+                context.set_answer(index, date_with_part(&answer, position, &typed).map(Answer::Text));
             }))
         }
         // The signature pad comes with the later parts, fetched as soon as

@@ -115,7 +115,8 @@ pub struct Text {
     pub checking: &'static str,
     pub unusable_configuration: &'static str,
     pub widget_title: &'static str,
-    /// Shown after a required group's name, where a field shows a star.
+    /// Said after a required group's name (added unseen by the style
+    /// sheet): the star beside it is hidden from screen readers.
     pub required_group: &'static str,
     /// Shown where the signature pad will be until it has been downloaded.
     pub signature_loading: &'static str,
@@ -907,11 +908,7 @@ pub fn issue_message(
         return message.clone();
     }
     let subject = IssueSubject {
-        label: question
-            .label(&language.code)
-            .trim()
-            .trim_end_matches([':', '*'])
-            .trim(),
+        label: question.label_in_message(&language.code),
         answer: AnswerKind::of(question),
         person_field: question
             .field

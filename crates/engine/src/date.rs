@@ -94,6 +94,16 @@ pub fn date_from_parts([day, month, year]: [&str; 3]) -> Option<String> {
     Some(format!("{}-{}-{}", part(year), part(month), part(day)))
 }
 
+/// `date` (as [`date_from_parts`] joins it) with the part at `position`
+/// (0 the day, 1 the month, 2 the year) now `typed`.
+pub fn date_with_part(date: &str, position: usize, typed: &str) -> Option<String> {
+    let mut parts = date_parts(date);
+    if let Some(part) = parts.get_mut(position) {
+        *part = typed;
+    }
+    date_from_parts(parts)
+}
+
 /// The day, month and year of a date answer, as [`date_from_parts`] joins
 /// them; missing parts are empty.
 pub fn date_parts(text: &str) -> [&str; 3] {
@@ -136,6 +146,12 @@ mod tests {
         ] {
             assert_eq!(iso_date_to_epoch_seconds(mistyped), None, "{mistyped}");
         }
+        assert_eq!(
+            date_with_part("1985-04-12", 1, "5").as_deref(),
+            Some("1985-05-12")
+        );
+        assert_eq!(date_with_part("", 2, "1985").as_deref(), Some("1985--"));
+        assert_eq!(date_with_part("1985--", 2, ""), None);
         assert_eq!(date_parts(""), ["", "", ""]);
         assert_eq!(date_parts("1985-04-12"), ["12", "04", "1985"]);
     }

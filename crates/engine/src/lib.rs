@@ -39,8 +39,8 @@ mod validate;
 pub use answer::{Answer, AnswerError, AnswerKind};
 pub use condition::ConditionValue;
 pub use date::{
-    civil_from_days, date_from_parts, date_parts, days_from_civil, epoch_seconds_to_iso_date,
-    iso_date_to_epoch_seconds,
+    civil_from_days, date_from_parts, date_parts, date_with_part, days_from_civil,
+    epoch_seconds_to_iso_date, iso_date_to_epoch_seconds,
 };
 pub use load::{
     load_form, load_form_str, load_form_with_leading_sections, parse_definition, LoadedForm,

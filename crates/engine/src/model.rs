@@ -294,6 +294,15 @@ impl Question {
             .find(|option| option.id == option_id)
     }
 
+    /// The label in `language` as a message names the question: without a
+    /// trailing colon or star.
+    pub fn label_in_message(&self, language: &str) -> &str {
+        self.label(language)
+            .trim()
+            .trim_end_matches([':', '*'])
+            .trim()
+    }
+
     pub fn label(&self, language: &str) -> &str {
         self.translation(language)
             .and_then(|translation| translation.label_text.as_deref())

@@ -51,11 +51,8 @@ type BoundCheck = (Option<f64>, fn(f64, f64) -> bool, fn(f64) -> IssueKind);
 
 fn author_message(question: &Question, message: &str) -> String {
     let message = message.trim();
-    let label = question
-        .label_text
-        .trim()
-        .trim_end_matches([':', '*'])
-        .trim();
+    // The definition's own label: the author's message is in its language.
+    let label = question.label_in_message("");
     if !label.is_empty() && message.chars().next().is_some_and(char::is_lowercase) {
         format!("{label} {message}")
     } else {

@@ -1,13 +1,15 @@
 //! Finding the person before any form is opened.
 
 use intake_engine::targets::{searches_whole_list, FoundPerson, Operation, PersonQuery};
-use intake_engine::{date_from_parts, date_parts, iso_date_to_epoch_seconds};
+use intake_engine::{date_with_part, iso_date_to_epoch_seconds};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::rc::Rc;
 
 use super::desk::{describe, search_people, search_whole_list, SearchFailure, Staff};
 use super::edit::{new_person, open_person};
 use super::forms::IntakeFormPicker;
+use crate::shared::form_view::date_fields;
 use crate::shared::language::use_language;
 use crate::shared::state::Phase;
 
@@ -170,28 +172,10 @@ pub(super) fn FindPerson(intake: Staff) -> impl IntoView {
                 // in the language's order, every word the page's own.
                 <fieldset class="question">
                     <legend>{move || text().full_app.date_of_birth}</legend>
-                    {move || {
-                        let text = text();
-                        text.date_order.iter().zip(text.date_labels).enumerate().map(|(field, (&position, label))| {
-                            let id = if field == 0 { "find-born".to_string() } else { format!("find-born-{field}") };
-                            view! {
-                                <div class="date-part">
-                                    <label for=id.clone()>{label}</label>
-                                    <input id=id inputmode="numeric" autocomplete="off"
-                                        prop:value=date_parts(&born.get_untracked())[position].to_string()
-                                        on:input=move |event| {
-                                            let typed = event_target_value(&event);
-                                            born.update(|born| {
-                                                let mut parts = date_parts(born);
-                                                parts[position] = &typed;
-                                                let joined = date_from_parts(parts).unwrap_or_default();
-                                                *born = joined;
-                                            });
-                                        } />
-                                </div>
-                            }
-                        }).collect_view()
-                    }}
+                    {move || date_fields("find-born".into(), &born.get_untracked(), text(), [Some("off"); 3], || None,
+                        Rc::new(move |position, typed| {
+                            born.update(|born| *born = date_with_part(born, position, &typed).unwrap_or_default());
+                        }))}
                 </fieldset>
                 {move || problem.get().map(|message| view! { <p class="error-message" role="alert">{message}</p> })}
                 <button type="submit" class="button" aria-disabled=move || searching.get().then_some("true")>{move || text().full_app.search}</button>
