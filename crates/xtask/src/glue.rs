@@ -5,7 +5,7 @@
 //! The classes: wasm-streams (a dependency of Leptos's server functions,
 //! which this app has none of) exports three for JavaScript callers. The
 //! widget's page imports only `init` from the glue (see
-//! `split::import_only_init`), so a class the glue names nowhere but in its
+//! `pattern_script` in `Trunk.toml`), so a class the glue names nowhere but in its
 //! own definition is dead, and so is the code behind the exports it alone
 //! called: about 1.8 KB gzip.
 //!
@@ -24,6 +24,9 @@
 //! exactly where expected, or a name the glue or the loader needs that the
 //! module no longer exports, stops the build: better no widget than one
 //! that fails at start-up.
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasmparser::{ConstExpr, DataKind, Operator, Parser, Payload, ValType};
 
 /// The exports the chunk loader takes from the main module by name: the
 /// `const { memory, __indirect_function_table, … } = initSync(` line that
@@ -54,30 +57,23 @@ pub fn shorten(
     shared: &[String],
 ) -> Result<(Vec<u8>, String, usize, usize), String> {
     let called = called_exports(glue);
-    let mut names = ShortNames::default();
+    let names = ShortNames::default();
+    let (mut imports, mut exports) = (Renamed::new(), Renamed::new());
+    let output = rewrite_names(
+        module,
+        |from, name| Ok(names.rename_if(from == import_module, name, &mut imports)),
+        |name| {
+            let wanted = called.contains(name) && !shared.iter().any(|kept| kept == name);
+            Ok(Some(names.rename_if(wanted, name, &mut exports)))
+        },
+    )?;
     let mut glue = glue.to_string();
-    let (mut imports, mut exports) = (0, 0);
-    let output = with_sections(module, |id, body| match id {
-        2 => {
-            let (body, renamed) = rename_imports(body, import_module, &mut names)?;
-            for (old, new) in &renamed {
-                glue = rename_import_key(&glue, old, new)?;
-            }
-            imports = renamed.len();
-            Ok(Some(body))
-        }
-        7 => {
-            let renames =
-                |name: &str| called.contains(name) && !shared.iter().any(|kept| kept == name);
-            let (body, renamed) = rename_exports(body, renames, &mut names)?;
-            for (old, new) in &renamed {
-                glue = rename_export_use(&glue, old, new);
-            }
-            exports = renamed.len();
-            Ok(Some(body))
-        }
-        _ => Ok(None),
-    })?;
+    for (old, new) in &imports {
+        glue = rename_import_key(&glue, old, new)?;
+    }
+    for (old, new) in &exports {
+        glue = rename_export_use(&glue, old, new);
+    }
     let exported = export_names(&output)?;
     for needed in called_exports(&glue).iter().chain(shared) {
         if !exported.contains(needed) {
@@ -86,60 +82,70 @@ pub fn shorten(
             ));
         }
     }
-    Ok((output, glue, imports, exports))
+    Ok((output, glue, imports.len(), exports.len()))
+}
+
+/// The module with its imports and exports renamed, and exports dropped,
+/// as the two functions say (`import(module, name)` gives the new name;
+/// `export(name)` gives it, or `None` to drop the export). Every other
+/// section is copied byte for byte.
+fn rewrite_names(
+    module: &[u8],
+    mut import: impl FnMut(&str, &str) -> Result<String, String>,
+    mut export: impl FnMut(&str) -> Result<Option<String>, String>,
+) -> Result<Vec<u8>, String> {
+    let mut output = wasm_encoder::Module::new();
+    for payload in Parser::new(0).parse_all(module) {
+        match payload.map_err(unreadable)? {
+            Payload::ImportSection(reader) => {
+                let mut section = wasm_encoder::ImportSection::new();
+                for item in reader.into_imports() {
+                    let item = item.map_err(unreadable)?;
+                    let kind = RoundtripReencoder.entity_type(item.ty).map_err(|error| {
+                        format!("cannot copy the import `{}`: {error}", item.name)
+                    })?;
+                    section.import(item.module, &import(item.module, item.name)?, kind);
+                }
+                output.section(&section);
+            }
+            Payload::ExportSection(reader) => {
+                let mut section = wasm_encoder::ExportSection::new();
+                for item in reader {
+                    let item = item.map_err(unreadable)?;
+                    if let Some(name) = export(item.name)? {
+                        section.export(&name, item.kind.into(), item.index);
+                    }
+                }
+                output.section(&section);
+            }
+            other => {
+                if let Some((id, range)) = other.as_section() {
+                    let data = module
+                        .get(range)
+                        .ok_or("a section runs past the end of the module")?;
+                    output.section(&wasm_encoder::RawSection { id, data });
+                }
+            }
+        }
+    }
+    Ok(output.finish())
+}
+
+fn unreadable(error: wasmparser::BinaryReaderError) -> String {
+    format!("the widget's module cannot be read: {error}")
 }
 
 /// The names a module exports.
 fn export_names(module: &[u8]) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    for (id, body) in sections(module)? {
-        if id == 7 {
-            let (count, mut next) = read_u32(body, 0)?;
-            for _ in 0..count {
-                let (name, after_name) = read_name(body, next)?;
-                next = read_u32(body, after_name + 1)?.1;
-                names.push(name);
+    for payload in Parser::new(0).parse_all(module) {
+        if let Payload::ExportSection(reader) = payload.map_err(unreadable)? {
+            for item in reader {
+                names.push(item.map_err(unreadable)?.name.to_string());
             }
         }
     }
     Ok(names)
-}
-
-/// The module's sections after its header, as `(id, body)`.
-fn sections(module: &[u8]) -> Result<Vec<(u8, &[u8])>, String> {
-    if module.len() < 8 || &module[..4] != b"\0asm" {
-        return Err("not a WebAssembly module".into());
-    }
-    let mut found = Vec::new();
-    let mut at = 8;
-    while at < module.len() {
-        let (size, body_start) = read_u32(module, at + 1)?;
-        let body_end = body_start + size as usize;
-        let body = module
-            .get(body_start..body_end)
-            .ok_or("a section runs past the end of the module")?;
-        found.push((module[at], body));
-        at = body_end;
-    }
-    Ok(found)
-}
-
-/// The module with the new bodies `replace` gives for some of its
-/// sections (`None` keeps a section as it is).
-fn with_sections(
-    module: &[u8],
-    mut replace: impl FnMut(u8, &[u8]) -> Result<Option<Vec<u8>>, String>,
-) -> Result<Vec<u8>, String> {
-    let sections = sections(module)?;
-    let mut output = module[..8].to_vec();
-    for (id, body) in sections {
-        let new_body = replace(id, body)?;
-        let body = new_body.as_deref().unwrap_or(body);
-        output.push(id);
-        write_u32(&mut output, body.len() as u32);
-        output.extend_from_slice(body);
-    }
-    Ok(output)
 }
 
 /// Removes the exported classes the glue uses nowhere else, and from the
@@ -171,11 +177,12 @@ pub fn drop_unused_classes(
         }
     }
     let after = called_exports(&glue);
-    let orphaned: Vec<&String> = before
-        .iter()
-        .filter(|name| !after.contains(*name))
-        .collect();
-    let module = remove_exports(module, &orphaned)?;
+    let orphaned = |name: &str| before.contains(name) && !after.contains(name);
+    let module = rewrite_names(
+        module,
+        |_, name| Ok(name.to_string()),
+        |name| Ok((!orphaned(name)).then(|| name.to_string())),
+    )?;
     Ok((module, glue, dropped))
 }
 
@@ -224,30 +231,6 @@ fn called_exports(glue: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
-    with_sections(module, |id, body| {
-        if id != 7 {
-            return Ok(None);
-        }
-        let (count, mut next) = read_u32(body, 0)?;
-        let mut kept = Vec::new();
-        let mut kept_count = 0;
-        for _ in 0..count {
-            let (name, after_name) = read_name(body, next)?;
-            let (_, end) = read_u32(body, after_name + 1)?;
-            if !names.iter().any(|removed| **removed == name) {
-                kept.extend_from_slice(&body[next..end]);
-                kept_count += 1;
-            }
-            next = end;
-        }
-        let mut new_body = Vec::new();
-        write_u32(&mut new_body, kept_count);
-        new_body.extend_from_slice(&kept);
-        Ok(Some(new_body))
-    })
-}
-
 /// Checks what `wasm-opt --low-memory-unused` assumes: nothing lives in the
 /// module's low 1 KiB. rustc lays the stack out first (the stack pointer
 /// starts at 1 MiB and grows down, the data and the heap come after it), so
@@ -256,29 +239,31 @@ fn remove_exports(module: &[u8], names: &[&String]) -> Result<Vec<u8>, String> {
 pub fn check_low_memory_unused(module: &[u8]) -> Result<(), String> {
     const LOW: u32 = 1024;
     let mut stack_start = None;
-    for (id, body) in sections(module)? {
-        match id {
-            // Globals: the first is the stack pointer, `i32.const N`.
-            6 => {
-                let (_, next) = read_u32(body, 0)?;
-                if body.get(next..next + 3) == Some(&[0x7f, 0x01, 0x41]) {
-                    stack_start = Some(read_i32(body, next + 3)?);
+    for payload in Parser::new(0).parse_all(module) {
+        match payload.map_err(unreadable)? {
+            // The first global is the stack pointer, a mutable i32.
+            Payload::GlobalSection(reader) => {
+                if let Some(global) = reader.into_iter().next() {
+                    let global = global.map_err(unreadable)?;
+                    if global.ty.content_type == ValType::I32 && global.ty.mutable {
+                        stack_start = constant(&global.init_expr);
+                    }
                 }
             }
-            // Data: every active segment of memory 0 at `i32.const N`.
-            11 => {
-                let (count, mut next) = read_u32(body, 0)?;
-                for _ in 0..count {
-                    let flags = *body.get(next).ok_or("a data segment is cut short")?;
-                    if flags != 0 || body.get(next + 1) != Some(&0x41) {
-                        return Err("a data segment is not placed at a constant address".into());
-                    }
-                    let (offset, after) = read_i32_end(body, next + 2)?;
+            Payload::DataSection(reader) => {
+                for segment in reader {
+                    let DataKind::Active {
+                        memory_index: 0,
+                        offset_expr,
+                    } = segment.map_err(unreadable)?.kind
+                    else {
+                        return Err("a data segment is not placed in memory 0 at load".into());
+                    };
+                    let offset = constant(&offset_expr)
+                        .ok_or("a data segment is not placed at a constant address")?;
                     if (offset as u32) < LOW {
                         return Err(format!("a data segment lies at {offset}, in the low 1 KiB"));
                     }
-                    let (length, data_start) = read_u32(body, after)?;
-                    next = data_start + length as usize;
                 }
             }
             _ => {}
@@ -292,46 +277,26 @@ pub fn check_low_memory_unused(module: &[u8]) -> Result<(), String> {
     }
 }
 
-/// A signed LEB128 `i32` at `at`.
-fn read_i32(bytes: &[u8], at: usize) -> Result<i32, String> {
-    read_i32_end(bytes, at).map(|(value, _)| value)
-}
-
-/// A signed LEB128 `i32` followed by `end` (0x0b); the value and what follows.
-fn read_i32_end(bytes: &[u8], mut at: usize) -> Result<(i32, usize), String> {
-    let mut value: i64 = 0;
-    let mut shift = 0;
-    loop {
-        let byte = *bytes.get(at).ok_or("a number runs past the end")?;
-        at += 1;
-        value |= i64::from(byte & 0x7f) << shift;
-        shift += 7;
-        if byte & 0x80 == 0 {
-            if shift < 64 && byte & 0x40 != 0 {
-                value |= -1 << shift;
-            }
-            break;
-        }
-        if shift > 35 {
-            return Err("a number is too long".into());
-        }
+/// The value of a constant expression that is one `i32.const`.
+fn constant(expression: &ConstExpr) -> Option<i32> {
+    let mut operators = expression.get_operators_reader();
+    match (operators.read().ok()?, operators.read().ok()?) {
+        (Operator::I32Const { value }, Operator::End) => Some(value),
+        _ => None,
     }
-    if bytes.get(at) == Some(&0x0b) {
-        at += 1;
-    }
-    Ok((value as i32, at))
 }
 
 /// Hands out `a`, `b`, … `Z`, `ba`, `bb`, …: valid JS identifiers that no
 /// glue name (all longer, or `memory`) can equal.
+/// One counter serves the imports and the exports, so no two names meet.
 #[derive(Default)]
-struct ShortNames(usize);
+struct ShortNames(std::cell::Cell<usize>);
 
 impl ShortNames {
-    fn next(&mut self) -> String {
+    fn next(&self) -> String {
         const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        let mut number = self.0;
-        self.0 += 1;
+        let mut number = self.0.get();
+        self.0.set(number + 1);
         let mut name = vec![LETTERS[number % LETTERS.len()]];
         number /= LETTERS.len();
         while number > 0 {
@@ -343,86 +308,19 @@ impl ShortNames {
         // might hold itself.
         format!("_{}", String::from_utf8_lossy(&name))
     }
-}
 
-type Renamed = Vec<(String, String)>;
-
-impl ShortNames {
     /// `name`, or when `wanted` the next short name, noted in `renamed`.
-    fn rename_if(&mut self, wanted: bool, name: String, renamed: &mut Renamed) -> String {
+    fn rename_if(&self, wanted: bool, name: &str, renamed: &mut Renamed) -> String {
         if !wanted {
-            return name;
+            return name.to_string();
         }
         let short = self.next();
-        renamed.push((name, short.clone()));
+        renamed.push((name.to_string(), short.clone()));
         short
     }
 }
 
-fn rename_imports(
-    body: &[u8],
-    import_module: &str,
-    names: &mut ShortNames,
-) -> Result<(Vec<u8>, Renamed), String> {
-    let (count, mut at) = read_u32(body, 0)?;
-    let mut output = Vec::new();
-    write_u32(&mut output, count);
-    let mut renamed = Vec::new();
-    for _ in 0..count {
-        let (module, next) = read_name(body, at)?;
-        let (field, next) = read_name(body, next)?;
-        let description_end = skip_import_description(body, next)?;
-        let field = names.rename_if(module == import_module, field, &mut renamed);
-        write_name(&mut output, &module);
-        write_name(&mut output, &field);
-        output.extend_from_slice(&body[next..description_end]);
-        at = description_end;
-    }
-    Ok((output, renamed))
-}
-
-fn rename_exports(
-    body: &[u8],
-    renames: impl Fn(&str) -> bool,
-    names: &mut ShortNames,
-) -> Result<(Vec<u8>, Renamed), String> {
-    let (count, mut at) = read_u32(body, 0)?;
-    let mut output = Vec::new();
-    write_u32(&mut output, count);
-    let mut renamed = Vec::new();
-    for _ in 0..count {
-        let (name, next) = read_name(body, at)?;
-        // The kind byte, then the index.
-        let (_, end) = read_u32(body, next + 1)?;
-        let name = names.rename_if(renames(&name), name, &mut renamed);
-        write_name(&mut output, &name);
-        output.extend_from_slice(&body[next..end]);
-        at = end;
-    }
-    Ok((output, renamed))
-}
-
-/// The end of an import's description (function, table, memory, global or tag).
-fn skip_import_description(body: &[u8], at: usize) -> Result<usize, String> {
-    let kind = *body.get(at).ok_or("an import has no kind")?;
-    let limits = |at: usize| -> Result<usize, String> {
-        let flags = *body.get(at).ok_or("limits are cut short")?;
-        let (_, next) = read_u32(body, at + 1)?;
-        Ok(if flags & 1 == 1 {
-            read_u32(body, next)?.1
-        } else {
-            next
-        })
-    };
-    match kind {
-        0 => Ok(read_u32(body, at + 1)?.1),
-        1 => limits(at + 2),
-        2 => limits(at + 1),
-        3 => Ok(at + 3),
-        4 => Ok(read_u32(body, at + 2)?.1),
-        other => Err(format!("an import of unknown kind {other}")),
-    }
-}
+type Renamed = Vec<(String, String)>;
 
 /// The glue provides each import as one `name: function…` entry of its
 /// imports object: exactly one `name:` must be there.
@@ -468,85 +366,49 @@ fn is_identifier_char(character: char) -> bool {
     character.is_ascii_alphanumeric() || character == '_' || character == '$'
 }
 
-fn read_u32(bytes: &[u8], mut at: usize) -> Result<(u32, usize), String> {
-    let mut value: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let byte = *bytes.get(at).ok_or("a number runs past the end")?;
-        at += 1;
-        value |= u32::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok((value, at));
-        }
-    }
-    Err("a number is too long".into())
-}
-
-fn write_u32(output: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            output.push(byte);
-            return;
-        }
-        output.push(byte | 0x80);
-    }
-}
-
-fn read_name(bytes: &[u8], at: usize) -> Result<(String, usize), String> {
-    let (length, start) = read_u32(bytes, at)?;
-    let end = start + length as usize;
-    let text = bytes.get(start..end).ok_or("a name runs past the end")?;
-    let text = std::str::from_utf8(text).map_err(|_| "a name is not UTF-8".to_string())?;
-    Ok((text.to_string(), end))
-}
-
-fn write_name(output: &mut Vec<u8>, name: &str) {
-    write_u32(output, name.len() as u32);
-    output.extend_from_slice(name.as_bytes());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn section(id: u8, body: &[u8]) -> Vec<u8> {
-        let mut bytes = vec![id];
-        write_u32(&mut bytes, body.len() as u32);
-        bytes.extend_from_slice(body);
-        bytes
-    }
+    use wasm_encoder::{
+        ConstExpr as Constant, DataSection, EntityType, ExportKind, ExportSection, GlobalSection,
+        GlobalType, ImportSection, MemoryType, Module, TypeSection, ValType as Type,
+    };
 
     /// A module importing two functions from the glue and a memory from
-    /// elsewhere, exporting the memory, an adapter and the function table.
+    /// elsewhere, exporting the memory, two adapters, the function table
+    /// and a global.
     fn module() -> Vec<u8> {
-        let mut imports = Vec::new();
-        write_u32(&mut imports, 3);
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        let mut imports = ImportSection::new();
         for field in ["__wbg_focus_0123456789abcdef", "__wbg_now_fedcba9876543210"] {
-            write_name(&mut imports, "./glue_bg.js");
-            write_name(&mut imports, field);
-            imports.extend_from_slice(&[0, 0]);
+            imports.import("./glue_bg.js", field, EntityType::Function(0));
         }
-        write_name(&mut imports, "env");
-        write_name(&mut imports, "shared");
-        imports.extend_from_slice(&[2, 1, 1, 200, 1]);
-        let mut exports = Vec::new();
-        write_u32(&mut exports, 5);
+        let memory = MemoryType {
+            minimum: 1,
+            maximum: Some(200),
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        };
+        imports.import("env", "shared", memory);
+        let mut exports = ExportSection::new();
         for (name, kind, index) in [
-            ("memory", 2u8, 0u8),
-            ("wasm_bindgen_invoke_closure_long_name", 0, 2),
-            ("wasm_bindgen_invoke_closure_long_name_2", 0, 3),
-            ("__indirect_function_table", 1, 0),
-            ("__abort_handler", 3, 0),
+            ("memory", ExportKind::Memory, 0),
+            ("wasm_bindgen_invoke_closure_long_name", ExportKind::Func, 2),
+            (
+                "wasm_bindgen_invoke_closure_long_name_2",
+                ExportKind::Func,
+                3,
+            ),
+            ("__indirect_function_table", ExportKind::Table, 0),
+            ("__abort_handler", ExportKind::Global, 0),
         ] {
-            write_name(&mut exports, name);
-            exports.extend_from_slice(&[kind, index]);
+            exports.export(name, kind, index);
         }
-        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
-        bytes.extend(section(1, &[1, 0x60, 0, 0]));
-        bytes.extend(section(2, &imports));
-        bytes.extend(section(7, &exports));
-        bytes
+        let mut module = Module::new();
+        module.section(&types).section(&imports).section(&exports);
+        module.finish()
     }
 
     const LOADER: &str = "sharedImports = { __wasm_split: {  } };\n\
@@ -556,48 +418,35 @@ mod tests {
         __wbg_now_fedcba9876543210: function() { return Date.now(); } };\n\
         wasm.wasm_bindgen_invoke_closure_long_name(1); wasm.wasm_bindgen_invoke_closure_long_name_2(1); wasm.memory;";
 
-    fn names(bytes: &[u8], id: u8) -> Vec<String> {
-        let mut at = 8;
-        while at < bytes.len() {
-            let (size, start) = read_u32(bytes, at + 1).unwrap();
-            if bytes[at] == id {
-                let body = &bytes[start..start + size as usize];
-                let (count, mut next) = read_u32(body, 0).unwrap();
-                let mut found = Vec::new();
-                for _ in 0..count {
-                    if id == 2 {
-                        let (module, after) = read_name(body, next).unwrap();
-                        let (field, after) = read_name(body, after).unwrap();
-                        found.push(format!("{module} {field}"));
-                        next = skip_import_description(body, after).unwrap();
-                    } else {
-                        let (name, after) = read_name(body, next).unwrap();
-                        found.push(name);
-                        next = read_u32(body, after + 1).unwrap().1;
-                    }
+    /// The module's imports as `module name`.
+    fn imports(bytes: &[u8]) -> Vec<String> {
+        let mut found = Vec::new();
+        for payload in Parser::new(0).parse_all(bytes) {
+            if let Payload::ImportSection(reader) = payload.unwrap() {
+                for item in reader.into_imports() {
+                    let item = item.unwrap();
+                    found.push(format!("{} {}", item.module, item.name));
                 }
-                return found;
             }
-            at = start + size as usize;
         }
-        Vec::new()
+        found
     }
 
     #[test]
     fn the_glues_imports_and_the_called_exports_get_short_names_in_both_files() {
         let shared = shared_exports(LOADER).unwrap();
         assert_eq!(shared, ["__indirect_function_table", "memory"]);
-        let (bytes, glue, imports, exports) =
+        let (bytes, glue, imported, exported) =
             shorten(&module(), GLUE, "./glue_bg.js", &shared).unwrap();
         // Only what the glue calls is renamed: not the memory and table the
         // loader needs, nor a global nobody names.
-        assert_eq!((imports, exports), (2, 2));
+        assert_eq!((imported, exported), (2, 2));
         assert_eq!(
-            names(&bytes, 2),
+            imports(&bytes),
             ["./glue_bg.js _a", "./glue_bg.js _b", "env shared"]
         );
         assert_eq!(
-            names(&bytes, 7),
+            export_names(&bytes).unwrap(),
             [
                 "memory",
                 "_c",
@@ -611,8 +460,9 @@ mod tests {
         // A name that starts with another is renamed as itself, not as a prefix.
         assert!(glue.contains("wasm._c(1); wasm._d(1);"), "{glue}");
         assert!(glue.contains("wasm.memory;"));
-        // The type section came through unchanged.
-        assert_eq!(&bytes[8..14], &section(1, &[1, 0x60, 0, 0])[..]);
+        // The type section came through byte for byte: id, size, one
+        // function type with no parameters and no results.
+        assert_eq!(&bytes[8..14], &[1, 4, 1, 0x60, 0, 0]);
     }
 
     #[test]
@@ -646,7 +496,7 @@ mod tests {
         // The one export only the dropped class called is gone; exports the
         // glue never named were never in question.
         assert_eq!(
-            names(&bytes, 7),
+            export_names(&bytes).unwrap(),
             [
                 "memory",
                 "wasm_bindgen_invoke_closure_long_name_2",
@@ -655,35 +505,37 @@ mod tests {
             ]
         );
         // Nothing else changed.
-        assert_eq!(names(&bytes, 2).len(), 3);
+        assert_eq!(imports(&bytes), imports(&module()));
     }
 
-    fn laid_out(stack_start: &[u8], data_offset: &[u8]) -> Vec<u8> {
-        let mut globals = vec![1, 0x7f, 0x01, 0x41];
-        globals.extend_from_slice(stack_start);
-        globals.push(0x0b);
-        let mut data = vec![1, 0, 0x41];
-        data.extend_from_slice(data_offset);
-        data.extend_from_slice(&[0x0b, 2, b'h', b'i']);
-        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
-        bytes.extend(section(6, &globals));
-        bytes.extend(section(11, &data));
-        bytes
+    fn laid_out(stack_start: i32, data_offset: i32) -> Vec<u8> {
+        let mut globals = GlobalSection::new();
+        let pointer = GlobalType {
+            val_type: Type::I32,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(pointer, &Constant::i32_const(stack_start));
+        let mut data = DataSection::new();
+        data.active(0, &Constant::i32_const(data_offset), *b"hi");
+        let mut module = Module::new();
+        module.section(&globals).section(&data);
+        module.finish()
     }
 
     #[test]
     fn the_low_memory_check_passes_a_stack_first_layout_only() {
-        // Stack pointer 1 MiB (0x100000), data at 1 MiB: rustc's layout.
-        let one_mebibyte = [0x80, 0x80, 0xc0, 0x00];
+        // Stack pointer and data at 1 MiB: rustc's layout.
+        let one_mebibyte = 1 << 20;
         assert_eq!(
-            check_low_memory_unused(&laid_out(&one_mebibyte, &one_mebibyte)),
+            check_low_memory_unused(&laid_out(one_mebibyte, one_mebibyte)),
             Ok(())
         );
         // Data at 16, in the low 1 KiB.
-        let error = check_low_memory_unused(&laid_out(&one_mebibyte, &[0x10])).unwrap_err();
+        let error = check_low_memory_unused(&laid_out(one_mebibyte, 16)).unwrap_err();
         assert!(error.contains("low 1 KiB"), "{error}");
         // A stack pointer starting at 1024: the stack does not come first.
-        let error = check_low_memory_unused(&laid_out(&[0x80, 0x08], &one_mebibyte)).unwrap_err();
+        let error = check_low_memory_unused(&laid_out(1024, one_mebibyte)).unwrap_err();
         assert!(error.contains("stack"), "{error}");
     }
 
@@ -698,7 +550,7 @@ mod tests {
 
     #[test]
     fn short_names_are_distinct_identifiers() {
-        let mut names = ShortNames::default();
+        let names = ShortNames::default();
         let all: Vec<String> = (0..3000).map(|_| names.next()).collect();
         let distinct: std::collections::HashSet<&String> = all.iter().collect();
         assert_eq!(distinct.len(), all.len());

@@ -15,15 +15,17 @@
 //!   inline script). The widget is built with a pinned nightly compiler that
 //!   rebuilds the standard library for size (see `setup::WIDGET_TOOLCHAIN`),
 //!   and its wasm is split so the submission path comes after the form
-//!   (see `split`): `trunk build widget.html` alone does not make a
-//!   working widget.
+//!   (see `split`), by Trunk's post-build hook (`after-trunk`, see
+//!   `after_trunk`), which refuses a widget release Trunk was not started
+//!   for by this command.
 //! - `bench`: the engine's host benchmark, then our release build against
 //!   SurveyJS and Form.io in headless Chromium (writes docs/benchmarks.md).
 //!
-//! The standard library and the engine only (the build reads the
-//! deployment's configurations with the engine's rules), so it compiles in
-//! seconds on a fresh machine.
+//! The standard library, the engine (the build reads the deployment's
+//! configurations with the engine's rules) and the wasm reader and writer
+//! the widget's build uses, so it compiles in seconds on a fresh machine.
 
+mod after_trunk;
 mod bench;
 mod csp;
 mod glue;
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Some("build") => setup::ensure_tools().and_then(|()| build_release_app()),
         Some("bench") => bench(),
         Some("dev") => dev(&arguments[1..]),
+        Some("after-trunk") => after_trunk::run(),
         _ => Err(
             "usage: cargo xtask <setup | run [--port N] | dev [--port N] | build | test | bench>"
                 .into(),
@@ -95,8 +98,10 @@ pub(crate) fn step(
 }
 
 /// The full app into `dist/`, then the widget's own, smaller build into
-/// `dist/widget/` (served at `/widget`), each without inline script, then
-/// the deployment's Content-Security-Policy into `dist/_headers`.
+/// `dist/widget/` (served at `/widget`), then the deployment's
+/// Content-Security-Policy into `dist/_headers`. Trunk's post-build hook
+/// finishes each build (see `after_trunk`): the widget's split, and no
+/// inline script left.
 fn build_release_app() -> Result {
     step(
         "release build of the app (trunk)",
@@ -104,7 +109,6 @@ fn build_release_app() -> Result {
         &["build", "--release"],
         &[],
     )?;
-    csp::externalise_start_script(&root().join("dist"), "/")?;
     step(
         "release build of the widget (trunk, pinned nightly, standard library rebuilt for size)",
         "trunk",
@@ -122,9 +126,6 @@ fn build_release_app() -> Result {
         ],
         &setup::WIDGET_BUILD_ENVIRONMENT,
     )?;
-    split::split_widget(&root().join("dist/widget"))?;
-    split::import_only_init(&root().join("dist/widget"))?;
-    csp::externalise_start_script(&root().join("dist/widget"), "/widget/")?;
     policy::write_headers(&root().join("dist"))
 }
 

@@ -33,8 +33,9 @@ pub const WIDGET_TOOLCHAIN: &str = "nightly-2026-05-20";
 /// at once (no message, no unwinding or formatting machinery shipped): the
 /// widget's code has no `unwrap`, and a panic would stop the page either way.
 /// The `erase_components` flag repeats `.cargo/config.toml`, which this
-/// variable replaces for the build.
-pub const WIDGET_BUILD_ENVIRONMENT: [(&str, &str); 4] = [
+/// variable replaces for the build. The last variable tells Trunk's
+/// post-build hook that this is the widget's own build (see `after_trunk`).
+pub const WIDGET_BUILD_ENVIRONMENT: [(&str, &str); 5] = [
     ("RUSTUP_TOOLCHAIN", WIDGET_TOOLCHAIN),
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
     ("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size"),
@@ -42,6 +43,7 @@ pub const WIDGET_BUILD_ENVIRONMENT: [(&str, &str); 4] = [
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
         "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs",
     ),
+    (crate::after_trunk::WIDGET_BUILD_MARKER, "1"),
 ];
 
 pub fn ensure_tools() -> Result {

@@ -3,20 +3,24 @@
 //! errors, the review, the signature pad, planning, storing and sending), a
 //! chunk the widget fetches once the form is on screen.
 //!
-//! The split point is the function `src/shared/later_parts.rs` marks with `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
+//! The split point is the function `src/shared/later_parts.rs` marks with
+//! `wasm_split`. `wasm-split-cli` needs the linker's relocations, so it
 //! works on cargo's own output (built with `--emit-relocs`), before
 //! wasm-bindgen. Trunk has no step between cargo and wasm-bindgen, so this
-//! runs after Trunk's build and replaces the glue and wasm it wrote, under
-//! the same hashed names, then adds the chunk and its loader beside them
-//! with that hash too: one build, one hash, so no cache mixes two builds.
+//! runs in Trunk's post-build hook (see `after_trunk`) and replaces the
+//! glue and wasm Trunk wrote, under the same hashed names, then adds the
+//! chunk and its loader beside them with that hash too: one build, one
+//! hash, so no cache mixes two builds. Trunk does not optimise the
+//! widget's wasm itself (`widget.html` asks for no `data-wasm-opt`): this
+//! optimises each part after the split.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::{glue, root, step, Result};
 
-/// What Trunk's `data-wasm-opt="z"` runs, with the WebAssembly features the
-/// compiler already uses (every current browser has them), and the promise
+/// wasm-opt for size, as Trunk's `data-wasm-opt="z"` would run it, with the
+/// WebAssembly features the compiler already uses (every current browser has them), and the promise
 /// that the low 1 KiB of memory is unused, which lets wasm-opt fold more
 /// address arithmetic into loads and stores (0.8 KB gzip; checked by
 /// `glue::check_low_memory_unused` before it is made).
@@ -149,34 +153,6 @@ fn tighten_glue(module_path: &Path, glue_path: &Path, stem: &str, shared: &[Stri
     fs::write(module_path, module)
         .map_err(|error| format!("cannot write {}: {error}", module_path.display()))?;
     write(glue_path, &glue)
-}
-
-/// Trunk's start-up code imports every export of the glue, hangs them on
-/// `window.wasmBindings` and fires an event for other scripts of the page.
-/// The widget's page has none, and taking only `init` lets `glue` drop the
-/// exports nothing uses. Runs on the inline script, before `csp` moves it
-/// into a file.
-pub fn import_only_init(dist: &Path) -> Result {
-    let index_path = dist.join("index.html");
-    let html = read(&index_path)?;
-    const ALL: &str = "import init, * as bindings from ";
-    const EXPOSE: &str = "window.wasmBindings = bindings;";
-    if !html.contains(ALL) || !html.contains(EXPOSE) {
-        return Err(format!(
-            "{} does not start the widget as Trunk 0.21 does (`{ALL}` and `{EXPOSE}`)",
-            index_path.display()
-        ));
-    }
-    // Nothing on the widget's page listens for Trunk's start event either.
-    const STARTED: &str =
-        "dispatchEvent(new CustomEvent(\"TrunkApplicationStarted\", {detail: {wasm}}));";
-    let html = html
-        .replace(ALL, "import init from ")
-        .replace(EXPOSE, "")
-        .replace(STARTED, "")
-        .replace("const wasm = await init(", "await init(");
-    let html = html.replace("\n\n\n", "\n").replace("\n\n", "\n");
-    write(&index_path, &html)
 }
 
 /// `intake-widget-<hash>`: the name Trunk gave the widget's glue.
