@@ -449,6 +449,8 @@ export function generateForm(questionCount) {
     questionCount,
     questionIds: questions.map((question) => question.id),
     dependentIds: questions.filter((question) => question.conditional).map((question) => question.id),
+    // Where the keystroke measurement types (bench/profile.mjs).
+    textIds: questions.filter((question) => question.kind === 'text').map((question) => question.id),
     master: { id: MASTER_ID, yes: MASTER_YES.label, no: MASTER_NO.label },
     uniteUs: toUniteUs(name, questions),
     surveyJs: toSurveyJs(name, questions),

@@ -90,11 +90,30 @@ export function installProbe({ renderer, initiallyShownCount }) {
    * the frame with the change has been produced. `bench.toggle` resolves to
    * the times, relative to the click, and the number of frames it took.
    */
+  /**
+   * Arms the keystroke measurement: the next key pressed anywhere starts
+   * the clock, and `bench.keystroke` resolves to the time, relative to the
+   * key, of the frame after the one that shows the key's work (the typed
+   * character, and whatever the renderer redraws for it).
+   */
+  bench.armKeystroke = () => {
+    bench.keystroke = new Promise((resolve) => {
+      const onKey = () => {
+        window.removeEventListener('keydown', onKey, true);
+        const keyAt = performance.now();
+        bench.keyAt = keyAt;
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve({ nextFrameMs: performance.now() - keyAt })));
+      };
+      window.addEventListener('keydown', onKey, true);
+    });
+  };
+
   bench.armToggle = ({ dependentIds, expectShown, timeoutMs }) => {
     bench.toggle = new Promise((resolve) => {
       const onClick = () => {
         window.removeEventListener('click', onClick, true);
         const clickAt = performance.now();
+        bench.clickAt = clickAt;
         let frames = 0;
         const poll = () => {
           frames += 1;

@@ -44,6 +44,7 @@ function measures(form) {
     { label: `toggle: hide ${form.dependentCount}, to the frame after (ms)`, value: (run) => run.hide.nextFrameMs, digits: 1 },
     { label: '  click to first frame showing it (ms)', value: (run) => run.hide.changedMs, digits: 1 },
     { label: '  frames until hidden', value: (run) => run.hide.frames, digits: 0, noRatio: true },
+    { label: 'one keystroke in a text question, to the frame after (ms)', value: (run) => run.keystroke.nextFrameMs, digits: 1 },
     { label: 'heap after render: JS + WASM (MB)', value: (run) => (run.heap.js + run.heap.wasm) / MIB, digits: 1 },
     { label: '  of which WASM memory (MB)', value: (run) => run.heap.wasm / MIB, digits: 1, noRatio: true },
     { label: 'DOM (Blink) heap after render (MB)', value: (run) => run.heap.dom / MIB, digits: 1 },
@@ -219,7 +220,10 @@ the time of the click, then each animation frame checks whether every
 dependent question has changed; when they have, one more frame is awaited and
 its time is the figure ("to the frame after"). "Click to first frame showing
 it" is the time of the frame that first has the change, before that extra
-frame, and "frames" how many frames that took. The heap is read over the
+frame, and "frames" how many frames that took. The keystroke is one "x"
+pressed by Playwright in the first always-shown text question: from the
+keydown (a capture-phase listener) to the frame after the one that shows it.
+The heap is read over the
 DevTools protocol after a forced garbage collection, once the form has
 rendered and settled for a second: V8's used JavaScript heap plus, for ours,
 the WebAssembly memory, which V8 does not count; Blink's heap (the DOM) is

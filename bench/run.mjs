@@ -203,6 +203,7 @@ async function measureOnce(browser, server, form, renderer) {
     };
     const show = await toggle(form.master.yes, true, allIds, `after choosing "${form.master.yes}"`);
     const hide = await toggle(form.master.no, false, initiallyShown, `after choosing "${form.master.no}"`);
+    const keystroke = await typeOneKey(page, renderer, form);
 
     let definitionCheck = null;
     if (renderer.key === 'ours') {
@@ -213,10 +214,29 @@ async function measureOnce(browser, server, form, renderer) {
       if (warnings > 0) throw new Error(`${form.name} has ${warnings} warnings in our definition check: ${await panel.textContent()}`);
     }
     if (failures.length > 0) throw new Error(`${renderer.name} on ${form.name}:\n  ${failures.join('\n  ')}`);
-    return { bytes, firstQuestionMs, allQuestionsMs, show, hide, heap, definitionCheck };
+    return { bytes, firstQuestionMs, allQuestionsMs, show, hide, keystroke, heap, definitionCheck };
   } finally {
     await context.close();
   }
+}
+
+/**
+ * One character typed into the form's first always-shown text question,
+ * from the key to the frame after the one showing it. Throws when the
+ * character did not arrive.
+ */
+export async function typeOneKey(page, renderer, form) {
+  const dependents = new Set(form.dependentIds);
+  const id = form.textIds.find((textId) => !dependents.has(textId));
+  const input = page.locator(`${renderer.question(id)} input`).first();
+  await input.focus();
+  const before = await input.inputValue();
+  await page.evaluate(() => window.__bench.armKeystroke());
+  await page.keyboard.press('x');
+  const result = await page.evaluate(() => window.__bench.keystroke);
+  await page.waitForTimeout(SETTLE_MS);
+  if ((await input.inputValue()) !== `${before}x`) throw new Error(`${renderer.name}: the key typed into ${id} did not arrive`);
+  return result;
 }
 
 /**

@@ -3,7 +3,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use intake_app::form_view::FormView;
+use intake_app::form_view::{draw_in_slices, FormView};
 use intake_app::pages::preview::ResponsePanel;
 use intake_engine::load_form_str;
 use leptos::prelude::*;
@@ -39,6 +39,13 @@ fn question(container: &HtmlElement, id: &str) -> Option<HtmlElement> {
     find(container, &format!("[data-question-id=\"{id}\"]"))
 }
 
+/// Whether a question is shown: in the DOM and not `hidden` (a question its
+/// conditions hide keeps its view, hidden, out of the accessibility tree
+/// and the tab order).
+fn shown(container: &HtmlElement, id: &str) -> bool {
+    question(container, id).is_some_and(|question| !question.hidden())
+}
+
 fn type_into(input: &HtmlElement, text: &str) {
     let input: HtmlInputElement = input.clone().unchecked_into();
     input.set_value(text);
@@ -51,6 +58,69 @@ fn type_into(input: &HtmlElement, text: &str) {
 
 fn submit(container: &HtmlElement) {
     find(container, "button[type=submit]").unwrap().click();
+}
+
+/// A form of `count` text questions in sections of ten.
+fn long_form(count: usize) -> String {
+    let sections: Vec<String> = (0..count.div_ceil(10))
+        .map(|section| {
+            let questions: Vec<String> = (section * 10..(section * 10 + 10).min(count))
+                .map(|question| {
+                    format!(
+                        r#"{{"id": "q{question}", "label_text": "Question {question}", "input_type": "text", "display_order": "{question}"}}"#
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"id": "s{section}", "name": "Section {section}", "display_order": "{section}", "section_type": "form_group", "questions": [{}]}}"#,
+                questions.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"data": {{"form": {{"id": "long", "name": "Long form", "sections": [{}]}}}}}}"#,
+        sections.join(",")
+    )
+}
+
+/// Whether a question's view is made: its label is there.
+fn drawn(container: &HtmlElement, id: &str) -> bool {
+    find(container, &format!("[data-question-id=\"{id}\"] label")).is_some()
+}
+
+#[wasm_bindgen_test]
+async fn a_long_form_draws_its_first_questions_at_once_and_the_rest_in_slices_after() {
+    let (form, container) = prepare(&long_form(200));
+    let mounted = container.clone();
+    leptos::mount::mount_to(mounted, move || {
+        view! { <FormView form=std::sync::Arc::new(form.clone()) draw_later=Some(draw_in_slices) /> }
+    })
+    .forget();
+    // At the first frame: the first questions are there, the last not yet.
+    settle().await;
+    assert!(drawn(&container, "q0"));
+    assert!(drawn(&container, "q23"));
+    assert!(!drawn(&container, "q199"));
+    // An answer typed while the rest are coming stays: a slice makes only
+    // the questions not drawn yet.
+    let first = find(&container, "[data-question-id=\"q0\"] input").unwrap();
+    type_into(&first, "typed before the rest came");
+    // Then every slice, each after the browser had its turn.
+    for _ in 0..100 {
+        if drawn(&container, "q199") {
+            break;
+        }
+        settle().await;
+    }
+    assert!(
+        drawn(&container, "q199"),
+        "the last question is drawn in the end"
+    );
+    let first: HtmlInputElement = find(&container, "[data-question-id=\"q0\"] input")
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(first.value(), "typed before the rest came");
+    container.remove();
 }
 
 const EVERY_INPUT: &str = include_str!("../public/forms/every-input-type.json");
@@ -117,10 +187,10 @@ async fn every_input_kind_renders_with_a_label_tied_to_its_input() {
 const SCREENER: &str = include_str!("../public/forms/housing-food-screener.json");
 
 #[wasm_bindgen_test]
-async fn a_conditional_question_enters_and_leaves_the_dom_with_its_condition() {
+async fn a_conditional_question_shows_and_hides_with_its_condition() {
     let container = mount(SCREENER);
     settle().await;
-    assert!(question(&container, "where-sleeping").is_none());
+    assert!(!shown(&container, "where-sleeping"));
     let no_home = find(
         &container,
         "[data-question-id=\"housing-situation\"] input[value=\"none\"]",
@@ -128,13 +198,18 @@ async fn a_conditional_question_enters_and_leaves_the_dom_with_its_condition() {
     .unwrap();
     no_home.click();
     settle().await;
-    assert!(question(&container, "where-sleeping").is_some());
-    // The "hide" condition removes the housing problems question.
-    assert!(question(&container, "housing-problems").is_none());
+    assert!(shown(&container, "where-sleeping"));
+    // The "hide" condition hides the housing problems question.
+    assert!(!shown(&container, "housing-problems"));
     choose(&container, "housing-situation", "stable");
     settle().await;
-    assert!(question(&container, "where-sleeping").is_none());
-    assert!(question(&container, "housing-problems").is_some());
+    assert!(!shown(&container, "where-sleeping"));
+    assert!(shown(&container, "housing-problems"));
+    // A hidden question is out of the layout (so out of the accessibility
+    // tree and the tab order), not merely out of sight.
+    let hidden = question(&container, "where-sleeping").unwrap();
+    assert!(hidden.hidden());
+    assert_eq!(hidden.offset_height(), 0);
     container.remove();
 }
 

@@ -12,7 +12,7 @@ use intake_engine::targets::{
     coverage, guarantees, plan, Coverage, Guarantee, SubmissionInput, TargetConfig,
 };
 
-use crate::shared::form_view::{ChangeFn, FormView};
+use crate::shared::form_view::{draw_in_slices, ChangeFn, FormView};
 use crate::shared::http::{get_text, FetchError};
 use crate::shared::i18n::{FailureKind, Language};
 use crate::shared::language::{use_language, LanguageSwitch};
@@ -178,7 +178,8 @@ pub fn Preview() -> impl IntoView {
                         {target_panel}
                         <div class="preview-layout">
                             <FormView form=std::sync::Arc::new(loaded.form) keep_draft=true max_questions_per_step=questions_per_step()
-                                on_change=Some(panel.on_change()) valid_note=|language: &Language| language.text().full_app.preview_valid />
+                                on_change=Some(panel.on_change()) draw_later=Some(draw_in_slices)
+                                valid_note=|language: &Language| language.text().full_app.preview_valid />
                             {panel.view()}
                         </div>
                     }.into_any()

@@ -192,6 +192,10 @@ pub fn FormView(
     /// details, which the browser's own must not fill.
     #[prop(optional)]
     about_themselves: bool,
+    /// Makes the questions' views after the first ones a slice at a time
+    /// (`draw_in_slices`); without it every view is made at once.
+    #[prop(optional_no_strip)]
+    draw_later: Option<fn(Vec<RwSignal<bool>>)>,
 ) -> impl IntoView {
     let language = use_language();
     // The document claims a language the catalogue lacks only while a form
@@ -220,8 +224,12 @@ pub fn FormView(
         .map(|question| QuestionSignals {
             visible: RwSignal::new(state.is_visible(question)),
             errors: RwSignal::new(Vec::new()),
+            drawn: RwSignal::new(draw_later.is_none() || question < FIRST_SLICE_QUESTIONS),
         })
         .collect();
+    if let Some(draw_later) = draw_later {
+        draw_later(signals.iter().map(|signals| signals.drawn).collect());
+    }
     let form = state.shared_form();
 
     let navigator = Navigator::new(&form, max_questions_per_step);
@@ -338,7 +346,7 @@ pub fn FormView(
             };
             let rendered = questions
                 .iter()
-                .map(|&question| view! { <QuestionView form=form.clone() index=question /> })
+                .map(|&question| question_view(form.clone(), question))
                 .collect_view();
             view! {
                 <section class="form-section" data-section-index=section_index
@@ -423,91 +431,157 @@ pub fn FormView(
     }
 }
 
-/// One question: label, help before or after the input, error, input. It is
-/// not in the DOM while hidden.
-#[component]
-fn QuestionView(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
+/// How many questions are drawn at once when the rest come in slices: a
+/// screenful and more.
+const FIRST_SLICE_QUESTIONS: usize = 24;
+/// How many questions each later slice draws: a few milliseconds of work,
+/// so a person's click or key never waits long behind one.
+const SLICE_QUESTIONS: usize = 12;
+
+/// Draws the questions not drawn yet (`drawn`, in the form's order) after
+/// the first frame, a slice at a time, each after whatever the browser has
+/// waiting (a frame, a click): a long form then shows its first question
+/// without waiting for its last. Answers, conditions, checks, drafts and
+/// the review are the engine's, which has the whole form from the start.
+/// Every page passes it to `FormView`; without it (the component tests)
+/// every question is drawn at once.
+pub fn draw_in_slices(drawn: Vec<RwSignal<bool>>) {
+    request_animation_frame(move || draw_slice(drawn, FIRST_SLICE_QUESTIONS));
+}
+
+fn draw_slice(drawn: Vec<RwSignal<bool>>, from: usize) {
+    if from >= drawn.len() {
+        return;
+    }
+    set_timeout(
+        move || {
+            for signal in drawn.iter().skip(from).take(SLICE_QUESTIONS) {
+                // The form is gone: nothing is left to draw.
+                if signal.try_set(true).is_some() {
+                    return;
+                }
+            }
+            draw_slice(drawn, from + SLICE_QUESTIONS);
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
+/// One question: label, help before or after the input, error, input.
+/// Its view is made once (again only when the language changes): while its
+/// conditions hide it, it stays in the DOM, `hidden`, so it is out of the
+/// accessibility tree and the tab order, and showing it again only clears
+/// the attribute instead of building every element anew.
+fn question_view(form: Arc<Form>, index: QuestionIndex) -> impl IntoView {
     let context = expect_context::<FormContext>();
     let language = use_language();
     let signals = context.signals(index);
     let question_id = form.questions[index].id.clone();
-    move || {
+    let is_block = form.questions[index].input_type == InputType::Block;
+    let has_error = move || {
+        signals.errors.with(|errors| !errors.is_empty())
+            || context
+                .server_errors
+                .with(|errors| errors.iter().any(|(question, _)| *question == index))
+    };
+    let class = move || {
+        if is_block {
+            "question block"
+        } else if has_error() {
+            "question has-error"
+        } else {
+            "question"
+        }
+    };
+    let content = move || {
         // Reading the language here re-renders the question in a new language;
         // its input is rebuilt from the engine's answer, so nothing is lost.
         let lang = language.get();
-        signals.visible.get().then(|| {
-            let question = &form.questions[index];
-            let has_error = move || {
-                signals.errors.with(|errors| !errors.is_empty())
-                    || context.server_errors.with(|errors| errors.iter().any(|(question, _)| *question == index))
-            };
-            let help = question.help(&lang.code).map(str::to_string).map(|text| {
-                view! { <p class="help" id=help_id(index)>{text}</p> }
-            });
-            let has_help = question.help_text.is_some();
-            let described_by = move || {
-                let mut ids = Vec::new();
-                if has_help {
-                    ids.push(help_id(index));
-                }
-                if has_error() {
-                    ids.push(error_id(index));
-                }
-                (!ids.is_empty()).then(|| ids.join(" "))
-            };
-            // Errors show only after a check, which brought the parts that word them.
-            let form_for_errors = form.clone();
-            let error = move || {
-                has_error()
-                    .then(|| context.later.get())
-                    .flatten()
-                    .map(|parts| (parts.question_error)(context, index, form_for_errors.clone()))
-            };
-            let (help_before, help_after) = match question.help_text_position {
-                HelpTextPosition::BeforeInput => (help, None),
-                HelpTextPosition::AfterInput => (None, help),
-            };
-            let required = question.required();
-            let grouped = matches!(AnswerKind::of(question), AnswerKind::SingleChoice | AnswerKind::MultipleChoice | AnswerKind::Duration | AnswerKind::Date)
-                && question.input_type != InputType::Select
-                || question.is_multi_select()
-                || question.input_type == InputType::Signature;
-            // Radios are one choice, so the group is what is required: a
-            // screen reader hears it on the group (aria-required means
-            // nothing on a plain fieldset, and `required` on a radio makes
-            // Chromium call it invalid before anything was chosen).
-            let required_radios =
-                required && grouped && AnswerKind::of(question) == AnswerKind::SingleChoice;
-            let star = move || required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
-            let label_text = question.label(&lang.code).to_string();
-            let input = input_for(question, index, context, &lang, described_by, has_error);
-            let class = move || if has_error() { "question has-error" } else { "question" };
-            if question.input_type == InputType::Block {
-                view! { <div class="question block" data-question-id=question_id.clone()><p>{label_text}</p></div> }.into_any()
-            } else if grouped {
-                // A required group other than radios says so to a screen
-                // reader in words (the style sheet adds them, unseen, to its
-                // name): the star is hidden from it, and a group cannot be
-                // marked required.
-                let required_word = if required && !required_radios { lang.text().required_group } else { "" }.to_string();
-                view! {
-                    <div class=class data-question-id=question_id.clone()>
-                        <fieldset aria-describedby=described_by role=required_radios.then_some("radiogroup")
-                            aria-required=required_radios.then_some("true")>
-                            <legend data-required=required_word>{label_text}{star()}</legend>
-                            {help_before}{error}{input}{help_after}
-                        </fieldset>
-                    </div>
-                }.into_any()
-            } else {
-                view! {
-                    <div class=class data-question-id=question_id.clone()>
-                        <label for=input_id(index)>{label_text}{star()}</label>
-                        {help_before}{error}{input}{help_after}
-                    </div>
-                }.into_any()
+        if !signals.drawn.get() {
+            return ().into_any();
+        }
+        let question = &form.questions[index];
+        let help = question.help(&lang.code).map(str::to_string).map(|text| {
+            view! { <p class="help" id=help_id(index)>{text}</p> }
+        });
+        let has_help = question.help_text.is_some();
+        let described_by = move || {
+            let mut ids = Vec::new();
+            if has_help {
+                ids.push(help_id(index));
             }
-        })
+            if has_error() {
+                ids.push(error_id(index));
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        };
+        // Errors show only after a check, which brought the parts that word them.
+        let form_for_errors = form.clone();
+        let error = move || {
+            has_error()
+                .then(|| context.later.get())
+                .flatten()
+                .map(|parts| (parts.question_error)(context, index, form_for_errors.clone()))
+        };
+        let (help_before, help_after) = match question.help_text_position {
+            HelpTextPosition::BeforeInput => (help, None),
+            HelpTextPosition::AfterInput => (None, help),
+        };
+        let required = question.required();
+        let grouped = matches!(
+            AnswerKind::of(question),
+            AnswerKind::SingleChoice
+                | AnswerKind::MultipleChoice
+                | AnswerKind::Duration
+                | AnswerKind::Date
+        ) && question.input_type != InputType::Select
+            || question.is_multi_select()
+            || question.input_type == InputType::Signature;
+        // Radios are one choice, so the group is what is required: a
+        // screen reader hears it on the group (aria-required means
+        // nothing on a plain fieldset, and `required` on a radio makes
+        // Chromium call it invalid before anything was chosen).
+        let required_radios =
+            required && grouped && AnswerKind::of(question) == AnswerKind::SingleChoice;
+        let star = move || {
+            required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })
+        };
+        let label_text = question.label(&lang.code).to_string();
+        if is_block {
+            view! { <p>{label_text}</p> }.into_any()
+        } else if grouped {
+            // A required group other than radios says so to a screen
+            // reader in words (the style sheet adds them, unseen, to its
+            // name): the star is hidden from it, and a group cannot be
+            // marked required.
+            let required_word = if required && !required_radios {
+                lang.text().required_group
+            } else {
+                ""
+            }
+            .to_string();
+            let input = input_for(question, index, context, &lang, described_by, has_error);
+            view! {
+                <fieldset aria-describedby=described_by role=required_radios.then_some("radiogroup")
+                    aria-required=required_radios.then_some("true")>
+                    <legend data-required=required_word>{label_text}{star()}</legend>
+                    {help_before}{error}{input}{help_after}
+                </fieldset>
+            }
+            .into_any()
+        } else {
+            let input = input_for(question, index, context, &lang, described_by, has_error);
+            view! {
+                <label for=input_id(index)>{label_text}{star()}</label>
+                {help_before}{error}{input}{help_after}
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class=class data-question-id=question_id hidden=move || !signals.visible.get()>
+            {content}
+        </div>
     }
 }
 

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::shared::dom::url_parameter;
 use crate::shared::failure::PageFailure;
-use crate::shared::form_view::{FormView, Submitter};
+use crate::shared::form_view::{draw_in_slices, FormView, Submitter};
 use crate::shared::i18n::SPANISH_BUILT_IN;
 use crate::shared::language::{use_language, LanguageSwitch};
 use crate::shared::later;
@@ -354,7 +354,7 @@ pub(crate) fn IntakePage<D: Desk + Copy + Send + Sync + 'static>(
                 })}
                 {desk.map(|desk| desk.person_header(intake))}
                 <FormView form=form keep_draft=true submitter=Some(submitter.get_value()) initial_answers=initial draft_scope=scope
-                    on_change=on_change.get_value() about_themselves=mode == Mode::Widget />
+                    on_change=on_change.get_value() about_themselves=mode == Mode::Widget draw_later=Some(draw_in_slices) />
             }.into_any()
         }
         Phase::Sent {

@@ -23,6 +23,8 @@ use crate::shared::failure::PageFailure;
 pub(crate) struct QuestionSignals {
     pub(crate) visible: RwSignal<bool>,
     pub(crate) errors: RwSignal<Vec<Issue>>,
+    /// Whether its view is made yet (see `form_view::draw_in_slices`).
+    pub(crate) drawn: RwSignal<bool>,
 }
 
 /// Shared by every question component of one form, and by the form's parts

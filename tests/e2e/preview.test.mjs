@@ -208,7 +208,8 @@ test('the housing and food screener is completed by keyboard alone across its st
   await page.keyboard.press('ArrowDown'); // "I do not have a steady place to live"
   await tabTo('where-sleeping');
   await page.keyboard.press('ArrowDown'); // Shelter
-  assert.equal(await page.locator('[data-question-id="housing-problems"]').count(), 0, 'hidden by its hide condition');
+  // Hidden by its hide condition: out of the DOM, or in it with `hidden`.
+  assert.ok(await page.locator('[data-question-id="housing-problems"]').isHidden(), 'hidden by its hide condition');
   await pressSubmit();
   await page.waitForFunction(() => document.querySelector('[data-testid="progress"]')?.textContent === 'Step 2 of 3');
   // Step 2's questions have not been seen yet: no error shows for them until Continue is pressed here.

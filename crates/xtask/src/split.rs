@@ -11,7 +11,7 @@
 //! glue and wasm Trunk wrote, under the same hashed names, then adds the
 //! chunk and its loader beside them with that hash too: one build, one
 //! hash, so no cache mixes two builds. Trunk does not optimise the
-//! widget's wasm itself (`widget.html` asks for no `data-wasm-opt`): this
+//! widget's wasm itself (`data-wasm-opt="0"` in `widget.html`): this
 //! optimises each part after the split.
 
 use std::fs;
