@@ -105,7 +105,7 @@ async function profileOnce(browser, server, form, rendererKey) {
     await page.addInitScript(installProbe, { renderer: rendererKey, initiallyShownCount: initiallyShown.length });
     const cdp = await context.newCDPSession(page);
     const traced = async (act, measure) => {
-      await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing', transferMode: 'ReturnAsStream' });
+      await cdp.send('Tracing.start', { categories: process.env.INTAKE_PROFILE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing', transferMode: 'ReturnAsStream' });
       const result = await act();
       await page.waitForTimeout(300);
       // The trace clock and the page's clock differ: a mark on both ties them.
