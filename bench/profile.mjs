@@ -139,6 +139,7 @@ async function profileOnce(browser, server, form, rendererKey) {
     const textQuestion = form.textIds.find((id) => !dependents.has(id));
     const input = page.locator(`${renderer.question(textQuestion)} input, ${renderer.question(textQuestion)} textarea`).first();
     await input.focus();
+    await page.keyboard.press('End');
     const keystroke = await traced(async () => {
       await page.evaluate(() => window.__bench.armKeystroke());
       await page.keyboard.press('x');

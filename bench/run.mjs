@@ -230,6 +230,9 @@ export async function typeOneKey(page, renderer, form) {
   const id = form.textIds.find((textId) => !dependents.has(textId));
   const input = page.locator(`${renderer.question(id)} input`).first();
   await input.focus();
+  // The caret at the end, where a person goes on typing (a stored answer
+  // may be there; focus alone leaves the caret where the renderer puts it).
+  await page.keyboard.press('End');
   const before = await input.inputValue();
   await page.evaluate(() => window.__bench.armKeystroke());
   await page.keyboard.press('x');

@@ -315,6 +315,8 @@ pub enum ConfigProblem {
     UnknownEncoding(String),
     IdleTimeout,
     KeepUnsentDays,
+    /// `translations` holds something other than titles.
+    Translations,
 }
 
 impl fmt::Display for ConfigProblem {
@@ -324,6 +326,7 @@ impl fmt::Display for ConfigProblem {
         match self {
             NotJson(detail) => write!(f, "it is not JSON ({detail})."),
             NotAnObject => f.write_str("it must be a JSON object."),
+            Translations => f.write_str("must be {\"<language>\": {\"title\": \"…\"}}: a configuration translates its title and nothing else."),
             SecretKey => f.write_str("looks like a secret. A configuration is public: staff sign in with their token instead, and a widget may carry only a public widget token."),
             SecretValue => f.write_str("looks like it holds a credential. A configuration is public: credentials stay on the organisation's gateway or are typed by staff at sign-in."),
             UnknownKey => write!(f, "is not a configuration key. Known keys: {}.", KNOWN_KEYS.join(", ")),
@@ -474,6 +477,22 @@ impl TargetConfig {
             }
             if !KNOWN_KEYS.contains(&key.as_str()) {
                 return Err(error(key, ConfigProblem::UnknownKey));
+            }
+        }
+        // Only titles, in the shape the reader takes: every other key the
+        // file publishes is refused above, and one nested here must be too.
+        if let Some(translations) = object.get("translations") {
+            let titles_only = translations.as_object().is_some_and(|languages| {
+                languages.values().all(|translated| {
+                    translated.as_object().is_some_and(|fields| {
+                        fields
+                            .iter()
+                            .all(|(key, text)| key == "title" && text.is_string())
+                    })
+                })
+            });
+            if !titles_only {
+                return Err(error("translations", ConfigProblem::Translations));
             }
         }
         let target_text = string(object, "target")?
@@ -795,7 +814,7 @@ mod tests {
     fn the_title_has_its_translations() {
         let config = TargetConfig::from_json(&json!({
             "target": "caspen", "base_url": "https://api.example.org", "title": "Ask for help",
-            "translations": {"ES": {"title": " Pida ayuda "}, "fr": {"name": "not a title"}, "de": {"title": 3}}
+            "translations": {"ES": {"title": " Pida ayuda "}, "fr": {}}
         }))
         .expect("the configuration is usable");
         assert_eq!(config.title.as_deref(), Some("Ask for help"));
@@ -803,6 +822,31 @@ mod tests {
             config.title_translations,
             BTreeMap::from([("es".to_string(), "Pida ayuda".to_string())])
         );
+    }
+
+    /// A file is served to every visitor: a credential nested in the
+    /// translations would be published as surely as one at the top.
+    #[test]
+    fn translations_hold_titles_and_nothing_else() {
+        for translations in [
+            json!({"es": {"api_key": "k-123"}}),
+            json!({"es": {"title": "Pida ayuda", "password": "x"}}),
+            json!({"es": {"name": "not a title"}}),
+            json!({"es": {"title": 3}}),
+            json!({"es": "Pida ayuda"}),
+            json!(["es", "Pida ayuda"]),
+        ] {
+            let refused = TargetConfig::from_json(&json!({
+                "target": "caspen", "base_url": "https://api.example.org", "translations": translations
+            }))
+            .expect_err("only titles may be translated");
+            assert_eq!(refused.key, "translations", "{translations}");
+            assert_eq!(
+                refused.problem,
+                ConfigProblem::Translations,
+                "{translations}"
+            );
+        }
     }
 
     #[test]
