@@ -312,7 +312,7 @@ ${markdownTable(phoneForm, phone.renderers, phone.samples, () => phoneMeasures(p
 
 ` : ''}Our preview's definition check said, for the generated forms: ${forms.map((form) => `${form.questionCount} questions, “${form.definitionCheck}”`).join('; ')}.
 
-## Aims (issue 8)
+## Aims (issues 8 and 21)
 
 ${verdicts.map((verdict) => `- **${verdict.met ? 'Met' : 'Not met'}: ${verdict.aim}.** ${verdict.figures}`).join('\n')}
 
