@@ -71,7 +71,10 @@ export function snapshotDist() {
  */
 export function widgetFirstLoad(dist) {
   if (!dist.files.has('/widget/index.html')) throw new Error('dist/widget/index.html is missing: build with `cargo xtask build` first');
-  const paths = new Set(['/widget/index.html', ...referencedBy(dist.files, '/widget/index.html')]);
+  // The app's own files only: the configuration the page preloads is the
+  // deployment's data, like the form, and no more counted than it.
+  const code = referencedBy(dist.files, '/widget/index.html').filter((path) => /\.(js|css|wasm)$/.test(path));
+  const paths = new Set(['/widget/index.html', ...code]);
   for (const path of paths) {
     if (!path.endsWith('.js')) continue;
     for (const [, specifier] of dist.files.get(path).toString('utf8').matchAll(/^import\b[^'"]*['"]([^'"]+)['"]/gm)) {
