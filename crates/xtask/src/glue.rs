@@ -61,10 +61,10 @@ pub fn shorten(
     let (mut imports, mut exports) = (Renamed::new(), Renamed::new());
     let output = rewrite_names(
         module,
-        |from, name| Ok(names.rename_if(from == import_module, name, &mut imports)),
+        |from, name| names.rename_if(from == import_module, name, &mut imports),
         |name| {
             let wanted = called.contains(name) && !shared.iter().any(|kept| kept == name);
-            Ok(Some(names.rename_if(wanted, name, &mut exports)))
+            Some(names.rename_if(wanted, name, &mut exports))
         },
     )?;
     let mut glue = glue.to_string();
@@ -91,8 +91,8 @@ pub fn shorten(
 /// section is copied byte for byte.
 fn rewrite_names(
     module: &[u8],
-    mut import: impl FnMut(&str, &str) -> Result<String, String>,
-    mut export: impl FnMut(&str) -> Result<Option<String>, String>,
+    mut import: impl FnMut(&str, &str) -> String,
+    mut export: impl FnMut(&str) -> Option<String>,
 ) -> Result<Vec<u8>, String> {
     let mut output = wasm_encoder::Module::new();
     for payload in Parser::new(0).parse_all(module) {
@@ -104,7 +104,7 @@ fn rewrite_names(
                     let kind = RoundtripReencoder.entity_type(item.ty).map_err(|error| {
                         format!("cannot copy the import `{}`: {error}", item.name)
                     })?;
-                    section.import(item.module, &import(item.module, item.name)?, kind);
+                    section.import(item.module, &import(item.module, item.name), kind);
                 }
                 output.section(&section);
             }
@@ -112,7 +112,7 @@ fn rewrite_names(
                 let mut section = wasm_encoder::ExportSection::new();
                 for item in reader {
                     let item = item.map_err(unreadable)?;
-                    if let Some(name) = export(item.name)? {
+                    if let Some(name) = export(item.name) {
                         section.export(&name, item.kind.into(), item.index);
                     }
                 }
@@ -180,8 +180,8 @@ pub fn drop_unused_classes(
     let orphaned = |name: &str| before.contains(name) && !after.contains(name);
     let module = rewrite_names(
         module,
-        |_, name| Ok(name.to_string()),
-        |name| Ok((!orphaned(name)).then(|| name.to_string())),
+        |_, name| name.to_string(),
+        |name| (!orphaned(name)).then(|| name.to_string()),
     )?;
     Ok((module, glue, dropped))
 }

@@ -85,11 +85,11 @@ pub fn split_widget(dist: &Path) -> Result {
         &fs::read(&split_module)
             .map_err(|error| format!("cannot read {}: {error}", split_module.display()))?,
     )?;
-    let shared = glue::shared_exports(&read(&work.join(LOADER))?)?;
+    let mut loader = read(&work.join(LOADER))?;
+    let shared = glue::shared_exports(&loader)?;
     tighten_glue(&bindgen_module, &bindgen_glue, &stem, &shared)?;
     optimise(&bindgen_module, &dist.join(format!("{stem}_bg.wasm")))?;
 
-    let mut loader = read(&work.join(LOADER))?;
     for chunk in chunk_names(&work, &stem)? {
         let hashed = format!("{chunk}-{hash}.wasm");
         optimise(&work.join(format!("{chunk}.wasm")), &dist.join(&hashed))?;
