@@ -16,12 +16,8 @@ import { chromium } from 'playwright-core';
 import { generateForm } from './generate.mjs';
 import { installProbe } from './probe.mjs';
 import { snapshotDist, startServer } from './server.mjs';
+import { CHROMIUM_FLAGS, RENDERERS, SETTLE_MS, typeOneKey } from './measure.mjs';
 
-const RENDERERS = {
-  ours: { url: (form) => `/preview?form=/bench-forms/${form.name}.json`, question: (id) => `[data-question-id="${id}"]` },
-  surveyjs: { url: (form) => `/bench/pages/surveyjs.html?form=/bench-forms/${form.name}.surveyjs.json`, question: (id) => `[data-name="${id}"]` },
-  formio: { url: (form) => `/bench/pages/formio.html?form=/bench-forms/${form.name}.formio.json`, question: (id) => `.formio-component-${id}` },
-};
 
 // Trace events by what they are. Time is counted once, in the innermost
 // event (self time): a forced style recalculation inside a script counts as
@@ -95,14 +91,13 @@ function breakdown(events, fromUs, toUs) {
   return totals;
 }
 
-async function profileOnce(browser, server, form, rendererKey) {
-  const renderer = RENDERERS[rendererKey];
+async function profileOnce(browser, server, form, renderer) {
   const dependents = new Set(form.dependentIds);
   const initiallyShown = form.questionIds.filter((id) => !dependents.has(id));
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    await page.addInitScript(installProbe, { renderer: rendererKey, initiallyShownCount: initiallyShown.length });
+    await page.addInitScript(installProbe, { renderer: renderer.key, initiallyShownCount: initiallyShown.length });
     const cdp = await context.newCDPSession(page);
     const traced = async (act, measure) => {
       await cdp.send('Tracing.start', { categories: process.env.INTAKE_PROFILE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing', transferMode: 'ReturnAsStream' });
@@ -127,24 +122,19 @@ async function profileOnce(browser, server, form, rendererKey) {
       await page.waitForFunction(() => window.__bench.allQuestionsAt !== null, null, { timeout: 180_000, polling: 100 });
       return page.evaluate(() => ({ startedAt: 0, nextFrameMs: window.__bench.firstQuestionAt, timeOrigin: performance.timeOrigin }));
     }, (result) => result.nextFrameMs);
-    await page.waitForTimeout(1000);
+    await page.waitForTimeout(SETTLE_MS);
     const toggle = await traced(async () => {
       await page.evaluate((options) => window.__bench.armToggle(options), { dependentIds: form.dependentIds, expectShown: true, timeoutMs: 60_000 });
       await page.locator(renderer.question(form.master.id)).getByText(form.master.yes, { exact: true }).click();
       return page.evaluate(async () => ({ ...(await window.__bench.toggle), startedAt: window.__bench.clickAt, timeOrigin: performance.timeOrigin }));
     }, (result) => result.nextFrameMs);
-    await page.waitForTimeout(1000);
-    // One keystroke in the first text question shown: from the key to the
-    // frame after it.
-    const textQuestion = form.textIds.find((id) => !dependents.has(id));
-    const input = page.locator(`${renderer.question(textQuestion)} input, ${renderer.question(textQuestion)} textarea`).first();
-    await input.focus();
-    await page.keyboard.press('End');
-    const keystroke = await traced(async () => {
-      await page.evaluate(() => window.__bench.armKeystroke());
-      await page.keyboard.press('x');
-      return page.evaluate(async () => ({ ...(await window.__bench.keystroke), startedAt: window.__bench.keyAt, timeOrigin: performance.timeOrigin }));
-    }, (result) => result.nextFrameMs);
+    await page.waitForTimeout(SETTLE_MS);
+    // One keystroke in the first always-shown text question: the trace's
+    // window runs from the key to the frame after it.
+    const keystroke = await traced(async () => ({
+      ...(await typeOneKey(page, renderer, form)),
+      ...(await page.evaluate(() => ({ startedAt: window.__bench.keyAt, timeOrigin: performance.timeOrigin }))),
+    }), (result) => result.nextFrameMs);
     await cdp.detach();
     return { load, toggle, keystroke };
   } finally {
@@ -155,7 +145,8 @@ async function profileOnce(browser, server, form, rendererKey) {
 async function main() {
   const size = Number(process.argv[2] ?? 1000);
   const rendererKey = process.argv[3] ?? 'ours';
-  if (!RENDERERS[rendererKey]) throw new Error(`unknown renderer ${rendererKey}: ours, surveyjs or formio`);
+  const renderer = RENDERERS.find(({ key }) => key === rendererKey);
+  if (!renderer) throw new Error(`unknown renderer ${rendererKey}: ${RENDERERS.map(({ key }) => key).join(', ')}`);
   const runs = Number(process.env.INTAKE_PROFILE_RUNS ?? 3);
   const form = generateForm(size);
   const served = new Map([
@@ -166,12 +157,11 @@ async function main() {
   const server = await startServer({ dist: snapshotDist(), forms: served });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_FLAGS,
   });
   try {
     const samples = [];
-    for (let run = 0; run < runs; run += 1) samples.push(await profileOnce(browser, server, form, rendererKey));
+    for (let run = 0; run < runs; run += 1) samples.push(await profileOnce(browser, server, form, renderer));
     for (const what of ['load', 'toggle', 'keystroke']) {
       const figures = ['total', 'script', 'style', 'layout', 'paint', 'other', 'idle']
         .map((key) => `${key} ${median(samples.map((sample) => sample[what][key])).toFixed(1)}`);

@@ -37,15 +37,11 @@ import { describeMachine, watchLoad } from './machine.mjs';
 import { installProbe } from './probe.mjs';
 import { snapshotDist, startServer, widgetDeferred, widgetFirstLoad } from './server.mjs';
 import { renderReport } from './report.mjs';
+import { CHROMIUM_FLAGS, RENDERERS, SETTLE_MS, typeOneKey } from './measure.mjs';
 
 const benchDir = import.meta.dirname;
 const repoDir = join(benchDir, '..');
 
-const RENDERERS = [
-  { key: 'ours', name: 'ours', url: (form) => `/preview?form=/bench-forms/${form.name}.json`, question: (id) => `[data-question-id="${id}"]` },
-  { key: 'surveyjs', name: 'SurveyJS', url: (form) => `/bench/pages/surveyjs.html?form=/bench-forms/${form.name}.surveyjs.json`, question: (id) => `[data-name="${id}"]` },
-  { key: 'formio', name: 'Form.io', url: (form) => `/bench/pages/formio.html?form=/bench-forms/${form.name}.formio.json`, question: (id) => `.formio-component-${id}` },
-];
 // The phone profile: the widget's own build, against the same peer pages.
 const PHONE_RENDERERS = [
   { key: 'ours', name: 'ours (widget)', url: () => '/widget', question: (id) => `[data-question-id="${id}"]` },
@@ -57,9 +53,6 @@ const PHONE = { cpuSlowdown: 4, downKbitPerS: 1600, upKbitPerS: 750, roundTripMs
 const SHIPPED_TYPES = { 'text/html': 'html', 'text/javascript': 'js', 'text/css': 'css', 'application/wasm': 'wasm' };
 const LOAD_TIMEOUT_MS = 180_000;
 const TOGGLE_TIMEOUT_MS = 60_000;
-// Long enough for deferred work (our draft is saved 400 ms after a change,
-// Form.io debounces some of its own) to finish before the next measurement.
-const SETTLE_MS = 1000;
 
 function positiveIntegers(text, name) {
   const values = text.split(',').map((part) => Number(part.trim()));
@@ -221,28 +214,6 @@ async function measureOnce(browser, server, form, renderer) {
 }
 
 /**
- * One character typed into the form's first always-shown text question,
- * from the key to the frame after the one showing it. Throws when the
- * character did not arrive.
- */
-export async function typeOneKey(page, renderer, form) {
-  const dependents = new Set(form.dependentIds);
-  const id = form.textIds.find((textId) => !dependents.has(textId));
-  const input = page.locator(`${renderer.question(id)} input`).first();
-  await input.focus();
-  // The caret at the end, where a person goes on typing (a stored answer
-  // may be there; focus alone leaves the caret where the renderer puts it).
-  await page.keyboard.press('End');
-  const before = await input.inputValue();
-  await page.evaluate(() => window.__bench.armKeystroke());
-  await page.keyboard.press('x');
-  const result = await page.evaluate(() => window.__bench.keystroke);
-  await page.waitForTimeout(SETTLE_MS);
-  if ((await input.inputValue()) !== `${before}x`) throw new Error(`${renderer.name}: the key typed into ${id} did not arrive`);
-  return result;
-}
-
-/**
  * One cold load of the phone profile's form by one renderer under the
  * phone's CPU and network: the time to the first question, the bytes that
  * crossed the network, and the "Yes" toggle. Throws when a question the
@@ -325,11 +296,10 @@ async function main() {
   }
   const server = await startServer({ dist, forms: served });
   const loadWatch = watchLoad();
-  // The flags of tests/e2e/support.mjs, plus exact heap figures in performance.memory.
+  // Plus exact heap figures in performance.memory.
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
+    args: [...CHROMIUM_FLAGS, '--enable-precise-memory-info'],
   });
   const startedAt = new Date();
   try {
