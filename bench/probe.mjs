@@ -13,11 +13,13 @@
 export function installProbe({ renderer, initiallyShownCount }) {
   const selectors = {
     ours: '[data-question-id]',
+    floor: '[data-question-id]',
     surveyjs: '[data-name]',
     formio: '.formio-component[ref="component"]',
   };
   const idReaders = {
     ours: (element) => element.dataset.questionId,
+    floor: (element) => element.dataset.questionId,
     surveyjs: (element) => element.dataset.name,
     formio: (element) => /\bformio-component-(q\d+)\b/.exec(element.className)?.[1],
   };
@@ -108,6 +110,30 @@ export function installProbe({ renderer, initiallyShownCount }) {
     });
   };
 
+  /**
+   * Makes the next click show (or hide) the given questions' elements by a
+   * bare script, setting `hidden` on elements found beforehand, instead of
+   * letting the renderer handle it: the same elements, styles and page, so
+   * the time it takes is the browser's own floor for that change. The click
+   * is kept from the renderer, which sees nothing of it. Throws when a
+   * question has no element.
+   */
+  bench.armBareToggle = ({ ids, show }) => {
+    const byId = new Map([...document.querySelectorAll(selector)].map((element) => [idOf(element), element]));
+    const elements = ids.map((id) => {
+      const element = byId.get(id);
+      if (!element) throw new Error(`no element for question ${id}`);
+      return element;
+    });
+    const onClick = (event) => {
+      document.removeEventListener('click', onClick, true);
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      for (const element of elements) element.hidden = !show;
+    };
+    document.addEventListener('click', onClick, true);
+  };
+
   bench.armToggle = ({ dependentIds, expectShown, timeoutMs }) => {
     bench.toggle = new Promise((resolve) => {
       const onClick = () => {
@@ -121,7 +147,11 @@ export function installProbe({ renderer, initiallyShownCount }) {
           const changed = dependentIds.every((id) => shown.has(id) === expectShown);
           if (changed) {
             const changedAt = performance.now();
-            requestAnimationFrame(() => resolve({ changedMs: changedAt - clickAt, nextFrameMs: performance.now() - clickAt, frames }));
+            requestAnimationFrame(() => resolve({
+              changedMs: changedAt - clickAt,
+              nextFrameMs: performance.now() - clickAt,
+              frames,
+            }));
           } else if (performance.now() - clickAt > timeoutMs) {
             resolve({ timedOut: true, frames, stillWrong: dependentIds.filter((id) => shown.has(id) !== expectShown) });
           } else {

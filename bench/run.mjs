@@ -15,13 +15,17 @@
 //   has changed visibility;
 // - heap after render: the JavaScript heap after a garbage collection, plus
 //   WebAssembly memory (ours keeps its state there), and the DOM's heap.
+// And two floors, what the browser alone costs: a page with one question in
+// its HTML and no script (bench/pages/floor.html), once per run; and, on
+// our page, the same toggles made by a bare script instead of our app.
 // It then prints a table and writes docs/benchmarks.md.
 //
 // Then the phone profile: the public widget's build (Unite US configuration,
 // the form from its form configuration) and the peers' pages, on the
 // 50-question form, with the DevTools protocol slowing the CPU 4× and the
 // network to a mobile one (see PHONE), and the server sending gzip as a real
-// one would; first question and the "Yes" toggle.
+// one would; first question, when its last script, style or WebAssembly
+// file arrived, and the "Yes" toggle; and the floor page, throttled alike.
 //
 // Settings: INTAKE_BENCH_RUNS (default 7) cold runs per renderer and size;
 // INTAKE_BENCH_SIZES (default 50,200,1000) the form sizes;
@@ -50,6 +54,9 @@ const PHONE_RENDERERS = [
 // A mid-range phone on a mobile network, as Lighthouse's mobile throttling
 // has it: CPU 4× slower, 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip.
 const PHONE = { cpuSlowdown: 4, downKbitPerS: 1600, upKbitPerS: 750, roundTripMs: 150, formSize: 50 };
+// The floor for any renderer: a static page with one question in its HTML
+// and no script (bench/pages/floor.html), measured like the others.
+const FLOOR = { key: 'floor', name: 'one question in the HTML, no script', url: () => '/bench/pages/floor.html' };
 const SHIPPED_TYPES = { 'text/html': 'html', 'text/javascript': 'js', 'text/css': 'css', 'application/wasm': 'wasm' };
 const LOAD_TIMEOUT_MS = 180_000;
 const TOGGLE_TIMEOUT_MS = 60_000;
@@ -171,6 +178,7 @@ async function measureOnce(browser, server, form, renderer) {
     await page.goto(`${server.baseUrl}${renderer.url(form)}`);
     await page.waitForFunction(() => window.__bench.allQuestionsAt !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
     const [firstQuestionMs, allQuestionsMs] = await page.evaluate(() => [window.__bench.firstQuestionAt, window.__bench.allQuestionsAt]);
+    const codeArrivedMs = await page.evaluate(lastCodeArrival);
     await page.waitForTimeout(SETTLE_MS);
     const bytes = shippedBytes(server.takeResponses());
     assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), initiallyShown, 'after loading');
@@ -198,6 +206,29 @@ async function measureOnce(browser, server, form, renderer) {
     const hide = await toggle(form.master.no, false, initiallyShown, `after choosing "${form.master.no}"`);
     const keystroke = await typeOneKey(page, renderer, form);
 
+    // Ours only, last, since it leaves the page out of step with the app:
+    // the same show and hide made by a bare script on our own elements, the
+    // browser's floor for these changes on this page.
+    let bare = null;
+    if (renderer.key === 'ours') {
+      const bareToggle = async (expectShown, expectedIds, when) => {
+        await page.evaluate((options) => {
+          window.__bench.armBareToggle({ ids: options.dependentIds, show: options.expectShown });
+          window.__bench.armToggle(options);
+        }, { dependentIds: form.dependentIds, expectShown, timeoutMs: TOGGLE_TIMEOUT_MS });
+        await page.locator(renderer.question(form.master.id)).getByText(form.master.yes, { exact: true }).click();
+        const result = await page.evaluate(() => window.__bench.toggle);
+        if (result.timedOut) throw new Error(`a bare script's toggle on ${form.name}: ${result.stillWrong.length} questions had not changed within ${TOGGLE_TIMEOUT_MS} ms`);
+        await page.waitForTimeout(SETTLE_MS);
+        assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), expectedIds, when);
+        return result;
+      };
+      bare = {
+        show: await bareToggle(true, allIds, 'after a bare script showed the dependent questions'),
+        hide: await bareToggle(false, initiallyShown, 'after a bare script hid them'),
+      };
+    }
+
     let definitionCheck = null;
     if (renderer.key === 'ours') {
       // Our preview's definition check: the generated forms must load with no warnings.
@@ -207,7 +238,53 @@ async function measureOnce(browser, server, form, renderer) {
       if (warnings > 0) throw new Error(`${form.name} has ${warnings} warnings in our definition check: ${await panel.textContent()}`);
     }
     if (failures.length > 0) throw new Error(`${renderer.name} on ${form.name}:\n  ${failures.join('\n  ')}`);
-    return { bytes, firstQuestionMs, allQuestionsMs, show, hide, keystroke, heap, definitionCheck };
+    return { bytes, firstQuestionMs, codeArrivedMs, allQuestionsMs, show, hide, keystroke, heap, definitionCheck, bare };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Slows `page`'s CPU and network to PHONE's; resolves to its DevTools session. */
+async function throttleLikeAPhone(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: PHONE.roundTripMs,
+    downloadThroughput: (PHONE.downKbitPerS * 1000) / 8,
+    uploadThroughput: (PHONE.upKbitPerS * 1000) / 8,
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE.cpuSlowdown });
+  return cdp;
+}
+
+/**
+ * Runs in the page: when, from navigation start, the last script, style
+ * sheet or WebAssembly file that arrived before the first question was
+ * shown finished arriving (Resource Timing's responseEnd).
+ */
+function lastCodeArrival() {
+  const shownAt = window.__bench.firstQuestionAt;
+  return performance.getEntriesByType('resource')
+    .filter((entry) => /\.(js|css|wasm)$/.test(new URL(entry.name).pathname) && entry.responseEnd <= shownAt)
+    .reduce((latest, entry) => Math.max(latest, entry.responseEnd), 0);
+}
+
+/**
+ * One cold load of the floor page (FLOOR), on this machine or, with
+ * `phone`, under the phone profile's throttling: the time to its first
+ * frame with the question.
+ */
+async function measureFloorOnce(browser, server, { phone }) {
+  const context = await browser.newContext(phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : {});
+  try {
+    const { page, failures } = await openProbedPage(context, server, FLOOR, 1);
+    if (phone) await throttleLikeAPhone(context, page);
+    await page.goto(`${server.baseUrl}${FLOOR.url()}`, { timeout: LOAD_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__bench.firstQuestionAt !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
+    const firstQuestionMs = await page.evaluate(() => window.__bench.firstQuestionAt);
+    if (failures.length > 0) throw new Error(`the floor page:\n  ${failures.join('\n  ')}`);
+    return firstQuestionMs;
   } finally {
     await context.close();
   }
@@ -225,21 +302,14 @@ async function measurePhoneOnce(browser, server, form, renderer) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   try {
     const { page, failures } = await openProbedPage(context, server, renderer, initiallyShown.length);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: PHONE.roundTripMs,
-      downloadThroughput: (PHONE.downKbitPerS * 1000) / 8,
-      uploadThroughput: (PHONE.upKbitPerS * 1000) / 8,
-    });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE.cpuSlowdown });
+    const cdp = await throttleLikeAPhone(context, page);
     let transferred = 0;
     cdp.on('Network.loadingFinished', (event) => { transferred += event.encodedDataLength; });
 
     await page.goto(`${server.baseUrl}${renderer.url(form)}`, { timeout: LOAD_TIMEOUT_MS });
     await page.waitForFunction(() => window.__bench.allQuestionsAt !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
     const firstQuestionMs = await page.evaluate(() => window.__bench.firstQuestionAt);
+    const codeArrivedMs = await page.evaluate(lastCodeArrival);
     await page.waitForTimeout(SETTLE_MS * PHONE.cpuSlowdown);
     const transferredOnLoad = transferred;
     const shown = new Set(await page.evaluate(() => window.__bench.shownIds()));
@@ -251,7 +321,7 @@ async function measurePhoneOnce(browser, server, form, renderer) {
     const show = await page.evaluate(() => window.__bench.toggle);
     if (show.timedOut) throw new Error(`${renderer.name} (phone): after "${form.master.yes}" on ${form.name}, ${show.stillWrong.length} dependent questions had not appeared within ${TOGGLE_TIMEOUT_MS} ms`);
     if (failures.length > 0) throw new Error(`${renderer.name} (phone) on ${form.name}:\n  ${failures.join('\n  ')}`);
-    return { firstQuestionMs, transferred: transferredOnLoad, show };
+    return { firstQuestionMs, codeArrivedMs, transferred: transferredOnLoad, show };
   } finally {
     await context.close();
   }
@@ -264,14 +334,16 @@ async function measurePhone(browser, server, form) {
     console.error(`bench: phone profile, checking ${PHONE_RENDERERS.length} renderers`);
     for (const renderer of PHONE_RENDERERS) await measurePhoneOnce(browser, server, form, renderer);
     const samples = Object.fromEntries(PHONE_RENDERERS.map((renderer) => [renderer.key, []]));
+    const floor = [];
     for (let run = 0; run < runCount; run += 1) {
       console.error(`bench: phone profile, run ${run + 1} of ${runCount}`);
       for (let offset = 0; offset < PHONE_RENDERERS.length; offset += 1) {
         const renderer = PHONE_RENDERERS[(run + offset) % PHONE_RENDERERS.length];
         samples[renderer.key].push(await measurePhoneOnce(browser, server, form, renderer));
       }
+      floor.push(await measureFloorOnce(browser, server, { phone: true }));
     }
-    return { settings: PHONE, renderers: PHONE_RENDERERS.map(({ key, name }) => ({ key, name })), samples, runCount, questionCount: form.questionCount, dependentCount: form.dependentIds.length };
+    return { settings: PHONE, renderers: PHONE_RENDERERS.map(({ key, name }) => ({ key, name })), samples, floor, runCount, questionCount: form.questionCount, dependentCount: form.dependentIds.length };
   } finally {
     server.setCompression(false);
   }
@@ -289,7 +361,9 @@ async function main() {
     // service types (the form asks for none).
     served.set('unite-us-form-config.json', JSON.stringify({ data: { form: phoneForm.uniteUs.form, service_types: [] } }));
   }
-  for (const form of forms) {
+  // The phone profile's peers read their form as the desktop runs do, so it
+  // is served even when INTAKE_BENCH_SIZES leaves its size out.
+  for (const form of phoneForm ? [...forms, phoneForm] : forms) {
     served.set(`${form.name}.json`, JSON.stringify(form.uniteUs));
     served.set(`${form.name}.surveyjs.json`, JSON.stringify(form.surveyJs));
     served.set(`${form.name}.formio.json`, JSON.stringify(form.formio));
@@ -314,6 +388,7 @@ async function main() {
       }
     }
     const samples = Object.fromEntries(forms.map((form) => [form.name, Object.fromEntries(RENDERERS.map((renderer) => [renderer.key, []]))]));
+    const floor = [];
     for (let run = 0; run < runCount; run += 1) {
       console.error(`bench: run ${run + 1} of ${runCount}`);
       for (const form of forms) {
@@ -324,6 +399,7 @@ async function main() {
           samples[form.name][renderer.key].push(await measureOnce(browser, server, form, renderer));
         }
       }
+      floor.push(await measureFloorOnce(browser, server, { phone: false }));
     }
     const phone = phoneForm ? await measurePhone(browser, server, phoneForm) : null;
     const load = loadWatch.stop();
@@ -331,6 +407,7 @@ async function main() {
       renderers: RENDERERS.map(({ key, name }) => ({ key, name })),
       forms: forms.map((form) => ({ name: form.name, questionCount: form.questionCount, dependentCount: form.dependentIds.length, definitionCheck: definitionChecks[form.name] })),
       samples,
+      floor,
       runCount,
       machine: describeMachine(browser.version()),
       versions: lockedVersions(),
