@@ -220,6 +220,11 @@ async function measureOnce(browser, server, form, renderer) {
         const result = await page.evaluate(() => window.__bench.toggle);
         if (result.timedOut) throw new Error(`a bare script's toggle on ${form.name}: ${result.stillWrong.length} questions had not changed within ${TOGGLE_TIMEOUT_MS} ms`);
         await page.waitForTimeout(SETTLE_MS);
+        // Had the click reached our app, "Yes" would now be chosen, and the
+        // figure would be the app's and not the bare script's.
+        if (await page.locator(renderer.question(form.master.id)).getByLabel(form.master.yes, { exact: true }).isChecked()) {
+          throw new Error(`a bare script's toggle on ${form.name}: the click reached our app, which chose "${form.master.yes}"`);
+        }
         assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), expectedIds, when);
         return result;
       };
