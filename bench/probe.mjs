@@ -85,14 +85,6 @@ export function installProbe({ renderer, initiallyShownCount }) {
   requestAnimationFrame(watchLoad);
 
   /**
-   * Arms the toggle measurement. The next click anywhere (caught in the
-   * capture phase, before the renderer's own listeners) starts the clock;
-   * then, once per frame, it checks whether every dependent question has
-   * reached `expectShown`; when they all have, it waits one more frame, so
-   * the frame with the change has been produced. `bench.toggle` resolves to
-   * the times, relative to the click, and the number of frames it took.
-   */
-  /**
    * Arms the keystroke measurement: the next key pressed anywhere starts
    * the clock, and `bench.keystroke` resolves to the time, relative to the
    * key, of the frame after the one that shows the key's work (the typed
@@ -134,6 +126,14 @@ export function installProbe({ renderer, initiallyShownCount }) {
     document.addEventListener('click', onClick, true);
   };
 
+  /**
+   * Arms the toggle measurement. The next click anywhere (caught in the
+   * capture phase, before the renderer's own listeners) starts the clock;
+   * then, once per frame, it checks whether every dependent question has
+   * reached `expectShown`; when they all have, it waits one more frame, so
+   * the frame with the change has been produced. `bench.toggle` resolves to
+   * the times, relative to the click, and the number of frames it took.
+   */
   bench.armToggle = ({ dependentIds, expectShown, timeoutMs }) => {
     bench.toggle = new Promise((resolve) => {
       const onClick = () => {

@@ -42,11 +42,11 @@ function measures(form) {
     { label: `toggle: show ${form.dependentCount}, to the frame after (ms)`, value: (run) => run.show.nextFrameMs, digits: 1 },
     { label: '  click to first frame showing it (ms)', value: (run) => run.show.changedMs, digits: 1 },
     { label: '  frames until shown', value: (run) => run.show.frames, digits: 0, noRatio: true },
-    { label: '  the same change by a bare script: click to first frame (ms)', value: (run) => run.bare?.show.changedMs, digits: 1, oursOnly: true },
+    { label: '  the same change by a bare script: click to first frame (ms)', value: (run) => run.bare.show.changedMs, digits: 1, oursOnly: true },
     { label: `toggle: hide ${form.dependentCount}, to the frame after (ms)`, value: (run) => run.hide.nextFrameMs, digits: 1 },
     { label: '  click to first frame showing it (ms)', value: (run) => run.hide.changedMs, digits: 1 },
     { label: '  frames until hidden', value: (run) => run.hide.frames, digits: 0, noRatio: true },
-    { label: '  the same change by a bare script: click to first frame (ms)', value: (run) => run.bare?.hide.changedMs, digits: 1, oursOnly: true },
+    { label: '  the same change by a bare script: click to first frame (ms)', value: (run) => run.bare.hide.changedMs, digits: 1, oursOnly: true },
     { label: 'one keystroke in a text question, to the frame after (ms)', value: (run) => run.keystroke.nextFrameMs, digits: 1 },
     { label: 'heap after render: JS + WASM (MB)', value: (run) => (run.heap.js + run.heap.wasm) / MIB, digits: 1 },
     { label: '  of which WASM memory (MB)', value: (run) => run.heap.wasm / MIB, digits: 1, noRatio: true },
@@ -185,7 +185,7 @@ function aimVerdicts(forms, renderers, samples, floor, build) {
     met: toggles.every(insideOneFrame),
     figures: toggles.map((item) => {
       const met = insideOneFrame(item);
-      const why = met ? '' : `; a bare script making the same change to the same elements got its first frame with it ${number(item.bare.changed, 1)} ms after the click, so ${number(item.bare.changed, 1)} ms of ours is the browser's own work on the change and ${number(Math.max(0, item.oursChanged - item.bare.changed), 1)} ms is our app's`;
+      const why = met ? '' : `; a bare script making the same change to the same elements got its first frame with it ${number(item.bare.changed, 1)} ms after the click, so ${number(item.bare.changed, 1)} ms of ours is the browser's (its work on the change and the wait for the frame) and ${number(Math.max(0, item.oursChanged - item.bare.changed), 1)} ms our app's`;
       return `${item.form.questionCount} questions, ${item.direction}: the first frame with the change was ready ${number(item.oursChanged, 1)} ms after the click${item.oursFrames === 1 ? '' : ` (in some run ${item.oursFrames} frames after it)`} ${metOrNot(met)}${why}`;
     }).join('; ')
       + `. Met means that frame's style and layout were done within one 60 Hz frame (${number(FRAME_MS, 1)} ms) of the click, so the change was painted in the very next frame; the "to the frame after" figure adds one frame by construction, so it is over 16.7 ms even then.`,
@@ -248,25 +248,25 @@ document with a height; Form.io keeps an empty wrapper for a hidden question.
 "First question" is \`performance.now()\` (from navigation start) in the first
 animation frame with a question shown, and "its last script, style or WASM
 file arrived" is the latest Resource Timing \`responseEnd\` among the page's
-scripts, style sheets and WebAssembly files that had arrived by then. The toggle is a real Playwright click on
-the master question's "Yes" (then "No") label: a capture-phase listener takes
+scripts, style sheets and WebAssembly files that had arrived by then. The
+toggle is a real Playwright click on the master question's "Yes" (then "No")
+label: a capture-phase listener takes
 the time of the click, then each animation frame checks whether every
 dependent question has changed; when they have, one more frame is awaited and
 its time is the figure ("to the frame after"). "Click to first frame showing
 it" is the time of the frame that first has the change, before that extra
 frame, and "frames" how many frames that took; reading the questions'
 heights in that frame makes the browser finish its style and layout then, so
-that time includes them. Two floors show what the browser alone costs. The floor page
-(\`bench/pages/floor.html\`) has one question in its HTML and no script,
-style sheet or form to fetch; it is loaded like the others in every run. And
-after its own measurements, each of our runs makes the same toggles once more
-by a bare script: a capture-phase listener keeps the click from our app and
-sets \`hidden\` on the dependent questions' elements, found beforehand, so the
-same elements and styles change with no framework and no engine in between.
-The keystroke is one "x"
-pressed by Playwright in the first always-shown text question: from the
-keydown (a capture-phase listener) to the frame after the one that shows it.
-The heap is read over the
+that time includes them. Two floors show what the browser alone costs. The
+floor page (\`bench/pages/floor.html\`) has one question in its HTML and no
+script, style sheet or form to fetch; it is loaded like the others in every
+run. And after its own measurements, each of our runs makes the same toggles
+once more by a bare script: a capture-phase listener keeps the click from our
+app and sets \`hidden\` on the dependent questions' elements, found
+beforehand, so the same elements and styles change with no framework and no
+engine in between. The keystroke is one "x" pressed by Playwright in the
+first always-shown text question: from the keydown (a capture-phase
+listener) to the frame after the one that shows it. The heap is read over the
 DevTools protocol after a forced garbage collection, once the form has
 rendered and settled for a second: V8's used JavaScript heap plus, for ours,
 the WebAssembly memory, which V8 does not count; Blink's heap (the DOM) is

@@ -191,14 +191,25 @@ async function measureOnce(browser, server, form, renderer) {
     await cdp.detach();
     const heap = { js: usage.usedSize, wasm: await page.evaluate(() => window.__bench.wasmMemoryBytes()), dom: usage.embedderHeapUsedSize ?? 0 };
 
-    const toggle = async (label, expectShown, expectedIds, when) => {
-      await page.evaluate((options) => window.__bench.armToggle(options), { dependentIds: form.dependentIds, expectShown, timeoutMs: TOGGLE_TIMEOUT_MS });
+    // With `bare`, a bare script makes the change instead of our app (see
+    // armBareToggle), which must not see the click at all.
+    const toggle = async (label, expectShown, expectedIds, when, { bare = false } = {}) => {
+      await page.evaluate(({ options, bare }) => {
+        if (bare) window.__bench.armBareToggle({ ids: options.dependentIds, show: options.expectShown });
+        window.__bench.armToggle(options);
+      }, { options: { dependentIds: form.dependentIds, expectShown, timeoutMs: TOGGLE_TIMEOUT_MS }, bare });
       await page.locator(renderer.question(form.master.id)).getByText(label, { exact: true }).click();
       const result = await page.evaluate(() => window.__bench.toggle);
+      const who = bare ? 'a bare script on our page' : renderer.name;
       if (result.timedOut) {
-        throw new Error(`${renderer.name}: after "${label}" on ${form.name}, ${result.stillWrong.length} dependent questions had not changed within ${TOGGLE_TIMEOUT_MS} ms (${result.stillWrong.slice(0, 5).join(', ')})`);
+        throw new Error(`${who}: after "${label}" on ${form.name}, ${result.stillWrong.length} dependent questions had not changed within ${TOGGLE_TIMEOUT_MS} ms (${result.stillWrong.slice(0, 5).join(', ')})`);
       }
       await page.waitForTimeout(SETTLE_MS);
+      // Had the click reached our app, "Yes" would now be chosen, and the
+      // figure would be the app's and not the bare script's.
+      if (bare && await page.locator(renderer.question(form.master.id)).getByLabel(label, { exact: true }).isChecked()) {
+        throw new Error(`${who} on ${form.name}: the click reached our app, which chose "${label}"`);
+      }
       assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), expectedIds, when);
       return result;
     };
@@ -209,30 +220,10 @@ async function measureOnce(browser, server, form, renderer) {
     // Ours only, last, since it leaves the page out of step with the app:
     // the same show and hide made by a bare script on our own elements, the
     // browser's floor for these changes on this page.
-    let bare = null;
-    if (renderer.key === 'ours') {
-      const bareToggle = async (expectShown, expectedIds, when) => {
-        await page.evaluate((options) => {
-          window.__bench.armBareToggle({ ids: options.dependentIds, show: options.expectShown });
-          window.__bench.armToggle(options);
-        }, { dependentIds: form.dependentIds, expectShown, timeoutMs: TOGGLE_TIMEOUT_MS });
-        await page.locator(renderer.question(form.master.id)).getByText(form.master.yes, { exact: true }).click();
-        const result = await page.evaluate(() => window.__bench.toggle);
-        if (result.timedOut) throw new Error(`a bare script's toggle on ${form.name}: ${result.stillWrong.length} questions had not changed within ${TOGGLE_TIMEOUT_MS} ms`);
-        await page.waitForTimeout(SETTLE_MS);
-        // Had the click reached our app, "Yes" would now be chosen, and the
-        // figure would be the app's and not the bare script's.
-        if (await page.locator(renderer.question(form.master.id)).getByLabel(form.master.yes, { exact: true }).isChecked()) {
-          throw new Error(`a bare script's toggle on ${form.name}: the click reached our app, which chose "${form.master.yes}"`);
-        }
-        assertShown(renderer, form, await page.evaluate(() => window.__bench.shownIds()), expectedIds, when);
-        return result;
-      };
-      bare = {
-        show: await bareToggle(true, allIds, 'after a bare script showed the dependent questions'),
-        hide: await bareToggle(false, initiallyShown, 'after a bare script hid them'),
-      };
-    }
+    const bare = renderer.key !== 'ours' ? null : {
+      show: await toggle(form.master.yes, true, allIds, 'after a bare script showed the dependent questions', { bare: true }),
+      hide: await toggle(form.master.yes, false, initiallyShown, 'after a bare script hid them', { bare: true }),
+    };
 
     let definitionCheck = null;
     if (renderer.key === 'ours') {
