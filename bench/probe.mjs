@@ -6,9 +6,10 @@
 // ours `[data-question-id]`, SurveyJS `[data-name]` (its question root),
 // Form.io the `ref="component"` wrapper with class `formio-component-<id>`.
 // A question is shown when its element is in the document with a box of
-// some height. Ours and SurveyJS remove a hidden question's element; Form.io
-// keeps an empty wrapper of height 0 (class `formio-hidden`), so "in the
-// document" alone would count Form.io's hidden questions as shown.
+// some height. SurveyJS removes a hidden question's element; ours keeps it
+// with the `hidden` attribute (no box); Form.io keeps an empty wrapper of
+// height 0 (class `formio-hidden`), so "in the document" alone would count
+// our and Form.io's hidden questions as shown.
 
 export function installProbe({ renderer, initiallyShownCount }) {
   const selectors = {
