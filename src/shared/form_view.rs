@@ -623,9 +623,10 @@ pub(crate) fn date_fields(
 }
 
 /// Labelled fields that together give one answer; `on_input` is told which
-/// field changed (its `place`) and what it holds now. The first field's id is `id`, for
-/// the error summary's link; the others add their place to it. One view for
-/// every such question, so the widget's first load carries its code once.
+/// field changed (its `place`) and what it holds now. The first field's id
+/// is `id`, for the error summary's link; the others add their position to
+/// it. One view for every such question, so the widget's first load
+/// carries its code once.
 fn part_fields(
     id: String,
     fields: Vec<PartField>,

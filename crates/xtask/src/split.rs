@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use crate::{glue, root, step, Result};
 
 /// wasm-opt for size, as Trunk's `data-wasm-opt="z"` would run it, with the
-/// WebAssembly features the compiler already uses (every current browser has them), and the promise
-/// that the low 1 KiB of memory is unused, which lets wasm-opt fold more
-/// address arithmetic into loads and stores (0.8 KB gzip; checked by
-/// `glue::check_low_memory_unused` before it is made).
+/// WebAssembly features the compiler already uses (every current browser
+/// has them), and the promise that the low 1 KiB of memory is unused,
+/// which lets wasm-opt fold more address arithmetic into loads and stores
+/// (0.8 KB gzip; checked by `glue::check_low_memory_unused` before it is
+/// made).
 const WASM_OPT_ARGUMENTS: [&str; 8] = [
     "-Oz",
     "--low-memory-unused",
